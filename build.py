@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""wasm_infer's single entry point: setup, demo and tests.
+
+    python3 build.py demo [--json] [--image PATH ...]   classify photos inside Pyodide
+    python3 build.py test [PYTEST ARGS]                 run the whole test suite
+    python3 build.py setup                              only build what the others need
+
+Every command first brings the checkout up to date, idempotently, with cached
+downloads (build/cache): the virtualenv (.venv) and its pinned dev packages,
+npm packages (package-lock.json), the offline Pyodide distribution
+(build/pyodide), the kernel side module, the wheel, the demo model and data.
+Only PyPI and npm are contacted, and only when something is missing.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+BUILD = ROOT / "build"
+VENV = ROOT / ".venv"
+VENV_PY = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+MIN_PYTHON, MIN_NODE = (3, 11), 20
+
+
+class StepError(Exception):
+    pass
+
+
+def say(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def digest(*parts):
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(Path(p).read_bytes() if isinstance(p, Path) else str(p).encode())
+    return h.hexdigest()
+
+
+def stamp_ok(stamp, value):
+    return stamp.exists() and stamp.read_text() == value
+
+
+def run(cmd, **kw):
+    result = subprocess.run([str(c) for c in cmd], **kw)
+    if result.returncode != 0:
+        raise StepError(f"`{' '.join(str(c) for c in cmd)}` exited with {result.returncode}")
+    return result
+
+
+# ---- bootstrap (runs under any Python >= 3.11, stdlib only) ----
+
+def ensure_venv():
+    """Create .venv with the pinned dev packages, then re-run this script in it."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"wasm_infer needs Python >= {'.'.join(map(str, MIN_PYTHON))}; this is {sys.version.split()[0]}")
+    req = ROOT / "requirements-dev.txt"
+    stamp = VENV / ".requirements.sha256"
+    want = digest(req)
+    if not stamp_ok(stamp, want):
+        say("==> [setup] virtualenv .venv with requirements-dev.txt")
+        try:
+            if not VENV_PY.exists():
+                run([sys.executable, "-m", "venv", VENV])
+            run([VENV_PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", req])
+        except StepError as e:
+            sys.exit(f"setup failed: {e}\nCheck that PyPI is reachable, then run the same command again "
+                     "(delete .venv to start the virtualenv from scratch).")
+        stamp.write_text(want)
+    if Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+# ---- build steps (run inside .venv) ----
+
+def step_npm():
+    node = shutil.which("node")
+    npm = shutil.which("npm")
+    if not node or not npm:
+        raise StepError("Node.js >= 20 and npm are required (https://nodejs.org, or your package manager)")
+    major = int(subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip().lstrip("v").split(".")[0])
+    if major < MIN_NODE:
+        raise StepError(f"Node.js >= {MIN_NODE} is required, found {major}")
+    stamp = ROOT / "node_modules" / ".wasm_infer.sha256"
+    want = digest(ROOT / "package-lock.json")
+    if not stamp_ok(stamp, want):
+        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT)
+        stamp.write_text(want)
+
+
+def step_pyodide():
+    from tools.pyodide_dist import assemble
+    assemble(ROOT, BUILD / "pyodide", BUILD / "cache")
+
+
+def step_kernels():
+    from tools.build_kernels import build
+    build(BUILD / "kernels" / "_kernels.so")
+    # Native runs of the package from the checkout never load it (it only
+    # loads under Pyodide), but tests install the wheel, which carries it.
+
+
+def step_wheel():
+    from tools.wheel import build
+    build(ROOT, BUILD / "dist", BUILD / "kernels" / "_kernels.so")
+
+
+def step_model():
+    from tools import export_efficientnet_lite0 as exporter
+    pth = Path(exporter.default_pth_path())  # from the pinned weights package in .venv
+    out = BUILD / "models" / "efficientnet_lite0.onnx"
+    stamp = out.with_suffix(".sha256")
+    want = digest(Path(exporter.__file__), pth)
+    if not out.exists() or not stamp_ok(stamp, want):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        exporter.export(pth, out)
+        stamp.write_text(want)
+
+
+def step_data():
+    from tools import data
+    data.prepare(BUILD / "data", BUILD / "cache")
+
+
+def step_reference():
+    from tools import data
+    data.reference_outputs(BUILD / "models" / "efficientnet_lite0.onnx", BUILD / "data", BUILD / "reference")
+
+
+STEPS = {
+    "npm": ("npm packages (npm ci)", step_npm),
+    "pyodide": ("offline Pyodide distribution in build/pyodide (verified sha256)", step_pyodide),
+    "kernels": ("kernel side module build/kernels/_kernels.so", step_kernels),
+    "wheel": ("wasm_infer wheel in build/dist", step_wheel),
+    "model": ("EfficientNet-Lite0 model build/models/efficientnet_lite0.onnx", step_model),
+    "data": ("sample photos and ImageNet labels in build/data", step_data),
+    "reference": ("onnxruntime reference outputs in build/reference", step_reference),
+}
+NEEDS = {
+    "setup": list(STEPS),
+    "demo": ["npm", "pyodide", "kernels", "wheel", "model", "data"],
+    "test": list(STEPS),
+}
+
+
+def prepare(command):
+    names = NEEDS[command]
+    for i, name in enumerate(names, 1):
+        title, fn = STEPS[name]
+        t0 = time.perf_counter()
+        say(f"==> [{i}/{len(names)}] {title}")
+        try:
+            fn()
+        except Exception as e:  # any failure: say which step and how to retry
+            detail = e if isinstance(e, StepError) else f"{type(e).__name__}: {e}"
+            sys.exit(f"\nstep '{name}' failed: {detail}\nFix the cause above and run `python3 build.py {command}` "
+                     f"again; finished steps are skipped and downloads are cached in build/cache.")
+        say(f"    done in {time.perf_counter() - t0:.1f} s")
+
+
+def node_cmd():
+    return [shutil.which("node") or "node"]
+
+
+# ---- commands ----
+
+def cmd_demo(args):
+    from tools import demo
+    prepare("demo")
+    return demo.main(args, node_cmd())
+
+
+def cmd_test(args):
+    prepare("test")
+    say("==> native tests (pytest)")
+    native = subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=ROOT).returncode
+    say("==> Pyodide tests in Node (node --test tests/node/)")
+    tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "node").glob("*.test.mjs"))
+    pyodide = subprocess.run([*node_cmd(), "--test", "--test-concurrency=1", *tests], cwd=ROOT).returncode
+    if native or pyodide:
+        say(f"FAILED: pytest exit {native}, node --test exit {pyodide}")
+    return 1 if native or pyodide else 0
+
+
+def cmd_setup(args):
+    prepare("setup")
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "test": cmd_test, "setup": cmd_setup}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__.strip())
+        return 0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2
+    ensure_venv()
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    return COMMANDS[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+/* wasm_infer kernels: shared declarations and tiny freestanding helpers.
+ *
+ * ABI (wasm32: size_t, int32_t and pointers are 32-bit):
+ *   - pointers are byte addresses in the wasm heap (numpy's arr.ctypes.data);
+ *   - strides are in elements, never bytes;
+ *   - `params` points to a wi_minmax_params {min, max}: the output is clamped
+ *     to [min, max] after bias (ReLU = {0, +inf}, ReLU6/Clip = {lo, hi},
+ *     no activation = {-inf, +inf}); NaN propagates;
+ *   - a bias pointer may be 0 (no bias).
+ * Kernels never allocate, never read or write outside the elements the
+ * documented shapes describe (no over-reads), and see no graph.
+ * Python (wasm_infer/kernels.py) validates every size before a call.
+ *
+ * Build: tools/build_kernels.py (clang from PyPI `ziglang`,
+ * --target=wasm32-freestanding -msimd128 -fPIC -shared -nostdlib
+ * -fvisibility=hidden); only WI_EXPORT functions are exported.
+ */
+#ifndef WASM_INFER_KERNELS_H
+#define WASM_INFER_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define WI_EXPORT __attribute__((visibility("default")))
+#define WI_HIDDEN __attribute__((visibility("hidden")))
+#define WI_INLINE static inline __attribute__((always_inline))
+
+#define WI_KERNELS_ABI_VERSION 1
+
+typedef struct wi_minmax_params {
+  float min;
+  float max;
+} wi_minmax_params;
+
+/* Index of each field of the int32 `shape` array taken by the conv kernels. */
+enum {
+  WI_CONV_N, WI_CONV_C, WI_CONV_H, WI_CONV_W,
+  WI_CONV_M, WI_CONV_KH, WI_CONV_KW, WI_CONV_OH, WI_CONV_OW,
+  WI_CONV_GROUP, WI_CONV_STRIDE_H, WI_CONV_STRIDE_W,
+  WI_CONV_PAD_TOP, WI_CONV_PAD_LEFT, WI_CONV_DILATION_H, WI_CONV_DILATION_W,
+  WI_CONV_SHAPE_LEN
+};
+
+/* ---- exported kernels ---------------------------------------------------- */
+
+WI_EXPORT int32_t wasm_infer_kernels_abi_version(void);
+
+/* C[m x n] = clamp(A[m x k] @ B[k x n] + bias_n[n]); row-major, row strides
+ * a_stride/b_stride/c_stride in elements; bias_n may be 0. */
+WI_EXPORT void f32_gemm_minmax__wasmsimd(
+    size_t m, size_t n, size_t k,
+    const float* a, size_t a_stride,
+    const float* b, size_t b_stride,
+    const float* bias_n,
+    float* c, size_t c_stride,
+    const float* params);
+
+/* Grouped 2-D convolution, NCHW, ONNX weight layout [M, C/group, KH, KW],
+ * y [N, M, OH, OW]; zero padding (pad bottom/right implied by OH/OW). */
+WI_EXPORT void f32_conv2d_nchw_minmax__wasmsimd(
+    const float* x, const float* w, const float* bias, float* y,
+    const int32_t* shape, const float* params);
+
+/* Depthwise 2-D convolution (group == C == M), NCHW, weights [C, 1, KH, KW]. */
+WI_EXPORT void f32_dwconv2d_nchw_minmax__wasmsimd(
+    const float* x, const float* w, const float* bias, float* y,
+    const int32_t* shape, const float* params);
+
+/* ---- internal (hidden) --------------------------------------------------- */
+
+/* The GEMM driver behind f32_gemm_minmax__wasmsimd, with an optional bias per
+ * row (bias_m, length m) as well as per column (bias_n, length n); the 1x1
+ * convolution fast path uses the per-row bias. */
+WI_HIDDEN void wi_f32_gemm_minmax(
+    size_t m, size_t n, size_t k,
+    const float* a, size_t a_stride,
+    const float* b, size_t b_stride,
+    const float* bias_n, const float* bias_m,
+    float* c, size_t c_stride,
+    const wi_minmax_params* params);
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* Clamp keeping NaN: pmax(a, b) = a < b ? b : a, pmin(a, b) = b < a ? b : a,
+ * each one instruction in V8 (unlike f32x4.min/max). */
+WI_INLINE v128_t wi_clamp(v128_t v, v128_t vmin, v128_t vmax) {
+  return wasm_f32x4_pmin(wasm_f32x4_pmax(v, vmin), vmax);
+}
+
+WI_INLINE float wi_clampf(float v, float lo, float hi) {
+  v = v < lo ? lo : v;
+  return hi < v ? hi : v;
+}
+
+/* Load the first `lanes` (1..4) floats of p, zero the rest; never reads past
+ * p[lanes - 1]. `lanes` is a compile-time constant at every call site. */
+WI_INLINE v128_t wi_load_partial(const float* p, size_t lanes) {
+  switch (lanes) {
+    case 1: return wasm_v128_load32_zero(p);
+    case 2: return wasm_v128_load64_zero(p);
+    case 3: return wasm_v128_load32_lane(p + 2, wasm_v128_load64_zero(p), 2);
+    default: return wasm_v128_load(p);
+  }
+}
+
+/* Store the first `lanes` (1..4) lanes of v to p; never writes past p[lanes - 1]. */
+WI_INLINE void wi_store_partial(float* p, v128_t v, size_t lanes) {
+  switch (lanes) {
+    case 1: wasm_v128_store32_lane(p, v, 0); break;
+    case 2: wasm_v128_store64_lane(p, v, 0); break;
+    case 3: wasm_v128_store64_lane(p, v, 0); wasm_v128_store32_lane(p + 2, v, 2); break;
+    default: wasm_v128_store(p, v); break;
+  }
+}
+
+WI_INLINE size_t wi_min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* Four input columns r[0], r[s], r[2s], r[3s] for 4 adjacent outputs of a
+ * convolution with column stride s. SW is a compile-time 1 or 2 (contiguous
+ * loads; stride 2 deinterleaves r[0..3] and r[3..6], so it never reads past
+ * r[6]) or 0 (runtime stride `s`, gathered). Reads only r[0 .. 3s]. */
+WI_INLINE v128_t wi_load_x4(const float* r, const int32_t SW, int32_t s) {
+  if (SW == 1) return wasm_v128_load(r);
+  if (SW == 2) return wasm_i32x4_shuffle(wasm_v128_load(r), wasm_v128_load(r + 3), 0, 2, 5, 7);
+  return wasm_f32x4_make(r[0], r[s], r[2 * s], r[3 * s]);
+}
+
+/* Output columns [*lo, *hi) whose every tap ow*sw - pad + kw*dw (kw < kw_n)
+ * lies inside [0, w): there the conv kernels load input without bounds checks. */
+WI_INLINE void wi_conv_interior(int32_t ow_n, int32_t w, int32_t kw_n, int32_t sw,
+                                int32_t pad, int32_t dw, int32_t* lo, int32_t* hi) {
+  const int32_t first = (pad + sw - 1) / sw;             /* ow*sw >= pad */
+  const int32_t room = w - 1 + pad - (kw_n - 1) * dw;    /* ow*sw <= room */
+  int32_t last = room < 0 ? -1 : room / sw;
+  if (last > ow_n - 1) last = ow_n - 1;
+  *lo = first < ow_n ? first : ow_n;
+  *hi = last + 1 > *lo ? last + 1 : *lo;
+}
+
+#endif /* WASM_INFER_KERNELS_H */

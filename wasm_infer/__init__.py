@@ -1,0 +1,27 @@
+"""wasm_infer: run ONNX models from Python, in CPython and in Pyodide.
+
+    import wasm_infer
+    sess = wasm_infer.InferenceSession("model.onnx")
+    print(sess.get_inputs())
+    (logits,) = sess.run(None, {"input": x})
+"""
+from .errors import InputError, ModelError, ResourceError, UnsupportedError, WasmInferError
+from .session import InferenceSession, NodeArg
+
+__version__ = "0.1.0"
+__all__ = ["InferenceSession", "NodeArg", "WasmInferError", "ModelError", "UnsupportedError",
+           "InputError", "ResourceError", "runtime_info"]
+
+
+def runtime_info():
+    """Where we run and which compute backend a new session would use."""
+    import platform
+    import sys
+
+    import numpy
+
+    from . import kernels
+    return {"wasm_infer": __version__, "python": platform.python_version(),
+            "platform": "pyodide" if sys.platform == "emscripten" else sys.platform,
+            "numpy": numpy.__version__, "kernels": kernels.flavour(),
+            "kernels_reason": kernels.reason()}

@@ -1,0 +1,232 @@
+"""A small reader for the protobuf wire format of ONNX models.
+
+No dependency on `onnx` or `protobuf`: Pyodide has neither for every version we
+target. Messages decode into `Message` objects (attribute access, defaults for
+absent fields). Bulk data (raw_data, packed numbers) stays as memoryview slices
+of the input so that a large model is not copied. Every length is checked
+against the bytes that remain and nesting depth is bounded, so a corrupt file
+raises `ModelError` instead of reading garbage.
+"""
+import struct
+
+from .errors import ModelError
+
+MAX_DEPTH = 64
+
+# Field kinds. Scalars: decoded value; "packed" kinds accept both packed and
+# unpacked encodings, as protobuf parsers must.
+INT, FLOAT, DOUBLE, STRING, BYTES = "int", "float", "double", "string", "bytes"
+PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT = "pint", "pfloat", "pdouble", "puint"
+_PACKED_FIXED = {PACKED_FLOAT: ("<f", 4), PACKED_DOUBLE: ("<d", 8)}
+
+
+class Message:
+    """A decoded message: fields as attributes, repeated fields as lists."""
+    __slots__ = ("_schema", "__dict__")
+
+    def __init__(self, schema):
+        self._schema = schema
+
+    def __getattr__(self, name):
+        for fname, kind, repeated in self._schema[1].values():
+            if fname == name:
+                if repeated or kind in _PACKED_KINDS:
+                    return []
+                return _DEFAULTS.get(kind)
+        raise AttributeError(f"{self._schema[0]} has no field {name!r}")
+
+    def has(self, name):
+        return name in self.__dict__
+
+    def __repr__(self):
+        return f"{self._schema[0]}({', '.join(sorted(self.__dict__))})"
+
+
+_PACKED_KINDS = {PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT}
+_DEFAULTS = {INT: 0, FLOAT: 0.0, DOUBLE: 0.0, STRING: "", BYTES: b""}
+
+
+def _schema(name, fields):
+    """fields: {number: (attribute name, kind or nested schema, repeated)}"""
+    return (name, fields)
+
+
+StringStringEntry = _schema("StringStringEntryProto", {1: ("key", STRING, False), 2: ("value", STRING, False)})
+OperatorSetId = _schema("OperatorSetIdProto", {1: ("domain", STRING, False), 2: ("version", INT, False)})
+Dimension = _schema("Dimension", {1: ("dim_value", INT, False), 2: ("dim_param", STRING, False),
+                                  3: ("denotation", STRING, False)})
+TensorShape = _schema("TensorShapeProto", {1: ("dim", Dimension, True)})
+TypeProto = _schema("TypeProto", {})
+TensorType = _schema("TypeProto.Tensor", {1: ("elem_type", INT, False), 2: ("shape", TensorShape, False)})
+SequenceType = _schema("TypeProto.Sequence", {1: ("elem_type", TypeProto, False)})
+OptionalType = _schema("TypeProto.Optional", {1: ("elem_type", TypeProto, False)})
+MapType = _schema("TypeProto.Map", {1: ("key_type", INT, False), 2: ("value_type", TypeProto, False)})
+TypeProto[1].update({1: ("tensor_type", TensorType, False), 4: ("sequence_type", SequenceType, False),
+                     5: ("map_type", MapType, False), 9: ("optional_type", OptionalType, False),
+                     8: ("sparse_tensor_type", TensorType, False), 6: ("denotation", STRING, False)})
+ValueInfo = _schema("ValueInfoProto", {1: ("name", STRING, False), 2: ("type", TypeProto, False),
+                                       3: ("doc_string", STRING, False)})
+Tensor = _schema("TensorProto", {
+    1: ("dims", PACKED_INT, False), 2: ("data_type", INT, False), 4: ("float_data", PACKED_FLOAT, False),
+    5: ("int32_data", PACKED_INT, False), 6: ("string_data", BYTES, True), 7: ("int64_data", PACKED_INT, False),
+    8: ("name", STRING, False), 12: ("doc_string", STRING, False), 9: ("raw_data", BYTES, False),
+    13: ("external_data", StringStringEntry, True), 14: ("data_location", INT, False),
+    10: ("double_data", PACKED_DOUBLE, False), 11: ("uint64_data", PACKED_UINT, False)})
+SparseTensor = _schema("SparseTensorProto", {1: ("values", Tensor, False), 2: ("indices", Tensor, False),
+                                             3: ("dims", PACKED_INT, False)})
+Graph = _schema("GraphProto", {})
+Attribute = _schema("AttributeProto", {
+    1: ("name", STRING, False), 21: ("ref_attr_name", STRING, False), 13: ("doc_string", STRING, False),
+    20: ("type", INT, False), 2: ("f", FLOAT, False), 3: ("i", INT, False), 4: ("s", BYTES, False),
+    5: ("t", Tensor, False), 6: ("g", Graph, False), 22: ("sparse_tensor", SparseTensor, False),
+    14: ("tp", TypeProto, False), 7: ("floats", PACKED_FLOAT, False), 8: ("ints", PACKED_INT, False),
+    9: ("strings", BYTES, True), 10: ("tensors", Tensor, True), 11: ("graphs", Graph, True),
+    23: ("sparse_tensors", SparseTensor, True), 15: ("type_protos", TypeProto, True)})
+Node = _schema("NodeProto", {1: ("input", STRING, True), 2: ("output", STRING, True), 3: ("name", STRING, False),
+                             4: ("op_type", STRING, False), 7: ("domain", STRING, False),
+                             5: ("attribute", Attribute, True), 6: ("doc_string", STRING, False),
+                             8: ("overload", STRING, False)})
+Graph[1].update({1: ("node", Node, True), 2: ("name", STRING, False), 5: ("initializer", Tensor, True),
+                 15: ("sparse_initializer", SparseTensor, True), 10: ("doc_string", STRING, False),
+                 11: ("input", ValueInfo, True), 12: ("output", ValueInfo, True),
+                 13: ("value_info", ValueInfo, True)})
+Function = _schema("FunctionProto", {
+    1: ("name", STRING, False), 4: ("input", STRING, True), 5: ("output", STRING, True),
+    6: ("attribute", STRING, True), 11: ("attribute_proto", Attribute, True), 7: ("node", Node, True),
+    8: ("doc_string", STRING, False), 9: ("opset_import", OperatorSetId, True), 10: ("domain", STRING, False),
+    13: ("overload", STRING, False), 12: ("value_info", ValueInfo, True)})
+Model = _schema("ModelProto", {
+    1: ("ir_version", INT, False), 8: ("opset_import", OperatorSetId, True), 2: ("producer_name", STRING, False),
+    3: ("producer_version", STRING, False), 4: ("domain", STRING, False), 5: ("model_version", INT, False),
+    6: ("doc_string", STRING, False), 7: ("graph", Graph, False), 14: ("metadata_props", StringStringEntry, True),
+    25: ("functions", Function, True)})
+
+
+def _varint(buf, pos, end):
+    result = shift = 0
+    while True:
+        if pos >= end:
+            raise ModelError("truncated model: a varint runs past the end of its message")
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise ModelError("corrupt model: a varint is longer than 10 bytes")
+
+
+def _signed(v):
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >> 63 else v
+
+
+def _packed_varints(buf, pos, end, signed):
+    out = []
+    while pos < end:
+        v, pos = _varint(buf, pos, end)
+        out.append(_signed(v) if signed else v)
+    return out
+
+
+def _skip(buf, pos, end, wire):
+    if wire == 0:
+        return _varint(buf, pos, end)[1]
+    if wire == 1:
+        pos += 8
+    elif wire == 5:
+        pos += 4
+    elif wire == 2:
+        n, pos = _varint(buf, pos, end)
+        pos += n
+    else:
+        raise ModelError(f"corrupt model: unsupported protobuf wire type {wire}")
+    if pos > end:
+        raise ModelError("truncated model: a field runs past the end of its message")
+    return pos
+
+
+def decode(buf, schema, pos=0, end=None, depth=0):
+    """Decode the message with `schema` from buf[pos:end]."""
+    if depth > MAX_DEPTH:
+        raise ModelError(f"corrupt model: messages nested deeper than {MAX_DEPTH} levels")
+    end = len(buf) if end is None else end
+    msg = Message(schema)
+    fields = schema[1]
+    d = msg.__dict__
+    while pos < end:
+        key, pos = _varint(buf, pos, end)
+        number, wire = key >> 3, key & 7
+        spec = fields.get(number)
+        if spec is None:
+            pos = _skip(buf, pos, end, wire)
+            continue
+        name, kind, repeated = spec
+        if wire == 2:
+            n, pos = _varint(buf, pos, end)
+            stop = pos + n
+            if stop > end:
+                raise ModelError(f"truncated model: field {schema[0]}.{name} claims {n} bytes, "
+                                 f"only {end - pos} remain")
+            if isinstance(kind, tuple):
+                value = decode(buf, kind, pos, stop, depth + 1)
+            elif kind == STRING:
+                try:
+                    value = bytes(buf[pos:stop]).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
+            elif kind == BYTES:
+                value = buf[pos:stop]
+            elif kind in _PACKED_FIXED:
+                fmt, size = _PACKED_FIXED[kind]
+                if n % size:
+                    raise ModelError(f"corrupt model: packed {schema[0]}.{name} has {n} bytes, "
+                                     f"not a multiple of {size}")
+                d.setdefault(name, []).append(buf[pos:stop])  # memoryview chunk; joined by users
+                pos = stop
+                continue
+            elif kind in (PACKED_INT, PACKED_UINT):
+                d.setdefault(name, []).extend(_packed_varints(buf, pos, stop, kind == PACKED_INT))
+                pos = stop
+                continue
+            else:
+                raise ModelError(f"corrupt model: {schema[0]}.{name} has wire type 2, expected {kind}")
+            pos = stop
+        elif wire == 0 and kind in (INT, PACKED_INT, PACKED_UINT):
+            v, pos = _varint(buf, pos, end)
+            value = _signed(v) if kind != PACKED_UINT else v
+            if kind != INT:
+                d.setdefault(name, []).append(value)
+                continue
+        elif wire == 5 and kind in (FLOAT, PACKED_FLOAT):
+            if pos + 4 > end:
+                raise ModelError(f"truncated model: {schema[0]}.{name} runs past the end")
+            value = struct.unpack_from("<f", buf, pos)[0]
+            pos += 4
+            if kind == PACKED_FLOAT:
+                d.setdefault(name, []).append(struct.pack("<f", value))
+                continue
+        elif wire == 1 and kind in (DOUBLE, PACKED_DOUBLE):
+            if pos + 8 > end:
+                raise ModelError(f"truncated model: {schema[0]}.{name} runs past the end")
+            value = struct.unpack_from("<d", buf, pos)[0]
+            pos += 8
+            if kind == PACKED_DOUBLE:
+                d.setdefault(name, []).append(struct.pack("<d", value))
+                continue
+        else:
+            raise ModelError(f"corrupt model: {schema[0]}.{name} has wire type {wire}, expected {kind}")
+        if repeated:
+            d.setdefault(name, []).append(value)
+        else:
+            d[name] = value
+    return msg
+
+
+def load_model(data):
+    """Decode a ModelProto from bytes (or a memoryview of them)."""
+    buf = memoryview(data).cast("B") if not isinstance(data, memoryview) else data
+    if len(buf) == 0:
+        raise ModelError("empty input: not an ONNX model")
+    return decode(buf, Model)

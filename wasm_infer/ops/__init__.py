@@ -1,0 +1,36 @@
+"""Op registry. Each `op_*.py` module in this package registers its ops with
+`@register(op_type, since)`; modules are discovered by file name, so there is
+no import list to keep. For a model, the newest version whose `since` is ≤
+the model's opset for the op's domain is picked (as in tinygrad and
+onnx.reference)."""
+import importlib
+import pkgutil
+
+from ..errors import UnsupportedError
+from .base import Op, REGISTRY, register  # noqa: F401
+
+_loaded = False
+
+
+def load_all():
+    global _loaded
+    if not _loaded:
+        for mod in pkgutil.iter_modules(__path__):
+            if mod.name.startswith("op_"):
+                importlib.import_module(f"{__name__}.{mod.name}")
+        _loaded = True
+    return REGISTRY
+
+
+def resolve(op_type, domain, opset, node_name=""):
+    """The Op class for `op_type` in `domain` at `opset`, or UnsupportedError."""
+    versions = load_all().get((domain, op_type))
+    where = f"node {node_name!r}: " if node_name else ""
+    shown = domain or "ai.onnx"
+    if not versions:
+        raise UnsupportedError(f"{where}op {op_type!r} (domain {shown!r}, opset {opset}) is not implemented")
+    for since, cls in reversed(versions):
+        if since <= opset:
+            return cls
+    raise UnsupportedError(f"{where}op {op_type!r} (domain {shown!r}) is implemented from opset "
+                           f"{versions[0][0]}, the model uses opset {opset}")

@@ -1,0 +1,52 @@
+"""The shared base of all ops."""
+import bisect
+
+from ..errors import ModelError
+
+REGISTRY = {}  # (domain, op_type) -> sorted [(since_version, cls)]
+
+
+def register(op_type, since=1, domain=""):
+    def deco(cls):
+        versions = REGISTRY.setdefault((domain, op_type), [])
+        bisect.insort(versions, (since, cls), key=lambda v: v[0])
+        cls.op_type, cls.since, cls.domain = op_type, since, domain
+        return cls
+    return deco
+
+
+class Op:
+    """One node's implementation. `__init__` runs once per node at session
+    creation (read attributes, look at constant inputs, pick a kernel);
+    `run(*inputs)` runs per inference and returns a tuple of outputs.
+    Absent optional inputs arrive as None."""
+    op_type = domain = ""
+    since = 1
+    deterministic = True  # constant folding may evaluate it ahead of time
+
+    def __init__(self, node, ctx):
+        self.node = node
+        self.ctx = ctx
+        self.init()
+
+    def init(self):
+        """Override to read attributes and prepare."""
+
+    def attr(self, name, default=None):
+        value = self.node.attrs.get(name, default)
+        return default if value is None else value
+
+    def required_attr(self, name):
+        if name not in self.node.attrs:
+            raise ModelError(f"node {self.node.name!r} ({self.op_type}): missing required attribute {name!r}")
+        return self.node.attrs[name]
+
+    def constant(self, index):
+        """The value of input `index` if it is known at session creation, else None."""
+        names = self.node.inputs
+        if index < len(names) and names[index]:
+            return self.ctx.constant(names[index])
+        return None
+
+    def run(self, *inputs):
+        raise NotImplementedError

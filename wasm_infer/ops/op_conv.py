@@ -1,0 +1,58 @@
+import itertools
+
+import numpy as np
+
+from ..errors import InputError
+from .base import Op, register
+from ._conv_shapes import conv_geometry
+
+
+def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group):
+    """N-d grouped convolution: one matmul per kernel position."""
+    n, c = x.shape[:2]
+    m, cg = w.shape[:2]
+    xp = np.pad(x, [(0, 0), (0, 0)] + list(zip(begin, end)))
+    xg = xp.reshape((n, group, cg) + xp.shape[2:])
+    wg = w.reshape((group, m // group, cg) + w.shape[2:])
+    y = np.zeros((n, group, m // group) + tuple(out_spatial), dtype=np.float64 if x.dtype == np.float64 else np.float32)
+    for pos in itertools.product(*(range(k) for k in w.shape[2:])):
+        window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s)
+                       for p, d, s, o in zip(pos, dilations, strides, out_spatial))
+        patch = xg[(slice(None),) * 3 + window]            # n, g, cg, *out
+        wk = wg[(slice(None),) * 3 + pos]                  # g, mg, cg
+        if cg == 1 and m == group:                         # depthwise: a broadcast multiply
+            y += patch * wk.reshape((1, group, 1) + (1,) * len(out_spatial))
+        else:
+            y += np.einsum("ngc...,gmc->ngm...", patch, wk)
+    y = y.reshape((n, m) + tuple(out_spatial))
+    if b is not None:
+        y += b.reshape((1, m) + (1,) * len(out_spatial))
+    return y.astype(x.dtype)
+
+
+@register("Conv", since=1)
+class Conv(Op):
+    # A fused activation clamps the output to [lo, hi] (set by FusedConv).
+    lo, hi = -np.inf, np.inf
+
+    def init(self):
+        self.group = self.attr("group", 1)
+        self.kernels = self.ctx.kernels
+
+    def run(self, x, w, b=None):
+        if x.ndim < 3 or x.ndim != w.ndim or x.shape[1] != w.shape[1] * self.group or w.shape[0] % self.group:
+            raise InputError(f"node {self.node.name!r} ({self.op_type}): input {list(x.shape)} does not fit "
+                             f"weights {list(w.shape)} with group {self.group}")
+        kernel_shape = list(w.shape[2:])
+        strides, dilations, begin, end, out = conv_geometry(self, x.shape[2:], kernel_shape)
+        k = self.kernels
+        if k is not None and x.ndim == 4 and x.dtype == w.dtype == np.float32 and x.size:
+            y = np.empty((x.shape[0], w.shape[0], *out), np.float32)
+            k.conv2d_nchw(np.ascontiguousarray(x), np.ascontiguousarray(w),
+                          None if b is None else np.ascontiguousarray(b, np.float32), y,
+                          strides, begin + end, dilations, self.group, self.lo, self.hi)
+            return (y,)
+        y = conv_numpy(x, w, b, strides, dilations, begin, end, out, self.group)
+        if self.lo != -np.inf or self.hi != np.inf:
+            y = np.clip(y, self.lo, self.hi).astype(y.dtype)
+        return (y,)

@@ -1,0 +1,20 @@
+import numpy as np
+
+from ..errors import InputError
+from .base import Op, register
+
+
+def reshape(x, shape, allowzero, node_name):
+    shape = [int(d) for d in shape]
+    if not allowzero:
+        shape = [x.shape[i] if d == 0 else d for i, d in enumerate(shape)]
+    try:
+        return x.reshape(shape)
+    except ValueError:
+        raise InputError(f"node {node_name!r} (Reshape): cannot reshape {list(x.shape)} to {shape}") from None
+
+
+@register("Reshape", since=5)
+class Reshape(Op):
+    def run(self, x, shape):
+        return (reshape(x, shape, self.attr("allowzero", 0), self.node.name),)

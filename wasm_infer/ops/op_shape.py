@@ -1,0 +1,17 @@
+import numpy as np
+
+from .base import Op, register
+
+
+@register("Shape", since=1)
+class Shape(Op):
+    def run(self, x):
+        return (np.array(x.shape, dtype=np.int64),)
+
+
+@register("Shape", since=15)
+class Shape15(Op):
+    def run(self, x):
+        n = len(x.shape)
+        start, end = self.attr("start", 0), self.attr("end", n)
+        return (np.array(x.shape[slice(start, end)], dtype=np.int64),)

@@ -1,0 +1,10 @@
+import numpy as np
+
+from .base import Op, register
+from ._elementwise import same_dtype
+
+
+@register("Sub", since=7)
+class Sub(Op):
+    def run(self, a, b):
+        return (same_dtype(np.asarray(a - b), a),)

@@ -1,0 +1,16 @@
+"""Remove Identity nodes by letting their readers read the Identity's input."""
+from ._util import graph_output_names
+
+
+def apply(graph, ctx):
+    outputs = graph_output_names(graph)
+    rename = {}
+    kept = []
+    for node in graph.nodes:
+        node.inputs = [rename.get(n, n) for n in node.inputs]
+        if node.op_type == "Identity" and node.domain == "" and node.outputs[0] not in outputs:
+            rename[node.outputs[0]] = node.inputs[0]
+            continue
+        kept.append(node)
+    graph.nodes[:] = kept
+    return bool(rename)
