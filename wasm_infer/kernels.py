@@ -181,6 +181,8 @@ def _contig(arr, name, ndim):
 def _row_stride(arr, name):
     """Row stride (elements) of a 2-D float32 array whose rows are contiguous."""
     rows, cols = arr.shape
+    if rows == 0 or cols == 0:
+        return max(cols, 1)
     s0, s1 = arr.strides
     if cols > 1 and s1 != 4:
         raise ValueError(f"{name}: rows must be contiguous (column stride 4 bytes), got strides {arr.strides}")

@@ -10,7 +10,7 @@ from .errors import InputError, ModelError, ResourceError, UnsupportedError, Was
 from .ops import resolve
 
 MAX_IR_VERSION = 14          # ONNX 1.23 writes IR 14
-MAX_OPSET = {"": 23, "ai.onnx": 23, "ai.wasm_infer": 1}
+MAX_OPSET = {"": 28, "ai.onnx": 28, "ai.wasm_infer": 1}  # ONNX 1.23
 
 
 @dataclass
