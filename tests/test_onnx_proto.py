@@ -1,0 +1,108 @@
+"""The wire-format reader against onnx's own protobuf parser."""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from wasm_infer import ModelError, ir, onnx_proto
+
+
+def _model():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])
+    w = numpy_helper.from_array(np.arange(-3, 6, dtype=np.float32).reshape(3, 3), "w")
+    ints = helper.make_tensor("ints", TensorProto.INT64, [4], [-1, 0, 2**40, -2**62])  # int64_data, varints
+    floats = helper.make_tensor("floats", TensorProto.FLOAT, [2], [1.5, -2.25])      # float_data, packed
+    halves = helper.make_tensor("halves", TensorProto.FLOAT16, [2], [0.5, -1])  # bit patterns in int32_data
+    node = helper.make_node("Gemm", ["x", "w"], ["y"], name="gemm", alpha=0.5, transB=1,
+                            doc_string="a node")
+    attrs = helper.make_node("Foo", ["x"], ["z"], domain="custom", f=1.25, i=-7, s="text", ints=[1, -2, 3],
+                             floats=[0.5, 2.0], strings=["a", "b"], t=numpy_helper.from_array(np.ones(2, np.int32)))
+    graph = helper.make_graph([node, attrs], "g", [x], [y], [w, ints, floats, halves])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("custom", 2)],
+                             producer_name="test")
+
+
+def test_reader_matches_onnx():
+    model = _model()
+    m = onnx_proto.load_model(model.SerializeToString())
+    assert m.ir_version == model.ir_version
+    assert [(o.domain, o.version) for o in m.opset_import] == [("", 17), ("custom", 2)]
+    assert m.producer_name == "test"
+    g = m.graph
+    assert [n.op_type for n in g.node] == ["Gemm", "Foo"]
+    assert g.node[0].input == ["x", "w"] and g.node[0].name == "gemm"
+    assert [d.dim_param for d in g.input[0].type.tensor_type.shape.dim[:1]] == ["N"]
+    assert g.input[0].type.tensor_type.shape.dim[1].dim_value == 3
+
+
+def test_ir_converts_tensors_and_attributes():
+    model = ir.load(_model().SerializeToString())
+    inits = model.graph.initializers
+    np.testing.assert_array_equal(inits["w"], np.arange(-3, 6, dtype=np.float32).reshape(3, 3))
+    assert inits["ints"].dtype == np.int64 and inits["ints"].tolist() == [-1, 0, 2**40, -2**62]
+    assert inits["floats"].tolist() == [1.5, -2.25]
+    assert inits["halves"].dtype == np.float16 and inits["halves"].tolist() == [0.5, -1]
+    gemm, foo = model.graph.nodes
+    assert gemm.attrs == {"alpha": 0.5, "transB": 1}
+    assert foo.domain == "custom"
+    assert foo.attrs["f"] == 1.25 and foo.attrs["i"] == -7 and foo.attrs["s"] == "text"
+    assert foo.attrs["ints"] == [1, -2, 3] and foo.attrs["floats"] == [0.5, 2.0]
+    assert foo.attrs["strings"] == ["a", "b"] and foo.attrs["t"].tolist() == [1, 1]
+    assert model.opsets == {"": 17, "custom": 2}
+    assert model.graph.inputs[0].shape == ("N", 3)
+
+
+def test_unknown_fields_are_skipped():
+    model = _model()
+    model.graph.node[0].metadata_props.add(key="k", value="v")  # a field the reader does not know
+    assert [n.op_type for n in ir.load(model.SerializeToString()).graph.nodes] == ["Gemm", "Foo"]
+
+
+@pytest.mark.parametrize("cut", [1, 7, 50, 200, -1])
+def test_truncated_model_raises_model_error(cut):
+    data = _model().SerializeToString()
+    with pytest.raises(ModelError):
+        ir.load(data[:cut] if cut > 0 else data[:len(data) + cut])
+
+
+def test_not_a_model_raises_model_error():
+    for data in (b"", b"hello world, this is not a model", bytes(range(256)) * 4):
+        with pytest.raises(ModelError):
+            ir.load(data)
+
+
+def test_raw_data_size_is_checked():
+    model = _model()
+    t = model.graph.initializer[0]
+    t.raw_data = t.raw_data[:-4]
+    with pytest.raises(ModelError, match="raw_data has 32 bytes"):
+        ir.load(model.SerializeToString())
+
+
+def test_nesting_depth_is_bounded():
+    # TypeProto.sequence_type (field 4) -> Sequence.elem_type (field 1) -> TypeProto -> ...
+    data = b""
+    for level in range(100):
+        key = 0x22 if level % 2 else 0x0A
+        data = bytes([key]) + _varint(len(data)) + data
+    with pytest.raises(ModelError, match="nested deeper"):
+        onnx_proto.decode(memoryview(data), onnx_proto.TypeProto)
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def test_real_model_parses_like_onnx(effnet_path):
+    data = effnet_path.read_bytes()
+    ref = onnx.load_from_string(data)
+    model = ir.load(data)
+    assert [n.op_type for n in model.graph.nodes] == [n.op_type for n in ref.graph.node]
+    for t in ref.graph.initializer:
+        np.testing.assert_array_equal(model.graph.initializers[t.name], numpy_helper.to_array(t))
