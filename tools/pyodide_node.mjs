@@ -32,7 +32,9 @@ export async function bootPyodide({ packages = ['numpy'], wheel = false, env = {
   requireBuilt(path.join(dir, 'pyodide.asm.wasm'), 'the offline Pyodide distribution');
   const { loadPyodide } = await import(path.join(dir, 'pyodide.mjs'));
   const t0 = performance.now();
-  const pyodide = await loadPyodide({ indexURL: dir + path.sep, env: { HOME: '/home/pyodide', ...env }, stdout: () => {}, stderr: (s) => process.stderr.write(s + '\n') });
+  // wasm_infer's switches (WASM_INFER_BACKEND, WASM_INFER_DEBUG, ...) pass through.
+  const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WASM_INFER_')));
+  const pyodide = await loadPyodide({ indexURL: dir + path.sep, env: { HOME: '/home/pyodide', ...passed, ...env }, stdout: () => {}, stderr: (s) => process.stderr.write(s + '\n') });
   const t1 = performance.now();
   const toLoad = [...packages];
   if (wheel) toLoad.push(await wheelPath());
