@@ -88,7 +88,7 @@ def step_npm():
     stamp = ROOT / "node_modules" / ".wasm_infer.sha256"
     want = digest(ROOT / "package-lock.json")
     if not stamp_ok(stamp, want):
-        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT)
+        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, stdout=sys.stderr)
         stamp.write_text(want)
 
 
