@@ -43,7 +43,7 @@ WI_INLINE void gemm_tile(
       const v128_t va = wasm_v128_load32_splat(ap[i]);
       ap[i] += 1;
       for (size_t j = 0; j < NV; j++)
-        acc[i][j] = wasm_f32x4_add(acc[i][j], wasm_f32x4_mul(va, vb[j]));
+        acc[i][j] = wi_madd(acc[i][j], va, vb[j]);
     }
   }
 

@@ -88,6 +88,16 @@ WI_INLINE v128_t wi_clamp(v128_t v, v128_t vmin, v128_t vmax) {
   return wasm_f32x4_pmin(wasm_f32x4_pmax(v, vmin), vmax);
 }
 
+/* acc + a * b: two instructions with SIMD128; one fused f32x4.relaxed_madd in
+ * the relaxed-SIMD build (tools/build_kernels.py --relaxed). */
+WI_INLINE v128_t wi_madd(v128_t acc, v128_t a, v128_t b) {
+#ifdef __wasm_relaxed_simd__
+  return wasm_f32x4_relaxed_madd(a, b, acc);
+#else
+  return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b));
+#endif
+}
+
 WI_INLINE float wi_clampf(float v, float lo, float hi) {
   v = v < lo ? lo : v;
   return hi < v ? hi : v;
@@ -124,6 +134,48 @@ WI_INLINE v128_t wi_load_x4(const float* r, const int32_t SW, int32_t s) {
   if (SW == 1) return wasm_v128_load(r);
   if (SW == 2) return wasm_i32x4_shuffle(wasm_v128_load(r), wasm_v128_load(r + 3), 0, 2, 5, 7);
   return wasm_f32x4_make(r[0], r[s], r[2 * s], r[3 * s]);
+}
+
+/* Zero n floats / copy n floats (no libc: these are the only "memset/memcpy";
+ * built with -fno-builtin so clang does not turn them back into libc calls). */
+WI_INLINE void wi_zero(float* dst, size_t n) {
+  const v128_t z = wasm_f32x4_const_splat(0.0f);
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, z);
+  for (; i < n; i++) dst[i] = 0.0f;
+}
+
+WI_INLINE void wi_copy(float* dst, const float* src, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+  for (; i < n; i++) dst[i] = src[i];
+}
+
+/* Stack tiles used by the conv kernels: a zero-padded copy of a band of input
+ * rows, so the vector loops run with no bounds checks. At most 36 KiB of
+ * stack in all (Pyodide's C stack is 5 MiB in 0.27, 10 MiB in 314). */
+#define WI_CONV_TILE_FLOATS 4096   /* depthwise: one channel (16 KiB) */
+#define WI_CONV_GTILE_FLOATS 8192  /* general conv: Cg channels (32 KiB) */
+#define WI_CONV_MAX_TAPS 1024      /* general conv: Cg*KH*KW offsets (4 KiB) */
+
+/* Fill rows_n rows of width wp at dst with input rows ih0, ih0 + 1, ... of the
+ * plane xc [h x w], shifted right by pl columns, zero outside the input.
+ * Reads only xc[0 .. h*w). */
+WI_INLINE void wi_fill_padded_rows(float* dst, int32_t wp, int32_t rows_n, const float* xc,
+                                   int32_t h, int32_t w, int32_t ih0, int32_t pl) {
+  int32_t copy_n = wp - pl < w ? wp - pl : w; /* input columns that land in the row */
+  if (copy_n < 0) copy_n = 0;
+  const int32_t left = pl < wp ? pl : wp;
+  for (int32_t r = 0; r < rows_n; r++, dst += wp) {
+    const int32_t ih = ih0 + r;
+    if ((uint32_t)ih >= (uint32_t)h || copy_n == 0) {
+      wi_zero(dst, (size_t)wp);
+      continue;
+    }
+    wi_zero(dst, (size_t)left);
+    wi_copy(dst + left, xc + (size_t)ih * w, (size_t)copy_n);
+    wi_zero(dst + left + copy_n, (size_t)(wp - left - copy_n));
+  }
 }
 
 /* Output columns [*lo, *hi) whose every tap ow*sw - pad + kw*dw (kw < kw_n)

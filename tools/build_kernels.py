@@ -25,7 +25,7 @@ SRC_DIR = ROOT / "kernels_wasm"
 
 BASE_FLAGS = (
     "--target=wasm32-freestanding", "-O3", "-msimd128", "-fPIC", "-nostdlib", "-g0",
-    "-shared", "-Wl,--no-entry", "-fvisibility=hidden",
+    "-shared", "-Wl,--no-entry", "-fvisibility=hidden", "-ffreestanding", "-fno-builtin",
     "-std=c11", "-Wall", "-Wextra", "-Werror",
 )
 RELAXED_FLAGS = ("-mrelaxed-simd",)

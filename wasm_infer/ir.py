@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from . import dtypes, onnx_proto
 from .errors import ModelError
-from .tensor import to_array
+from .tensor import sparse_to_array, to_array
 
 # AttributeProto.AttributeType
 A_FLOAT, A_INT, A_STRING, A_TENSOR, A_GRAPH, A_FLOATS, A_INTS, A_STRINGS, A_TENSORS, A_GRAPHS, \
@@ -40,6 +40,7 @@ class Node:
     attrs: dict = field(default_factory=dict)
     domain: str = ""
     name: str = ""
+    opsets: dict = None         # set on nodes inlined from a function that imports other opsets
 
     def __repr__(self):
         return f"Node({self.op_type} {self.name!r}: {self.inputs} -> {self.outputs})"
@@ -61,7 +62,7 @@ class Function:
     domain: str
     inputs: list
     outputs: list
-    attributes: list
+    attributes: dict            # name -> default value (None: no default)
     nodes: list
     opsets: dict
 
@@ -74,6 +75,47 @@ class Model:
     producer: str = ""
     functions: dict = field(default_factory=dict)   # (domain, name) -> Function
     metadata: dict = field(default_factory=dict)
+
+
+def subgraphs(node):
+    """The Graph attributes of a node (If branches, Loop/Scan bodies, ...)."""
+    for value in node.attrs.values():
+        if isinstance(value, Graph):
+            yield value
+        elif isinstance(value, list):
+            yield from (v for v in value if isinstance(v, Graph))
+
+
+def free_names(graph):
+    """Names a graph reads from enclosing graphs (outer-scope values), in
+    first-use order: read by a node or nested subgraph or listed as an
+    output, but neither an input, an initializer nor produced inside."""
+    defined = set(graph.initializers) | {v.name for v in graph.inputs} | {""}
+    for node in graph.nodes:
+        defined.update(node.outputs)
+    free = {}
+    for node in graph.nodes:
+        for name in node.inputs:
+            if name not in defined:
+                free[name] = None
+        for sub in subgraphs(node):
+            for name in free_names(sub):
+                if name not in defined:
+                    free[name] = None
+    for v in graph.outputs:
+        if v.name not in defined:
+            free[v.name] = None
+    return list(free)
+
+
+def implicit_inputs(node):
+    """Outer-scope names the node's subgraphs read: the node depends on them
+    like on its inputs (for ordering, lifetimes and passes)."""
+    names = {}
+    for sub in subgraphs(node):
+        for name in free_names(sub):
+            names[name] = None
+    return list(names)
 
 
 def _value_info(vi):
@@ -123,7 +165,9 @@ def _attribute(a, where):
         return [to_array(t, f"{where}: attribute {a.name!r}") for t in a.tensors]
     if kind == A_GRAPHS:
         return [_graph(g, f"{where}/{a.name}") for g in a.graphs]
-    if kind in (A_TYPE_PROTO, A_TYPE_PROTOS, A_SPARSE_TENSOR, A_SPARSE_TENSORS):
+    if kind == A_SPARSE_TENSOR:
+        return sparse_to_array(a.sparse_tensor, f"{where}: attribute {a.name!r}")
+    if kind in (A_TYPE_PROTO, A_TYPE_PROTOS, A_SPARSE_TENSORS):
         return a  # kept raw: only a few ops read these
     raise ModelError(f"{where}: attribute {a.name!r} has unknown type {kind}")
 
@@ -140,6 +184,9 @@ def _graph(g, where="graph"):
         if not t.name:
             raise ModelError(f"{where}: an initializer has no name")
         inits[t.name] = to_array(t, f"{where}: initializer {t.name!r}")
+    for sp in g.sparse_initializer:
+        name = sp.values.name if sp.has("values") else ""
+        inits[name] = sparse_to_array(sp, f"{where}: sparse initializer {name!r}")
     inputs = [_value_info(v) for v in g.input if v.name not in inits]
     return Graph(nodes=[_node(n, where) for n in g.node], inputs=inputs,
                  outputs=[_value_info(v) for v in g.output], initializers=inits,
@@ -157,7 +204,8 @@ def from_proto(m):
     for f in m.functions:
         functions[(f.domain, f.name)] = Function(
             f.name, f.domain, list(f.input), list(f.output),
-            list(f.attribute) + [a.name for a in f.attribute_proto],
+            {**{name: None for name in f.attribute},
+             **{a.name: _attribute(a, f"function {f.name!r}") for a in f.attribute_proto}},
             [_node(n, f"function {f.name!r}") for n in f.node],
             {o.domain or "": o.version for o in f.opset_import})
     return Model(graph=_graph(m.graph), opsets=opsets, ir_version=m.ir_version,

@@ -12,11 +12,16 @@ Environment switches (read on first use, and again after `reload()`):
 
 The checked wrappers (`gemm`, `conv2d_nchw`) validate dtype, layout and every
 shape before calling, raising ValueError, so a kernel can never touch memory
-outside the arrays it is given. `argtypes` is deliberately not set: ctypes is
-faster without it; Python ints are passed as C ints, and values in
-[2**31, 2**32) (heap addresses past 2 GiB) are accepted and keep their bits
-(ctypes tries `PyLong_AsUnsignedLong` first). Floats never go through ctypes:
-they travel in a small float32 `params` array {min, max}.
+outside the arrays it is given. Validation costs ~10-20 us in Pyodide (mostly
+`arr.ctypes.data`, ~2 us each); `bind_gemm` / `bind_conv2d_nchw` validate once
+and return a runner that costs about one raw call (~0.6 us in Node): use them
+from a plan. `argtypes` is deliberately not set: ctypes is faster without it;
+Python ints are passed as C ints, and addresses in [2**31, 2**32) (heap past
+2 GiB) are accepted as they are and keep their bits: ctypes tries
+`PyLong_AsUnsignedLong` first (checked in tests/node/kernels.test.mjs; it is
+also the fast path: a negative int goes through a caught OverflowError).
+Floats never go through ctypes: they travel in a small float32 `params`
+array {min, max}.
 
 This module imports nothing from wasm_infer, so it can also be loaded on its own.
 """
@@ -40,6 +45,7 @@ _SIMD128_PROBE = bytes(
      0x1A, 0x0B])                                           # drop, end
 
 _INT32_LIMIT = 2 ** 31
+
 _F32 = np.dtype(np.float32)
 
 
@@ -161,20 +167,17 @@ def params(lo, hi):
     return arr
 
 
-def _f32(arr, name, ndim):
+def _check(arr, name, ndim, contiguous=True):
     if not isinstance(arr, np.ndarray):
         raise ValueError(f"{name}: expected a numpy.ndarray, got {type(arr).__name__}")
     if arr.dtype != _F32:
         raise ValueError(f"{name}: dtype must be float32, got {arr.dtype}")
     if arr.ndim != ndim:
         raise ValueError(f"{name}: expected {ndim}-D, got shape {arr.shape}")
-    if not arr.flags.aligned:
+    flags = arr.flags
+    if not flags.aligned:
         raise ValueError(f"{name}: array is not 4-byte aligned")
-
-
-def _contig(arr, name, ndim):
-    _f32(arr, name, ndim)
-    if not arr.flags.c_contiguous:
+    if contiguous and not flags.c_contiguous:
         raise ValueError(f"{name}: must be C-contiguous (use numpy.ascontiguousarray)")
 
 
@@ -194,34 +197,57 @@ def _row_stride(arr, name):
     return s0 // 4
 
 
-def _bias(bias, n, name="bias"):
+def _span(ptr, arr, row_stride=None):
+    """[first byte, last byte + 1) the kernel may touch; None when empty."""
+    if arr.size == 0:
+        return None
+    if row_stride is None:
+        return ptr, ptr + arr.nbytes
+    rows, cols = arr.shape
+    return ptr, ptr + 4 * ((rows - 1) * row_stride + cols)
+
+
+def _bias(bias, n):
     if bias is None:
-        return 0
-    _contig(bias, name, 1)
+        return 0, None
+    _check(bias, "bias", 1)
     if bias.shape[0] != n:
-        raise ValueError(f"{name}: expected length {n}, got {bias.shape[0]}")
-    return bias.ctypes.data
+        raise ValueError(f"bias: expected length {n}, got {bias.shape[0]}")
+    ptr = bias.ctypes.data
+    return ptr, _span(ptr, bias)
 
 
-def _writable_out(out, inputs):
+def _check_out(out, out_span, inputs):
+    """out must be writable and must not overlap an input (conservative: by address range)."""
     if not out.flags.writeable:
         raise ValueError("out: array is read-only")
-    for name, arr in inputs:
-        if arr is not None and np.may_share_memory(out, arr):
+    if out_span is None:
+        return
+    lo, hi = out_span
+    for name, span in inputs:
+        if span is not None and span[0] < hi and lo < span[1]:
             raise ValueError(f"out must not overlap {name}")
 
 
 # ---- checked wrappers --------------------------------------------------------
+# bind_*() validate once and return a zero-argument callable that runs the
+# kernel on those very arrays (it keeps them alive): the cheap way to call a
+# kernel repeatedly (plan once, run many). gemm() / conv2d_nchw() validate and
+# run at once.
 
-def gemm(a, b, bias, out, lo=-np.inf, hi=np.inf):
-    """out[m, n] = clip(a[m, k] @ b[k, n] + bias[n], lo, hi) with the SIMD kernel.
+def _nothing():
+    return None
+
+
+def bind_gemm(a, b, bias, out, lo=-np.inf, hi=np.inf):
+    """Validate out[m, n] = clip(a[m, k] @ b[k, n] + bias[n], lo, hi) and return a runner.
 
     a, b, out: 2-D float32 with contiguous rows (any row stride >= row length);
-    bias: None or 1-D float32 of length n. Returns out."""
+    bias: None or 1-D float32 of length n; out must not overlap the inputs."""
     f = _func("f32_gemm_minmax__wasmsimd")
-    _f32(a, "a", 2)
-    _f32(b, "b", 2)
-    _f32(out, "out", 2)
+    _check(a, "a", 2, contiguous=False)
+    _check(b, "b", 2, contiguous=False)
+    _check(out, "out", 2, contiguous=False)
     m, k = a.shape
     k2, n = b.shape
     if k2 != k:
@@ -229,11 +255,26 @@ def gemm(a, b, bias, out, lo=-np.inf, hi=np.inf):
     if out.shape != (m, n):
         raise ValueError(f"gemm: out must have shape {(m, n)}, got {out.shape}")
     sa, sb, sc = _row_stride(a, "a"), _row_stride(b, "b"), _row_stride(out, "out")
-    pbias = _bias(bias, n)
-    _writable_out(out, (("a", a), ("b", b), ("bias", bias)))
+    pbias, bias_span = _bias(bias, n)
+    pa, pb, pc = a.ctypes.data, b.ctypes.data, out.ctypes.data
+    _check_out(out, _span(pc, out, sc), (("a", _span(pa, a, sa)), ("b", _span(pb, b, sb)),
+                                         ("bias", bias_span)))
     p = params(lo, hi)
-    if m and n:
-        f(m, n, k, a.ctypes.data, sa, b.ctypes.data, sb, pbias, out.ctypes.data, sc, p.ctypes.data)
+    if m == 0 or n == 0:
+        return _nothing
+    args = (m, n, k, pa, sa, pb, sb, pbias, pc, sc, p.ctypes.data)
+    keep = (a, b, bias, out, p)
+
+    def run(f=f, args=args, keep=keep):
+        f(*args)
+    return run
+
+
+def gemm(a, b, bias, out, lo=-np.inf, hi=np.inf):
+    """out[m, n] = clip(a[m, k] @ b[k, n] + bias[n], lo, hi) with the SIMD kernel. Returns out.
+
+    See bind_gemm for the rules; raises ValueError when they are not met."""
+    bind_gemm(a, b, bias, out, lo, hi)()
     return out
 
 
@@ -246,16 +287,16 @@ def conv_output_hw(h, w, kh, kw, strides, pads, dilations):
             (w + pl + pr - dw * (kw - 1) - 1) // sw + 1)
 
 
-def conv2d_nchw(x, w, bias, out, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1),
-                group=1, lo=-np.inf, hi=np.inf):
-    """out = clip(Conv(x, w, bias) , lo, hi), ONNX semantics, NCHW, with the SIMD kernels.
+def bind_conv2d_nchw(x, w, bias, out, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1),
+                     group=1, lo=-np.inf, hi=np.inf):
+    """Validate out = clip(Conv(x, w, bias), lo, hi) (ONNX semantics, NCHW) and return a runner.
 
     x [N, C, H, W], w [M, C/group, KH, KW], bias None or [M], out [N, M, OH, OW]:
-    float32, C-contiguous. pads = (top, left, bottom, right) (ONNX order).
-    Uses the depthwise kernel when group == C == M. Returns out."""
-    _contig(x, "x", 4)
-    _contig(w, "w", 4)
-    _contig(out, "out", 4)
+    float32, C-contiguous; out must not overlap the inputs. pads = (top, left,
+    bottom, right) (ONNX order). Uses the depthwise kernel when group == C == M."""
+    _check(x, "x", 4)
+    _check(w, "w", 4)
+    _check(out, "out", 4)
     n_, c, h, wd = x.shape
     m, cg, kh, kw = w.shape
     strides, pads, dilations = tuple(strides), tuple(pads), tuple(dilations)
@@ -278,16 +319,30 @@ def conv2d_nchw(x, w, bias, out, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1
     # Every coordinate the kernel computes must fit in int32.
     for size, o, s, d, k_, p0, p1 in ((h, oh, strides[0], dilations[0], kh, pads[0], pads[2]),
                                       (wd, ow, strides[1], dilations[1], kw, pads[1], pads[3])):
-        if size + p0 + p1 + o * s + d * k_ >= _INT32_LIMIT:
+        if size + p0 + p1 + (o + 4) * s + d * k_ >= _INT32_LIMIT:
             raise ValueError("conv2d_nchw: sizes, pads, strides or dilations too large for the kernel")
-    pbias = _bias(bias, m)
-    _writable_out(out, (("x", x), ("w", w), ("bias", bias)))
+    pbias, bias_span = _bias(bias, m)
+    px, pw, py = x.ctypes.data, w.ctypes.data, out.ctypes.data
+    _check_out(out, _span(py, out), (("x", _span(px, x)), ("w", _span(pw, w)), ("bias", bias_span)))
     p = params(lo, hi)
     if out.size == 0:
-        return out
+        return _nothing
     depthwise = group == c and m == c
     f = _func("f32_dwconv2d_nchw_minmax__wasmsimd" if depthwise else "f32_conv2d_nchw_minmax__wasmsimd")
     shape = np.array([n_, c, h, wd, m, kh, kw, oh, ow, group, strides[0], strides[1],
                       pads[0], pads[1], dilations[0], dilations[1]], dtype=np.int32)
-    f(x.ctypes.data, w.ctypes.data, pbias, out.ctypes.data, shape.ctypes.data, p.ctypes.data)
+    args = (px, pw, pbias, py, shape.ctypes.data, p.ctypes.data)
+    keep = (x, w, bias, out, shape, p)
+
+    def run(f=f, args=args, keep=keep):
+        f(*args)
+    return run
+
+
+def conv2d_nchw(x, w, bias, out, strides=(1, 1), pads=(0, 0, 0, 0), dilations=(1, 1),
+                group=1, lo=-np.inf, hi=np.inf):
+    """out = clip(Conv(x, w, bias), lo, hi) with the SIMD kernels. Returns out.
+
+    See bind_conv2d_nchw for the rules; raises ValueError when they are not met."""
+    bind_conv2d_nchw(x, w, bias, out, strides, pads, dilations, group, lo, hi)()
     return out

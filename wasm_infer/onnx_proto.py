@@ -30,6 +30,8 @@ class Message:
     def __getattr__(self, name):
         for fname, kind, repeated in self._schema[1].values():
             if fname == name:
+                if isinstance(kind, tuple):
+                    return [] if repeated else None   # absent message
                 if repeated or kind in _PACKED_KINDS:
                     return []
                 return _DEFAULTS.get(kind)

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dtypes, ir, passes
-from .errors import InputError, ModelError, ResourceError, UnsupportedError, WasmInferError
-from .ops import resolve
+from . import dtypes, ir
+from .errors import InputError, ModelError, UnsupportedError
+from .graph_runner import Context, GraphRunner
 
 MAX_IR_VERSION = 14          # ONNX 1.23 writes IR 14
-MAX_OPSET = {"": 28, "ai.onnx": 28, "ai.wasm_infer": 1}  # ONNX 1.23
+MAX_OPSET = {"": 28, "ai.onnx": 28, "ai.onnx.ml": 5, "ai.onnx.preview.training": 1,
+             "ai.wasm_infer": 1}  # ONNX 1.23
 
 
 @dataclass
@@ -19,22 +20,6 @@ class NodeArg:
     name: str
     shape: list
     type: str
-
-
-class _Context:
-    """What ops see at session creation: opsets, constants, the kernels."""
-
-    def __init__(self, opsets, constants, kernels):
-        self.opsets, self.constants, self.kernels = opsets, constants, kernels
-
-    def opset(self, domain):
-        return self.opsets.get(domain or "", 1)
-
-    def constant(self, name):
-        return self.constants.get(name)
-
-    def numpy_only(self):
-        return _Context(self.opsets, self.constants, None)
 
 
 def _read(path_or_bytes):
@@ -47,25 +32,6 @@ def _read(path_or_bytes):
         raise ModelError(f"expected a model path or bytes, got {type(path_or_bytes).__name__}") from None
     except OSError as e:
         raise ModelError(f"cannot read model file {os.fspath(path_or_bytes)!r}: {e.strerror}") from None
-
-
-def _toposort(graph):
-    """Nodes in an order where every input is produced before it is read."""
-    available = set(graph.initializers) | {v.name for v in graph.inputs} | {""}
-    pending, ordered = list(graph.nodes), []
-    while pending:
-        ready = [n for n in pending if all(i in available for i in n.inputs)]
-        if not ready:
-            node = pending[0]
-            missing = [i for i in node.inputs if i not in available]
-            raise ModelError(f"invalid graph: input {missing[0]!r} of node {node.name!r} ({node.op_type}) "
-                             "is not a graph input, an initializer or any node's output (or the graph has a cycle)")
-        ready_ids = {id(n) for n in ready}
-        pending = [n for n in pending if id(n) not in ready_ids]
-        ordered.extend(ready)
-        for n in ready:
-            available.update(n.outputs)
-    graph.nodes[:] = ordered
 
 
 class InferenceSession:
@@ -87,41 +53,30 @@ class InferenceSession:
         if model.ir_version > MAX_IR_VERSION:
             raise UnsupportedError(f"model IR version {model.ir_version} is newer than the newest this "
                                    f"runtime supports ({MAX_IR_VERSION})")
-        for domain, version in model.opsets.items():
-            newest = MAX_OPSET.get(domain)
-            if newest is not None and version > newest:
-                raise UnsupportedError(f"model uses opset {version} of domain {domain or 'ai.onnx'!r}; "
-                                       f"this runtime supports up to {newest}")
+        imports = [("model", model.opsets)] + [(f"function {f.name!r}", f.opsets) for f in model.functions.values()]
+        for who, opsets in imports:
+            for domain, version in opsets.items():
+                newest = MAX_OPSET.get(domain)
+                if newest is not None and version > newest:
+                    raise UnsupportedError(f"{who} uses opset {version} of domain {domain or 'ai.onnx'!r}; "
+                                           f"this runtime supports up to {newest}")
         graph = model.graph
         use_kernels = backend == "auto" and kernel_module.available()
-        self.ctx = _Context(model.opsets, graph.initializers, kernel_module if use_kernels else None)
+        debug = os.environ.get("WASM_INFER_DEBUG", "") not in ("", "0")
+        self.ctx = Context(model.opsets, graph.initializers, kernel_module if use_kernels else None,
+                           model.functions, debug)
         self.backend = kernel_module.flavour() if use_kernels else "numpy"
-        _toposort(graph)
-        passes.optimize(graph, self.ctx)
-        self._steps = []
-        for node in graph.nodes:
-            cls = resolve(node.op_type, node.domain, self.ctx.opset(node.domain), node.name)
-            self._steps.append((cls(node, self.ctx), tuple(node.inputs), tuple(node.outputs)))
+        self._runner = GraphRunner(graph, self.ctx)
         self._inputs = [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
                         for v in graph.inputs]
         self._outputs = [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
                          for v in graph.outputs]
         self._input_info = {v.name: v for v in graph.inputs}
-        self._release_after = self._lifetimes()
-        self._debug = os.environ.get("WASM_INFER_DEBUG", "") not in ("", "0")
 
-    def _lifetimes(self):
-        """For each step, the intermediate values no later step or output reads."""
-        keep = {v.name for v in self.model.graph.outputs} | set(self.model.graph.initializers)
-        last = {}
-        for i, (_, inputs, _) in enumerate(self._steps):
-            for name in inputs:
-                last[name] = i
-        release = [[] for _ in self._steps]
-        for name, i in last.items():
-            if name and name not in keep:
-                release[i].append(name)
-        return release
+    @property
+    def _steps(self):
+        """(op, input names, output names) of the main graph, in run order."""
+        return self._runner.steps
 
     def get_inputs(self):
         return list(self._inputs)
@@ -142,12 +97,16 @@ class InferenceSession:
         missing = [n for n in expected if n not in feeds]
         if missing:
             raise InputError(f"missing input {missing[0]!r}; the model's inputs are {list(expected)}")
-        for name, value in feeds.items():
+        for name, value in list(feeds.items()):
             info = expected[name]
+            if info.kind in ("sequence", "optional", "unknown") and (value is None or isinstance(value, list)):
+                continue
             if not isinstance(value, np.ndarray):
                 raise InputError(f"input {name!r} must be a numpy array, got {type(value).__name__}")
             if info.kind != "tensor" or not info.elem_type:
                 continue
+            if value.dtype.names is None and dtypes.from_ml_dtypes(value) is not value:
+                value = feeds[name] = dtypes.from_ml_dtypes(value)   # ml_dtypes array: our representation
             want = dtypes.NUMPY_OF.get(info.elem_type)
             if want is not None and value.dtype != want:
                 raise InputError(f"input {name!r} has dtype {value.dtype}, the model expects {info.type_string} "
@@ -164,35 +123,43 @@ class InferenceSession:
     def run(self, output_names, input_feed, run_options=None):
         """Run the model; returns a list of numpy arrays in the order of
         `output_names` (all outputs when None)."""
+        input_feed = dict(input_feed) if isinstance(input_feed, dict) else input_feed
         self._check_feeds(input_feed)
         names = [o.name for o in self._outputs] if output_names is None else list(output_names)
         known = {o.name for o in self._outputs}
         for n in names:
             if n not in known:
                 raise InputError(f"unknown output name {n!r}; the model's outputs are {sorted(known)}")
-        values = dict(self.model.graph.initializers)
-        values.update(input_feed)
-        debug = self._debug
-        for (op, inputs, outputs), release in zip(self._steps, self._release_after):
-            args = [values[n] if n else None for n in inputs]
-            t0 = time.perf_counter() if debug else 0
-            try:
-                results = op.run(*args)
-            except WasmInferError:
-                raise
-            except MemoryError:
-                raise ResourceError(f"out of memory in node {op.node.name!r} ({op.op_type})") from None
-            except Exception as e:
-                shapes = [list(a.shape) if hasattr(a, "shape") else type(a).__name__ for a in args]
-                raise ModelError(f"node {op.node.name!r} ({op.op_type}) failed on inputs of shapes {shapes}: "
-                                 f"{type(e).__name__}: {e}") from e
-            if debug:
-                print(f"[wasm_infer] {op.op_type:<20} {op.node.name:<40} "
-                      f"{[list(r.shape) for r in results if hasattr(r, 'shape')]} "
-                      f"{(time.perf_counter() - t0) * 1e3:.3f} ms")
-            for name, value in zip(outputs, results):
-                if name:
-                    values[name] = value
-            for name in release:
-                del values[name]
-        return [values[n] for n in names]
+        return self._runner.run(input_feed, names=names)
+
+    def profile_run(self, input_feed, output_names=None):
+        """Run once like `run` and time every node of the main graph.
+
+        Returns [(op_type, node_name, ms)] in run order; a node with subgraphs
+        (If, Loop, Scan) includes their time. For `python3 build.py bench`'s
+        per-op breakdown: the timing wraps each step's op only for this call,
+        so `run` itself pays nothing."""
+        records = []
+        ops = [op for op, _, _ in self._runner.steps]
+        for op in ops:
+            op.run = _timed(op, records)   # an instance attribute shadows the method
+        try:
+            self.run(output_names, input_feed)
+        finally:
+            for op in ops:
+                op.__dict__.pop("run", None)
+        if ops and not records:
+            raise RuntimeError("profile_run: the run loop no longer calls op.run; update the profiling hook")
+        return records
+
+
+def _timed(op, records, clock=time.perf_counter):
+    run, op_type, name = op.run, op.op_type, op.node.name
+
+    def timed(*args):
+        t0 = clock()
+        try:
+            return run(*args)
+        finally:
+            records.append((op_type, name, (clock() - t0) * 1e3))
+    return timed

@@ -1,7 +1,7 @@
 """TensorProto → numpy array, with every size checked before allocation."""
 import numpy as np
 
-from . import dtypes
+from . import dtypes, lowp
 from .errors import ModelError
 
 MAX_ELEMENTS = 1 << 31  # wasm32 cannot address more bytes than this anyway
@@ -26,7 +26,9 @@ def to_array(t, what=None):
         raise ModelError(f"{what}: stored in external data, which needs the model's path "
                          "(load the model from a file, not from bytes)")
     dtype = dtypes.to_numpy(t.data_type, what)
-    if t.data_type == dtypes.STRING:
+    if t.data_type in dtypes.EXOTIC:
+        data = _exotic(t, count, what)
+    elif t.data_type == dtypes.STRING:
         values = [bytes(s).decode("utf-8", "replace") for s in t.string_data]
         data = np.array(values, dtype=object)
     elif t.has("raw_data"):
@@ -40,6 +42,45 @@ def to_array(t, what=None):
     if data.size != count:
         raise ModelError(f"{what}: holds {data.size} values, dims {dims} need {count}")
     return data.reshape(dims)
+
+
+def _exotic(t, count, what):
+    """bfloat16/float8 (one value per raw unit or per int32_data entry) and the
+    sub-byte types (packed, lowest bits first, in raw_data or int32_data bytes)."""
+    elem = t.data_type
+    width = dtypes.SUBBYTE_BITS.get(elem)
+    storage = np.dtype(dtypes.EXOTIC[elem][0])
+    if t.has("raw_data"):
+        raw = np.frombuffer(t.raw_data, dtype=np.uint8)
+    else:
+        raw = np.array(t.int32_data, dtype=np.int64).astype(np.uint16 if storage.itemsize == 2 else np.uint8)
+    if width is None:
+        if t.has("raw_data"):
+            if len(raw) != count * storage.itemsize:
+                raise ModelError(f"{what}: raw_data has {len(raw)} bytes, {count} values need "
+                                 f"{count * storage.itemsize}")
+            raw = raw.view("<u2").astype(np.uint16) if storage.itemsize == 2 else raw
+        return dtypes.wrap(raw, elem)
+    need = -(-count * width // 8)
+    if len(raw) != need:
+        raise ModelError(f"{what}: holds {len(raw)} packed bytes, {count} values of "
+                         f"{dtypes.NAMES[elem]} need {need}")
+    signed = elem in (dtypes.INT4, dtypes.INT2)
+    return dtypes.wrap(lowp.unpack_subbyte(raw, count, width, signed), elem)
+
+
+def sparse_to_array(sp, what="sparse tensor"):
+    """SparseTensorProto → dense numpy array (values scattered at indices,
+    given either as [NNZ] linear indices or [NNZ, rank] coordinates)."""
+    values = to_array(sp.values, what)
+    dims = list(sp.dims)
+    indices = to_array(sp.indices, what).astype(np.int64)
+    dense = np.zeros(dims, dtype=values.dtype)
+    if indices.ndim == 2:
+        dense[tuple(indices.T)] = values
+    else:
+        dense.reshape(-1)[indices] = values
+    return dense
 
 
 def _from_typed_fields(t, dtype):

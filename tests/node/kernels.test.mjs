@@ -203,6 +203,14 @@ cases = [
     dict(n=1, c=2, h=4, w=4, m=2, kh=5, kw=5, p=(2, 2, 2, 2)),           # kernel wider than input
     dict(n=1, c=1, h=3, w=3, m=1, kh=3, kw=3, p=(4, 4, 4, 4)),           # mostly padding
     dict(n=1, c=1, h=1, w=40, m=3, kh=1, kw=7, p=(0, 3, 0, 3)),
+    # rows too wide for the kernels' stack tile: the bounds-checked fallback path
+    dict(n=1, c=2, h=4, w=1500, m=5, kh=3, kw=3, p=(1, 1, 1, 1)),
+    dict(n=1, c=2, h=12, w=700, m=3, kh=5, kw=3, d=(2, 1), s=(1, 2), p=(2, 0, 3, 1)),
+    # more than 1024 taps (Cg*KH*KW): fallback path
+    dict(n=1, c=116, h=6, w=9, m=5, kh=3, kw=3, p=(1, 1, 1, 1)),
+    # banded path with bands of a few rows (many input channels)
+    dict(n=1, c=64, h=9, w=30, m=6, kh=3, kw=3, p=(1, 1, 1, 1)),
+    dict(n=1, c=24, h=11, w=50, m=5, kh=5, kw=5, s=(2, 2), p=(2, 2, 2, 2)),
 ]
 for case in cases:
     conv_case(**case)
@@ -239,6 +247,10 @@ cases = [
     dict(n=1, c=1, h=1, w=1, kh=3, kw=3, p=(1, 1, 1, 1), bias=False),
     dict(n=1, c=5, h=10, w=10, kh=1, kw=1),
     dict(n=1, c=3, h=6, w=21, kh=2, kw=4, s=(1, 2), p=(1, 0, 0, 3)),
+    # rows too wide for the kernels' stack tile: the bounds-checked fallback path
+    dict(n=1, c=2, h=5, w=1500, kh=3, kw=3, p=(1, 1, 1, 1)),
+    dict(n=1, c=2, h=14, w=701, kh=5, kw=5, d=(2, 2), s=(2, 2), p=(4, 3, 4, 4)),
+    dict(n=1, c=1, h=6, w=2000, kh=3, kw=3, s=(3, 3), p=(0, 1, 2, 1)),
 ]
 for case in cases:
     c = case.pop("c")
@@ -303,12 +315,17 @@ failures`).toJs();
   assert.deepEqual(failures, []);
 });
 
-test('heap addresses >= 2**31 pass through ctypes without argtypes', () => {
+test('heap addresses >= 2**31 pass through ctypes without argtypes, as unsigned or as signed ints', () => {
   run(`
 f = K.raw("f32_gemm_minmax__wasmsimd")
 p = K.params(0, 1)
 # m = n = 0: the kernel reads only params; the other pointers are never dereferenced
 f(0, 0, 0, 0xFFFFFFF0, 1, 0x80000000, 1, 0xFFFFFFFC, 0x80000004, 1, p.ctypes.data)
+f(0, 0, 0, -16, 1, -2**31, 1, 0, -2**31 + 4, 1, p.ctypes.data)
+# the bits survive either way: libc labs() sees 0xFFFFFFFF as -1 and 0x80000000 as INT_MIN
+libc = ctypes.CDLL(None)
+assert libc.labs(0xFFFFFFFF) == 1 and libc.labs(-1) == 1
+assert libc.labs(0x80000000) == -2**31
 `);
 });
 
@@ -336,4 +353,138 @@ out`).toJs();
   assert.match(r2[2], /not found/);
   assert.match(r3, /not available/);
   assert.equal(run('K.available()'), true);
+});
+
+// ---- bounds: every buffer at the very start and the very end of a bare memory ----
+// The side module instantiated directly (no Pyodide), with its own memory: the
+// buffer under test is placed at address 0 (so any read before it wraps to
+// ~4 GiB) or ending exactly at the end of memory (so any read or write past it
+// traps). This catches over-reads whose lanes are discarded, which the NaN
+// guards above cannot see.
+
+const STACK_BYTES = 64 * 1024; // the kernels' C stack (their conv tile is 16 KiB)
+
+function bareKernels(bytes, pages, stackTop) {
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const env = {
+    memory,
+    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
+    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
+    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, stackTop),
+    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
+  };
+  const mod = new WebAssembly.Module(bytes);
+  const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    assert.ok(imp.name in env, `unexpected import ${imp.module}.${imp.name}`);
+    imports[imp.module][imp.name] = env[imp.name];
+  }
+  return { memory, exports: new WebAssembly.Instance(mod, imports).exports };
+}
+
+// Lay out buffers {name: byteLength} with `target` first (at 0) or last (ending
+// at the memory's end); the others and then the C stack in between.
+function layout(sizes, target, atEnd) {
+  const total = Object.values(sizes).reduce((s, n) => s + n, 0) + 64 * Object.keys(sizes).length + STACK_BYTES;
+  const pages = Math.ceil((total + 1) / 65536) + 1;
+  const end = pages * 65536;
+  const addr = {};
+  let p = atEnd ? 0 : sizes[target] + 64;
+  if (atEnd) addr[target] = end - sizes[target];
+  else addr[target] = 0;
+  for (const [name, n] of Object.entries(sizes)) {
+    if (name === target) continue;
+    addr[name] = p;
+    p += n + 64;
+  }
+  const stackTop = (p + STACK_BYTES + 15) & ~15;
+  return { pages, addr, stackTop };
+}
+
+function boundsRun(bytes, sizes, init, call) {
+  for (const target of Object.keys(sizes)) {
+    if (sizes[target] === 0) continue;
+    for (const atEnd of [false, true]) {
+      const { pages, addr, stackTop } = layout(sizes, target, atEnd);
+      const { memory, exports } = bareKernels(bytes, pages, stackTop);
+      init(memory, addr);
+      try {
+        call(exports, addr);
+      } catch (e) {
+        throw new Error(`${e.message} with ${target} at the ${atEnd ? 'end' : 'start'} of memory`);
+      }
+    }
+  }
+}
+
+function fillRandom(memory, addr, n, seed) {
+  const f = new Float32Array(memory.buffer, addr, n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; f[i] = s / 2 ** 32 - 0.5; }
+}
+
+function setParams(memory, addr, lo, hi) { new Float32Array(memory.buffer, addr, 2).set([lo, hi]); }
+
+test('bounds: gemm reads and writes nothing outside A, B, bias, C (bare memory, traps on overrun)', () => {
+  const bytes = readFileSync(SO);
+  const dims = [1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17];
+  let runs = 0;
+  for (const m of dims) for (const n of dims) for (const k of [1, 2, 5]) {
+    const [sa, sb, sc] = [k + (m % 2), n + (k % 3), n];
+    const sizes = { a: 4 * ((m - 1) * sa + k), b: 4 * ((k - 1) * sb + n), bias: 4 * n, c: 4 * ((m - 1) * sc + n), params: 8 };
+    boundsRun(bytes, sizes, (mem, ad) => {
+      fillRandom(mem, ad.a, sizes.a / 4, 1); fillRandom(mem, ad.b, sizes.b / 4, 2); fillRandom(mem, ad.bias, n, 3);
+      setParams(mem, ad.params, -Infinity, Infinity);
+    }, (ex, ad) => ex.f32_gemm_minmax__wasmsimd(m, n, k, ad.a, sa, ad.b, sb, ad.bias, ad.c, sc, ad.params));
+    runs++;
+  }
+  assert.ok(runs > 300);
+});
+
+function convBounds(depthwise) {
+  const bytes = readFileSync(SO);
+  const fn = depthwise ? 'f32_dwconv2d_nchw_minmax__wasmsimd' : 'f32_conv2d_nchw_minmax__wasmsimd';
+  let s = 99;
+  const rnd = (lo, hi) => { s = (s * 1664525 + 1013904223) >>> 0; return lo + (s % (hi - lo + 1)); };
+  const pick = (arr) => arr[rnd(0, arr.length - 1)];
+  const cases = [];
+  // EfficientNet-Lite0-like and tile-boundary cases, then random ones
+  for (const [c, h, w, k, st, p] of [[4, 16, 16, 3, 2, [0, 0, 1, 1]], [4, 28, 28, 5, 2, [1, 1, 2, 2]], [3, 17, 17, 3, 1, [1, 1, 1, 1]],
+    [3, 14, 14, 5, 1, [2, 2, 2, 2]], [2, 9, 33, 3, 1, [0, 0, 0, 0]], [2, 8, 24, 3, 2, [0, 0, 0, 0]], [2, 5, 20, 1, 1, [0, 0, 0, 0]],
+    [1, 4, 1500, 3, 1, [1, 1, 1, 1]], [1, 6, 2001, 3, 2, [0, 0, 1, 1]], [1, 9, 999, 5, 1, [2, 1, 2, 3]], // fallback path (wide rows)
+    [depthwise ? 3 : 116, 5, 9, 3, 1, [1, 1, 1, 1]], [depthwise ? 3 : 40, 9, 30, 3, 2, [1, 0, 1, 2]]]) { // taps > 1024; short bands
+    cases.push({ n: 1, c, h, w, m: depthwise ? c : 5, kh: k, kw: k, s: [st, st], p, d: [1, 1], group: depthwise ? c : 1 });
+  }
+  for (let i = 0; i < 120; i++) {
+    const group = depthwise ? 0 : pick([1, 1, 2, 3]);
+    const cg = rnd(1, 4), mg = rnd(1, 5);
+    const kh = pick([1, 2, 3, 5]), kw = pick([1, 2, 3, 5]);
+    const st = [rnd(1, 3), rnd(1, 3)], d = [pick([1, 1, 2]), pick([1, 1, 2])];
+    const p = [rnd(0, 2), rnd(0, 2), rnd(0, 2), rnd(0, 2)];
+    const h = rnd(Math.max(1, (kh - 1) * d[0] + 1 - p[0] - p[2]), 12);
+    const w = rnd(Math.max(1, (kw - 1) * d[1] + 1 - p[1] - p[3]), 40);
+    const c = depthwise ? cg : cg * group, m = depthwise ? cg : mg * group;
+    cases.push({ n: rnd(1, 2), c, h, w, m, kh, kw, s: st, p, d, group: depthwise ? c : group });
+  }
+  for (const t of cases) {
+    const oh = Math.floor((t.h + t.p[0] + t.p[2] - t.d[0] * (t.kh - 1) - 1) / t.s[0]) + 1;
+    const ow = Math.floor((t.w + t.p[1] + t.p[3] - t.d[1] * (t.kw - 1) - 1) / t.s[1]) + 1;
+    const shape = [t.n, t.c, t.h, t.w, t.m, t.kh, t.kw, oh, ow, t.group, t.s[0], t.s[1], t.p[0], t.p[1], t.d[0], t.d[1]];
+    const sizes = { x: 4 * t.n * t.c * t.h * t.w, w: 4 * t.m * (t.c / t.group) * t.kh * t.kw, bias: 4 * t.m,
+      y: 4 * t.n * t.m * oh * ow, shape: 4 * 16, params: 8 };
+    boundsRun(bytes, sizes, (mem, ad) => {
+      fillRandom(mem, ad.x, sizes.x / 4, 1); fillRandom(mem, ad.w, sizes.w / 4, 2); fillRandom(mem, ad.bias, t.m, 3);
+      new Int32Array(mem.buffer, ad.shape, 16).set(shape);
+      setParams(mem, ad.params, 0, 6);
+    }, (ex, ad) => ex[fn](ad.x, ad.w, ad.bias, ad.y, ad.shape, ad.params));
+  }
+  return cases.length;
+}
+
+test('bounds: conv2d reads and writes nothing outside x, w, bias, y (bare memory)', () => {
+  assert.ok(convBounds(false) > 100);
+});
+
+test('bounds: dwconv2d reads and writes nothing outside x, w, bias, y (bare memory)', () => {
+  assert.ok(convBounds(true) > 100);
 });

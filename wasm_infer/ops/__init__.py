@@ -22,10 +22,11 @@ def load_all():
     return REGISTRY
 
 
-def resolve(op_type, domain, opset, node_name=""):
-    """The Op class for `op_type` in `domain` at `opset`, or UnsupportedError."""
+def resolve(op_type, domain, opset, node_name="", inside=""):
+    """The Op class for `op_type` in `domain` at `opset`, or UnsupportedError
+    (naming the node and, for subgraphs and functions, where it sits)."""
     versions = load_all().get((domain, op_type))
-    where = f"node {node_name!r}: " if node_name else ""
+    where = f"node {node_name!r}{' in ' + inside if inside else ''}: " if node_name or inside else ""
     shown = domain or "ai.onnx"
     if not versions:
         raise UnsupportedError(f"{where}op {op_type!r} (domain {shown!r}, opset {opset}) is not implemented")

@@ -2,12 +2,17 @@
 from ..errors import InputError
 
 
-def conv_geometry(op, in_spatial, kernel_shape):
+def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
     """(strides, dilations, pads_begin, pads_end, out_spatial) for a node with
-    the standard ONNX Conv/Pool attributes (auto_pad, pads, strides, dilations)."""
+    the standard ONNX Conv/Pool attributes (auto_pad, pads, strides, dilations).
+
+    With `ceil_mode` (pooling only) the output size rounds up, but a last
+    window that would start inside the end padding is dropped, as in PyTorch
+    and onnxruntime; such windows may reach past pads_end, so callers pad by
+    `(out - 1) * stride + extent - in - begin` at the end, not by pads_end."""
     n = len(in_spatial)
-    strides = list(op.attr("strides", [1] * n))
-    dilations = list(op.attr("dilations", [1] * n))
+    strides = list(op.attr("strides", None) or [1] * n)
+    dilations = list(op.attr("dilations", None) or [1] * n)
     auto_pad = op.attr("auto_pad", "NOTSET")
     eff = [(k - 1) * d + 1 for k, d in zip(kernel_shape, dilations)]
     if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
@@ -17,11 +22,15 @@ def conv_geometry(op, in_spatial, kernel_shape):
         big = [t - t // 2 for t in total]
         begin, end = (small, big) if auto_pad == "SAME_UPPER" else (big, small)
     else:
-        pads = list(op.attr("pads", [0] * (2 * n)))
+        pads = list(op.attr("pads", None) or [0] * (2 * n))
         if auto_pad == "VALID":
             pads = [0] * (2 * n)
         begin, end = pads[:n], pads[n:]
-    out = [(i + b + e - k) // s + 1 for i, b, e, k, s in zip(in_spatial, begin, end, eff, strides)]
+    if ceil_mode and auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+        out = [-(-(i + b + e - k) // s) + 1 for i, b, e, k, s in zip(in_spatial, begin, end, eff, strides)]
+        out = [o - 1 if (o - 1) * s >= i + b else o for o, s, i, b in zip(out, strides, in_spatial, begin)]
+    else:
+        out = [(i + b + e - k) // s + 1 for i, b, e, k, s in zip(in_spatial, begin, end, eff, strides)]
     if any(o <= 0 for o in out):
         raise InputError(f"node {op.node.name!r} ({op.op_type}): input spatial size {list(in_spatial)} "
                          f"is too small for kernel {list(kernel_shape)}")

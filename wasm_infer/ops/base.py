@@ -23,6 +23,10 @@ class Op:
     op_type = domain = ""
     since = 1
     deterministic = True  # constant folding may evaluate it ahead of time
+    # False: the runner widens exotic inputs (bfloat16, float8, int4..., see
+    # dtypes) to float32/int8/uint8 and rounds outputs of that type back.
+    # True: the op receives them as they are and converts itself.
+    handles_exotic = False
 
     def __init__(self, node, ctx):
         self.node = node

@@ -5,16 +5,20 @@ import numpy as np
 from ..errors import InputError
 from .base import Op, register
 from ._conv_shapes import conv_geometry
+from ._precision import acc_dtype
 
 
 def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group):
     """N-d grouped convolution: one matmul per kernel position."""
     n, c = x.shape[:2]
     m, cg = w.shape[:2]
-    xp = np.pad(x, [(0, 0), (0, 0)] + list(zip(begin, end)))
+    # Products as well as sums in the accumulator type: float16 products
+    # would round before they are added.
+    acc = acc_dtype(x.dtype)
+    xp = np.pad(x.astype(acc, copy=False), [(0, 0), (0, 0)] + list(zip(begin, end)))
     xg = xp.reshape((n, group, cg) + xp.shape[2:])
-    wg = w.reshape((group, m // group, cg) + w.shape[2:])
-    y = np.zeros((n, group, m // group) + tuple(out_spatial), dtype=np.float64 if x.dtype == np.float64 else np.float32)
+    wg = w.astype(acc, copy=False).reshape((group, m // group, cg) + w.shape[2:])
+    y = np.zeros((n, group, m // group) + tuple(out_spatial), dtype=acc)
     for pos in itertools.product(*(range(k) for k in w.shape[2:])):
         window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s)
                        for p, d, s, o in zip(pos, dilations, strides, out_spatial))
@@ -26,7 +30,7 @@ def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group):
             y += np.einsum("ngc...,gmc->ngm...", patch, wk)
     y = y.reshape((n, m) + tuple(out_spatial))
     if b is not None:
-        y += b.reshape((1, m) + (1,) * len(out_spatial))
+        y += b.astype(acc).reshape((1, m) + (1,) * len(out_spatial))
     return y.astype(x.dtype)
 
 

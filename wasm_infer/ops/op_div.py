@@ -1,15 +1,16 @@
 import numpy as np
 
-from .base import Op, register
-from ._elementwise import same_dtype
+from .base import register
+from ._elementwise import Binary
 
 
 @register("Div", since=7)
-class Div(Op):
-    def run(self, a, b):
+class Div(Binary):
+    def compute(self, a, b):
         if np.issubdtype(a.dtype, np.integer):
-            # ONNX integer division truncates toward zero (C semantics), NumPy floors.
-            with np.errstate(divide="ignore"):
-                q = np.trunc(a.astype(np.float64) / b).astype(a.dtype)
-            return (q,)
-        return (same_dtype(np.asarray(a / b), a),)
+            # ONNX integer division truncates toward zero (C semantics), NumPy
+            # floors; a - fmod(a, b) is an exact multiple of b, so // is exact.
+            # Division by zero is undefined in ONNX; NumPy gives 0.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return (a - np.fmod(a, b)) // np.where(b == 0, 1, b) * (b != 0)
+        return a / b

@@ -5,6 +5,8 @@ from .base import Op, register
 
 @register("Flatten", since=1)
 class Flatten(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x):
         axis = self.attr("axis", 1)
         axis = axis + x.ndim if axis < 0 else axis

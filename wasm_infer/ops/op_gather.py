@@ -6,6 +6,8 @@ from .base import Op, register
 
 @register("Gather", since=1)
 class Gather(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x, indices):
         axis = self.attr("axis", 0)
         n = x.shape[axis]

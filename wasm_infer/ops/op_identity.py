@@ -3,5 +3,7 @@ from .base import Op, register
 
 @register("Identity", since=1)
 class Identity(Op):
+    handles_exotic = True  # exotic dtypes pass through or are converted here
+
     def run(self, x):
         return (x,)

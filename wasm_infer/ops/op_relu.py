@@ -3,7 +3,7 @@ import numpy as np
 from .base import Op, register
 
 
-@register("Relu", since=6)
+@register("Relu", since=1)
 class Relu(Op):
     def run(self, x):
         return (np.maximum(x, x.dtype.type(0)),)

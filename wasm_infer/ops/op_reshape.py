@@ -1,5 +1,3 @@
-import numpy as np
-
 from ..errors import InputError
 from .base import Op, register
 
@@ -16,5 +14,7 @@ def reshape(x, shape, allowzero, node_name):
 
 @register("Reshape", since=5)
 class Reshape(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x, shape):
         return (reshape(x, shape, self.attr("allowzero", 0), self.node.name),)

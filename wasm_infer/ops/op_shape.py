@@ -5,12 +5,16 @@ from .base import Op, register
 
 @register("Shape", since=1)
 class Shape(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x):
         return (np.array(x.shape, dtype=np.int64),)
 
 
 @register("Shape", since=15)
 class Shape15(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x):
         n = len(x.shape)
         start, end = self.attr("start", 0), self.attr("end", n)

@@ -3,7 +3,7 @@ import numpy as np
 from .base import Op, register
 
 
-@register("Sigmoid", since=6)
+@register("Sigmoid", since=1)
 class Sigmoid(Op):
     def run(self, x):
         # Split by sign so exp never overflows.

@@ -1,5 +1,3 @@
-import numpy as np
-
 from .base import Op, register
 
 
@@ -17,11 +15,15 @@ def slice_array(x, starts, ends, axes=None, steps=None):
 
 @register("Slice", since=1)
 class Slice1(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x):
         return (slice_array(x, self.required_attr("starts"), self.required_attr("ends"), self.attr("axes")),)
 
 
 @register("Slice", since=10)
 class Slice(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x, starts, ends, axes=None, steps=None):
         return (slice_array(x, starts, ends, axes, steps),)

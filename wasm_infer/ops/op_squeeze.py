@@ -11,11 +11,15 @@ def squeeze(x, axes):
 
 @register("Squeeze", since=1)
 class Squeeze1(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x):
         return (squeeze(x, self.attr("axes")),)
 
 
 @register("Squeeze", since=13)
 class Squeeze(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x, axes=None):
         return (squeeze(x, axes),)

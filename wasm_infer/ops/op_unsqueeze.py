@@ -14,11 +14,15 @@ def unsqueeze(x, axes):
 
 @register("Unsqueeze", since=1)
 class Unsqueeze1(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x):
         return (unsqueeze(x, self.required_attr("axes")),)
 
 
 @register("Unsqueeze", since=13)
 class Unsqueeze(Op):
+    handles_exotic = True  # only moves data: exotic types pass through untouched
+
     def run(self, x, axes):
-        return (unsqueeze(x, [int(a) for a in axes]),)
+        return (unsqueeze(x, [int(a) for a in np.asarray(axes).reshape(-1)]),)

@@ -1,9 +1,11 @@
 """Remove Identity nodes by letting their readers read the Identity's input."""
+from ..ir import implicit_inputs
 from ._util import graph_output_names
 
 
 def apply(graph, ctx):
-    outputs = graph_output_names(graph)
+    # names read by subgraphs (implicitly, by name) must keep existing too
+    outputs = graph_output_names(graph) | {n for node in graph.nodes for n in implicit_inputs(node)}
     rename = {}
     kept = []
     for node in graph.nodes:

@@ -12,7 +12,8 @@ def apply(graph, ctx):
     for node in graph.nodes:
         names = [n for n in node.inputs if n]
         if all(n in known for n in names) and not _has_subgraph(node):
-            cls = resolve(node.op_type, node.domain, ctx.opset(node.domain), node.name)
+            opset = (node.opsets or ctx.opsets).get(node.domain or "", 1)
+            cls = resolve(node.op_type, node.domain, opset, node.name)
             if cls.deterministic:
                 op = cls(node, ctx.numpy_only())
                 outputs = op.run(*(known[n] if n else None for n in node.inputs))
@@ -27,6 +28,5 @@ def apply(graph, ctx):
 
 
 def _has_subgraph(node):
-    from ..ir import Graph
-    return any(isinstance(v, Graph) or (isinstance(v, list) and v and isinstance(v[0], Graph))
-               for v in node.attrs.values())
+    from ..ir import subgraphs
+    return any(True for _ in subgraphs(node))

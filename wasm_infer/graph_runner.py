@@ -1,0 +1,172 @@
+"""Prepare one graph for running and run it: the same code for the main graph
+and for every subgraph (If branches, Loop/Scan bodies), so subgraphs get the
+same ordering, passes, op resolution and error reporting.
+
+A subgraph reads values of enclosing graphs by name. Its node in the parent
+lists those names as *implicit inputs* (ir.implicit_inputs): the parent
+orders, keeps alive and passes them like ordinary inputs, and the subgraph op
+hands them to the child runner as its outer scope.
+"""
+import time
+
+import numpy as np
+
+from . import dtypes, functions, ir, passes
+from .errors import ModelError, ResourceError, UnsupportedError, WasmInferError
+from .ops import resolve
+
+
+class Context:
+    """What ops see at session creation: opsets, constants, kernels, and a
+    way to compile their subgraphs."""
+
+    def __init__(self, opsets, constants, kernels, model_functions=None, debug=False):
+        self.opsets, self.constants, self.kernels = opsets, constants, kernels
+        self.functions = model_functions or {}
+        self.debug = debug
+
+    def opset(self, domain):
+        return self.opsets.get(domain or "", 1)
+
+    def constant(self, name):
+        return self.constants.get(name)
+
+    def numpy_only(self):
+        return Context(self.opsets, self.constants, None, self.functions, self.debug)
+
+    def compile(self, graph, where="subgraph"):
+        """A GraphRunner for a subgraph of the node being created. Raises
+        UnsupportedError now (at session creation) for anything inside it."""
+        child = Context(self.opsets, graph.initializers, self.kernels, self.functions, self.debug)
+        return GraphRunner(graph, child, where, outer=True)
+
+
+def toposort(graph, outer=()):
+    """Nodes in an order where every input (and implicit outer-scope input)
+    is produced before it is read."""
+    available = set(graph.initializers) | {v.name for v in graph.inputs} | {""} | set(outer)
+    produced = {o for n in graph.nodes for o in n.outputs}
+    pending, ordered = [(n, n.inputs + [i for i in ir.implicit_inputs(n) if i in produced])
+                        for n in graph.nodes], []
+    while pending:
+        ready = [(n, needs) for n, needs in pending if all(i in available for i in needs)]
+        if not ready:
+            node, needs = pending[0]
+            missing = [i for i in needs if i not in available]
+            raise ModelError(f"invalid graph: input {missing[0]!r} of node {node.name!r} ({node.op_type}) "
+                             "is not a graph input, an initializer or any node's output (or the graph has a cycle)")
+        ready_ids = {id(n) for n, _ in ready}
+        pending = [p for p in pending if id(p[0]) not in ready_ids]
+        for n, _ in ready:
+            ordered.append(n)
+            available.update(n.outputs)
+    graph.nodes[:] = ordered
+
+
+class GraphRunner:
+    """Steps (op, input names, output names) of one graph, and `run`."""
+
+    def __init__(self, graph, ctx, where="graph", outer=False):
+        self.graph, self.ctx, self.where = graph, ctx, where
+        functions.inline(graph, ctx)
+        self.outer_names = ir.free_names(graph) if outer else []
+        toposort(graph, self.outer_names)
+        passes.optimize(graph, ctx)
+        self.steps, self.promote = [], []
+        for node in graph.nodes:
+            opset = (node.opsets or ctx.opsets).get(node.domain or "", 1)
+            cls = resolve(node.op_type, node.domain, opset, node.name or (node.outputs or [""])[0],
+                          where if where != "graph" else "")
+            try:
+                op = cls(node, ctx)
+            except UnsupportedError as e:
+                if node.name and node.name in str(e):
+                    raise
+                raise UnsupportedError(f"{_label(node, where)} ({node.op_type}): {e}") from None
+            inputs = tuple(node.inputs) + tuple(getattr(op, "implicit_inputs", ()))
+            self.steps.append((op, inputs, tuple(node.outputs)))
+            self.promote.append(not getattr(op, "handles_exotic", False))
+        self.output_names = [v.name for v in graph.outputs]
+        self.release_after = self._lifetimes()
+
+    def _lifetimes(self):
+        """For each step, the values no later step or output reads."""
+        keep = set(self.output_names) | set(self.graph.initializers)
+        last = {}
+        for i, (_, inputs, _) in enumerate(self.steps):
+            for name in inputs:
+                last[name] = i
+        release = [[] for _ in self.steps]
+        for name, i in last.items():
+            if name and name not in keep:
+                release[i].append(name)
+        return release
+
+    def run(self, feeds, outer=None, names=None):
+        """Run with `feeds` (input name -> value) and `outer` (outer-scope
+        name -> value); returns the values of `names` (default: the outputs)."""
+        values = dict(outer) if outer else {}
+        values.update(self.graph.initializers)
+        values.update(feeds)
+        debug = self.ctx.debug
+        for (op, inputs, outputs), release, promote in zip(self.steps, self.release_after, self.promote):
+            try:
+                args = [values[n] if n else None for n in inputs]
+            except KeyError as e:
+                raise ModelError(f"node {op.node.name!r} ({op.op_type}): input {e.args[0]!r} has no value "
+                                 "(an optional graph input left out?)") from None
+            t0 = time.perf_counter() if debug else 0
+            try:
+                if promote and any(type(a) is np.ndarray and a.dtype.names for a in args):
+                    results = _run_promoted(op, args)
+                else:
+                    results = op.run(*args)
+            except WasmInferError:
+                raise
+            except MemoryError:
+                raise ResourceError(f"out of memory in node {op.node.name!r} ({op.op_type})") from None
+            except Exception as e:
+                shapes = [list(a.shape) if hasattr(a, "shape") else type(a).__name__ for a in args]
+                raise ModelError(f"node {op.node.name!r} ({op.op_type}) failed on inputs of shapes {shapes}: "
+                                 f"{type(e).__name__}: {e}") from e
+            if debug:
+                print(f"[wasm_infer] {op.op_type:<20} {op.node.name:<40} "
+                      f"{[list(r.shape) for r in results if hasattr(r, 'shape')]} "
+                      f"{(time.perf_counter() - t0) * 1e3:.3f} ms")
+            for name, value in zip(outputs, results):
+                if name:
+                    # numpy reductions return scalars (np.float32), not 0-d arrays: outputs are arrays
+                    values[name] = np.asarray(value) if isinstance(value, np.generic) else value
+            for name in release:
+                values.pop(name, None)
+        return [values[n] for n in (self.output_names if names is None else names)]
+
+
+def _run_promoted(op, args):
+    """Run an op that computes only on NumPy types on exotic inputs
+    (bfloat16, float8, int4...; see dtypes): inputs are widened to float32 /
+    int8 / uint8, and outputs of that widened type are rounded back to the
+    exotic type, as ONNX computes these types (each op's result rounded).
+    Ops whose result type differs (DequantizeLinear: float8 in, float32 out)
+    set `handles_exotic` and convert themselves."""
+    exotic, wide = None, []
+    for a in args:
+        if type(a) is np.ndarray and a.dtype.names and dtypes.is_exotic(a.dtype):
+            w = dtypes.to_standard(a)
+            if exotic is None:
+                exotic = (a.dtype, w.dtype)
+            wide.append(w)
+        else:
+            wide.append(a)
+    results = op.run(*wide)
+    if exotic is None:
+        return results
+    target = dtypes.onnx_type(exotic[0])
+    return tuple(dtypes.cast(r, target) if isinstance(r, np.ndarray) and r.dtype == exotic[1] else r
+                 for r in results)
+
+
+def _label(node, where):
+    name = node.name or (node.outputs[0] if node.outputs else "")
+    return f"node {name!r}" + (f" in {where}" if where != "graph" else "")
+

@@ -1,0 +1,49 @@
+"""Sliding windows shared by the pooling ops (and anything else that reads
+an N-d input through a strided, dilated kernel)."""
+import itertools
+
+import numpy as np
+
+from ._conv_shapes import conv_geometry
+
+
+def pool_geometry(op, x):
+    """(kernel, strides, dilations, begin, explicit_end, out) for a pooling node."""
+    kernel = list(op.required_attr("kernel_shape"))
+    strides, dilations, begin, end, out = conv_geometry(op, x.shape[2:], kernel, bool(op.attr("ceil_mode", 0)))
+    return kernel, strides, dilations, begin, end, out
+
+
+def taps(x, kernel, strides, dilations, begin, out, fill):
+    """Yield (kernel position, array of shape x.shape[:2] + out) holding the
+    input value each output position sees at that kernel tap. Positions
+    outside the input read `fill`. The end padding is whatever the last
+    window needs (ceil_mode can reach past the explicit pads)."""
+    lead = x.ndim - len(kernel)
+    spatial = x.shape[lead:]
+    end = [max((o - 1) * s + (k - 1) * d + 1 - i - b, 0)
+           for o, s, k, d, i, b in zip(out, strides, kernel, dilations, spatial, begin)]
+    xp = np.pad(x, [(0, 0)] * lead + list(zip(begin, end)), constant_values=fill)
+    for pos in itertools.product(*(range(k) for k in kernel)):
+        window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s) for p, d, s, o in zip(pos, dilations, strides, out))
+        yield pos, xp[(slice(None),) * lead + window]
+
+
+def tap_counts(spatial, kernel, strides, dilations, begin, end, out, include_pad):
+    """How many taps of each window fall on the input (or, with
+    `include_pad`, on the input or its explicit pads) — AveragePool's divisor."""
+    mask = np.ones(spatial, np.float64)
+    if include_pad:
+        mask = np.pad(mask, list(zip(begin, end)), constant_values=1.0)
+        begin = [0] * len(begin)
+    total = np.zeros(out, np.float64)
+    for _, t in taps(mask, kernel, strides, dilations, begin, out, 0.0):
+        total += t
+    return total
+
+
+def lowest(dtype):
+    """The fill value that never wins a max."""
+    if np.issubdtype(dtype, np.floating):
+        return -np.inf
+    return np.iinfo(dtype).min

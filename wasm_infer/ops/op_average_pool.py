@@ -1,0 +1,20 @@
+import numpy as np
+
+from .base import Op, register
+from ._precision import acc_dtype
+from ._pool import pool_geometry, tap_counts, taps
+
+
+@register("AveragePool", since=1)
+class AveragePool(Op):
+    """ceil_mode (opset 10), dilations (19) and count_include_pad (7) are
+    plain attributes whose defaults reproduce the older versions."""
+    def run(self, x):
+        kernel, strides, dilations, begin, end, out = pool_geometry(self, x)
+        acc = acc_dtype(x.dtype)
+        total = np.zeros(x.shape[:2] + tuple(out), acc)
+        for _, t in taps(x.astype(acc, copy=False), kernel, strides, dilations, begin, out, 0):
+            total += t
+        count = tap_counts(x.shape[2:], kernel, strides, dilations, begin, end, out,
+                           bool(self.attr("count_include_pad", 0)))
+        return ((total / count).astype(x.dtype),)

@@ -1,0 +1,9 @@
+from .base import register
+from ._elementwise import Unary
+from ._erf import erf
+
+
+@register("Erf", since=9)
+class Erf(Unary):
+    def compute(self, x):
+        return erf(x)

@@ -1,0 +1,9 @@
+import numpy as np
+
+from .base import register
+from ._elementwise import Unary
+
+
+@register("Exp", since=1)
+class Exp(Unary):
+    fn = np.exp

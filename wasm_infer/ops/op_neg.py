@@ -1,0 +1,9 @@
+import numpy as np
+
+from .base import register
+from ._elementwise import Unary
+
+
+@register("Neg", since=1)
+class Neg(Unary):
+    fn = np.negative

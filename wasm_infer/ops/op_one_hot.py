@@ -1,0 +1,24 @@
+import numpy as np
+
+from .base import Op, register
+
+
+@register("OneHot", since=9)
+class OneHot(Op):
+    """A new axis of size depth at `axis`: on_value where it equals the
+    index (negative indices count from depth), off_value elsewhere and for
+    out-of-range indices."""
+    def init(self):
+        self.axis = self.attr("axis", -1)
+
+    def run(self, indices, depth, values):
+        depth = int(np.asarray(depth).reshape(-1)[0])
+        idx = indices.astype(np.int64)  # float indices are allowed; they truncate
+        idx = np.where(idx < 0, idx + depth, idx)
+        rank = indices.ndim + 1
+        axis = self.axis + rank if self.axis < 0 else self.axis
+        shape = [1] * rank
+        shape[axis] = depth
+        hot = np.expand_dims(idx, axis) == np.arange(depth).reshape(shape)
+        off, on = values.reshape(-1)[0], values.reshape(-1)[1]
+        return (np.where(hot, on, off).astype(values.dtype),)

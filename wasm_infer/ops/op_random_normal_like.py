@@ -1,0 +1,17 @@
+from .. import dtypes
+from ._random import generator, out_dtype
+from .base import Op, register
+
+
+@register("RandomNormalLike", since=1)
+class RandomNormalLike(Op):
+    """Normal samples in the shape of the input (its values are not read)."""
+    deterministic = False
+    handles_exotic = True
+
+    def init(self):
+        self.rng = generator(self)
+
+    def run(self, like):
+        x = self.rng.normal(self.attr("mean", 0.0), self.attr("scale", 1.0), like.shape)
+        return (dtypes.cast(x, out_dtype(self, like)),)

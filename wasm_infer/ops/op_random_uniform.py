@@ -1,0 +1,17 @@
+from .. import dtypes
+from ._random import generator, out_dtype
+from .base import Op, register
+
+
+@register("RandomUniform", since=1)
+class RandomUniform(Op):
+    deterministic = False
+
+    def init(self):
+        self.rng = generator(self)
+        self.shape = [int(d) for d in self.required_attr("shape")]
+        self.to = out_dtype(self)
+
+    def run(self):
+        x = self.rng.uniform(self.attr("low", 0.0), self.attr("high", 1.0), self.shape)
+        return (dtypes.cast(x, self.to),)

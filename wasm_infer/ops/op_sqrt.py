@@ -1,0 +1,9 @@
+import numpy as np
+
+from .base import register
+from ._elementwise import Unary
+
+
+@register("Sqrt", since=1)
+class Sqrt(Unary):
+    fn = np.sqrt

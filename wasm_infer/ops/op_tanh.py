@@ -1,0 +1,9 @@
+import numpy as np
+
+from .base import register
+from ._elementwise import Unary
+
+
+@register("Tanh", since=1)
+class Tanh(Unary):
+    fn = np.tanh
