@@ -1,0 +1,262 @@
+// wasm_infer.js — run ONNX models in the browser with wasm_infer (Python in
+// Pyodide + WebAssembly SIMD kernels). An ES module; no bundler needed.
+//
+//   import { WasmInfer } from './wasm_infer.js';
+//   const rt = await WasmInfer.init({ onProgress: (e) => console.log(e.phase, e.loaded, e.total) });
+//   const session = await rt.load('models/efficientnet_lite0.onnx');     // URL | File | Blob | ArrayBuffer
+//   const { outputs, timings } = await session.run({ input: { data: float32, dims: [1, 3, 224, 224] } });
+//   console.log(outputs.output.data, timings.run_ms);
+//
+// Pyodide, numpy, the wasm_infer wheel and every model live in a dedicated
+// Web Worker (wasm_infer.worker.js), so the page never blocks and large wasm
+// modules compile without the main thread's 8 MB limit. Errors raised in
+// Python arrive as `WasmInferError`s (a subclass of Error) whose `name` is
+// the Python exception's type (`ModelError`, `UnsupportedError`,
+// `InputError`, ...) and whose `message` is the Python message.
+
+const SIMD128_PROBE = probeModule([0xfd, 0x0c, ...new Array(16).fill(0), 0x1a]);              // v128.const; drop
+const RELAXED_SIMD_PROBE = probeModule([
+  0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x85, 0x02, 0x1a]);                             // f32x4.relaxed_madd; drop
+
+// A module with one function `() -> ()` whose body (no locals) is `code` + end.
+function probeModule(code) {
+  const body = [0x00, ...code, 0x0b];
+  const section = [0x01, body.length, ...body];
+  return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, section.length, ...section]);
+}
+
+let featureCache = null;
+
+/** What this engine can run, detected once with WebAssembly.validate (failures are remembered too). */
+export function detectFeatures() {
+  if (!featureCache) {
+    const validate = (bytes) => {
+      try { return typeof WebAssembly === 'object' && WebAssembly.validate(bytes); } catch { return false; }
+    };
+    featureCache = Object.freeze({
+      webassembly: typeof WebAssembly === 'object',
+      simd128: validate(SIMD128_PROBE),
+      relaxedSimd: validate(RELAXED_SIMD_PROBE),
+      worker: typeof Worker === 'function',
+      crossOriginIsolated: Boolean(globalThis.crossOriginIsolated),
+    });
+  }
+  return featureCache;
+}
+
+/** An error raised inside Python (or the worker), with the Python type as `name`. */
+export class WasmInferError extends Error {
+  constructor(info) {
+    super(info.message || 'unknown error');
+    this.name = info.type || 'Error';
+    this.pythonType = info.pythonType || null;   // e.g. "wasm_infer.errors.ModelError"
+    this.phase = info.phase || null;             // e.g. "model download"
+    if (info.stack) this.workerStack = info.stack;
+  }
+}
+
+// ---- the worker connection ---------------------------------------------------
+
+class Channel {
+  constructor(worker) {
+    this.worker = worker;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.dead = null;
+    worker.onmessage = (e) => this.receive(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault?.();
+      this.fail(new WasmInferError({ type: 'WorkerError', message: `the wasm_infer worker failed: ${e.message || 'could not load wasm_infer.worker.js'}` }));
+    };
+    worker.onmessageerror = () => this.fail(new WasmInferError({ type: 'WorkerError', message: 'a message from the worker could not be read' }));
+  }
+
+  call(cmd, args = {}, { onProgress, transfer = [] } = {}) {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, onProgress });
+      this.worker.postMessage({ id, cmd, args }, transfer);
+    });
+  }
+
+  receive(msg) {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.progress) {
+      try { p.onProgress?.(msg.progress); } catch (err) { console.error('onProgress callback threw', err); }
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new WasmInferError(msg.error));
+  }
+
+  fail(error) {
+    this.dead = error;
+    for (const p of this.pending.values()) p.reject(error);
+    this.pending.clear();
+  }
+
+  terminate() {
+    this.worker.terminate();
+    this.fail(new WasmInferError({ type: 'WorkerError', message: 'the runtime was terminated' }));
+  }
+}
+
+// ---- tensors -----------------------------------------------------------------
+
+const TYPE_OF_ARRAY = new Map([
+  [Float32Array, 'float32'], [Float64Array, 'float64'], [Int8Array, 'int8'], [Uint8Array, 'uint8'],
+  [Int16Array, 'int16'], [Uint16Array, 'uint16'], [Int32Array, 'int32'], [Uint32Array, 'uint32'],
+  [BigInt64Array, 'int64'], [BigUint64Array, 'uint64'], [Uint8ClampedArray, 'uint8'],
+]);
+
+// {data, dims[, type]} (or an onnxruntime-web Tensor, which has the same fields) → a message-ready feed.
+function toFeed(name, value) {
+  if (!value || typeof value !== 'object') throw new WasmInferError({ type: 'InputError', message: `input ${JSON.stringify(name)}: expected { data, dims }, got ${value}` });
+  const { data } = value;
+  const dims = Array.from(value.dims ?? [data?.length ?? 0], Number);
+  let type = value.type;
+  if (Array.isArray(data)) {
+    if (type === 'string') return { type, dims, data: data.map(String) };
+    type ||= 'float32';
+    return { type, dims, data: typedFrom(type, data) };
+  }
+  if (!ArrayBuffer.isView(data)) throw new WasmInferError({ type: 'InputError', message: `input ${JSON.stringify(name)}: data must be a typed array (e.g. Float32Array) or an array` });
+  const natural = TYPE_OF_ARRAY.get(data.constructor);
+  if (!type || type === natural || (type === 'bool' && data instanceof Uint8Array) || (type === 'float16' && data instanceof Uint16Array)) {
+    return { type: type || natural, dims, data };
+  }
+  throw new WasmInferError({ type: 'InputError', message: `input ${JSON.stringify(name)}: type '${type}' does not match its ${data.constructor.name}` });
+}
+
+function typedFrom(type, values) {
+  const Ctor = [...TYPE_OF_ARRAY].find(([, t]) => t === type)?.[0];
+  if (!Ctor) throw new WasmInferError({ type: 'InputError', message: `cannot make a ${type} tensor from a plain array; pass a typed array` });
+  return Ctor === BigInt64Array || Ctor === BigUint64Array ? Ctor.from(values, BigInt) : Ctor.from(values);
+}
+
+function toFeeds(feeds) {
+  if (!feeds || typeof feeds !== 'object') throw new WasmInferError({ type: 'InputError', message: 'feeds must be an object { inputName: { data, dims } }' });
+  return Object.fromEntries(Object.entries(feeds).map(([name, value]) => [name, toFeed(name, value)]));
+}
+
+// ---- public API ----------------------------------------------------------------
+
+/** A loaded model. */
+export class Session {
+  constructor(channel, meta) {
+    this._channel = channel;
+    this._id = meta.id;
+    this.inputs = meta.inputs;                  // [{ name, dims, type }] (symbolic dims are strings or null)
+    this.outputs = meta.outputs;
+    this.inputNames = meta.inputs.map((i) => i.name);     // as in onnxruntime-web
+    this.outputNames = meta.outputs.map((o) => o.name);
+    this.backend = meta.backend;                // "simd128", ..., or "numpy"
+    this.name = meta.name;
+    this.bytes = meta.bytes;
+    this.timings = meta.timings;                // { download_ms?, load_ms, warmup_ms }
+    this.warmupError = meta.warmup_error || null;
+    this.released = false;
+  }
+
+  _call(cmd, args, opts) {
+    if (this.released) return Promise.reject(new WasmInferError({ type: 'SessionReleased', message: 'this session was released' }));
+    return this._channel.call(cmd, { id: this._id, ...args }, opts);
+  }
+
+  /** Run once. feeds: { name: { data: TypedArray, dims: number[] } } → { outputs: { name: { data, dims, type } }, timings }. */
+  async run(feeds, { outputNames } = {}) {
+    const t0 = performance.now();
+    const result = await this._call('run', { feeds: toFeeds(feeds), outputNames: outputNames ?? null });
+    result.timings.total_ms = performance.now() - t0;
+    return result;
+  }
+
+  /** Run `runs` times on the same feeds; per-run times measured inside the worker. */
+  async benchmark(feeds, { runs = 50, onProgress } = {}) {
+    return this._call('benchmark', { feeds: toFeeds(feeds), runs }, { onProgress });
+  }
+
+  /** Per-node and per-op-type times (mean over `runs`), on `feeds` or the feeds of the last run. */
+  async profile(feeds = null, { runs = 5 } = {}) {
+    return this._call('profile', { feeds: feeds ? toFeeds(feeds) : null, runs });
+  }
+
+  /** Free the model's memory in the worker. */
+  async release() {
+    if (this.released) return;
+    this.released = true;
+    await this._channel.call('release', { id: this._id }).catch(() => {});
+  }
+}
+
+/** A started runtime: a worker with Pyodide, numpy and wasm_infer ready. */
+export class Runtime {
+  constructor(channel, info, baseURL) {
+    this._channel = channel;
+    this.baseURL = baseURL;
+    this.info = info.runtime;                   // wasm_infer.runtime_info() + pyodide version
+    this.manifest = info.manifest;
+    this.features = detectFeatures();
+    this.timings = info.timings;                // [{ phase, ms, bytes }]
+  }
+
+  /** Load a model from a URL (string or URL), a File/Blob, an ArrayBuffer or a typed array. */
+  async load(source, { onProgress, warmup = true, name } = {}) {
+    const args = { warmup };
+    const transfer = [];
+    if (typeof source === 'string' || source instanceof URL) {
+      args.url = new URL(source, globalThis.location?.href ?? this.baseURL).href;
+      args.name = name ?? decodeURIComponent(args.url.split('/').pop().split('?')[0]);
+    } else if (typeof Blob !== 'undefined' && source instanceof Blob) {
+      args.blob = source;
+      args.name = name ?? source.name ?? 'model.onnx';
+    } else if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+      const view = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+      args.bytes = view.slice().buffer;          // a copy: the caller's buffer stays usable
+      transfer.push(args.bytes);
+      args.name = name ?? 'model.onnx';
+    } else {
+      throw new WasmInferError({ type: 'TypeError', message: 'load(source): source must be a URL, a File/Blob or an ArrayBuffer' });
+    }
+    const meta = await this._channel.call('load', args, { onProgress, transfer });
+    return new Session(this._channel, meta);
+  }
+
+  /** Stop the worker; every session of this runtime becomes unusable. */
+  terminate() { this._channel.terminate(); }
+}
+
+/**
+ * Start Pyodide in a Web Worker and install numpy and wasm_infer.
+ * baseURL: where wasm_infer.json (the site manifest), pyodide/ and the wheel are
+ *   (default: the folder of this file). pyodideURL / wheelURL override the manifest.
+ * onProgress(event): { phase, file?, loaded, total, done, ms? } for every download and startup phase.
+ * env: environment variables for Python, e.g. { WASM_INFER_BACKEND: 'numpy' }.
+ */
+export async function init({ baseURL, onProgress, env = {}, pyodideURL, wheelURL, workerURL } = {}) {
+  const features = detectFeatures();
+  if (!features.webassembly) throw new WasmInferError({ type: 'UnsupportedError', message: 'this browser has no WebAssembly' });
+  if (!features.worker) throw new WasmInferError({ type: 'UnsupportedError', message: 'this browser has no Web Workers' });
+  const base = new URL(baseURL ?? './', import.meta.url).href.replace(/\/?$/, '/');
+  const worker = new Worker(workerURL ?? new URL('wasm_infer.worker.js', import.meta.url), { type: 'module', name: 'wasm_infer' });
+  const channel = new Channel(worker);
+  try {
+    const info = await channel.call('init', {
+      baseURL: base, env, features,
+      pyodideURL: pyodideURL && new URL(pyodideURL, base).href,
+      wheelURL: wheelURL && new URL(wheelURL, base).href,
+    }, { onProgress });
+    return new Runtime(channel, info, base);
+  } catch (err) {
+    channel.terminate();
+    throw err;
+  }
+}
+
+export const WasmInfer = { init, detectFeatures, WasmInferError };
+export default WasmInfer;
