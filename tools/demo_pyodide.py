@@ -18,7 +18,10 @@ def main(model_path, labels_path, image_paths, runs):
     name = sess.get_inputs()[0].name
     images, first_ms = {}, None
     for path in image_paths:
-        x = imagenet_preprocess(path)
+        try:
+            x = imagenet_preprocess(path)
+        except ValueError as e:
+            raise ValueError(f"{path.rsplit('/', 1)[-1]}: {e}") from None
         t = time.perf_counter()
         (logits,) = sess.run(None, {name: x})
         if first_ms is None:
