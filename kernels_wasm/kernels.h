@@ -26,7 +26,7 @@
 #define WI_HIDDEN __attribute__((visibility("hidden")))
 #define WI_INLINE static inline __attribute__((always_inline))
 
-#define WI_KERNELS_ABI_VERSION 1
+#define WI_KERNELS_ABI_VERSION 2
 
 typedef struct wi_minmax_params {
   float min;
@@ -189,5 +189,62 @@ WI_INLINE void wi_conv_interior(int32_t ow_n, int32_t w, int32_t kw_n, int32_t s
   *lo = first < ow_n ? first : ow_n;
   *hi = last + 1 > *lo ? last + 1 : *lo;
 }
+
+/* exp(x) for 4 lanes: x = n ln2 + r (|r| <= ln2 / 2, n = nearest(x / ln2),
+ * ln2 split hi + lo), exp(r) by a degree-6 Taylor polynomial (relative error
+ * < 2e-7), 2^n applied in two halves so every scale factor is a normal float
+ * (results down to the denormals are right). x > 88.7228 gives +inf, x <
+ * -103.28 gives 0, NaN stays NaN. */
+WI_INLINE v128_t wi_exp(v128_t x) {
+  const v128_t big = wasm_f32x4_const_splat(88.72283935546875f);
+  const v128_t xc = wi_clamp(x, wasm_f32x4_const_splat(-103.97f), big);
+  const v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(xc, wasm_f32x4_const_splat(1.44269502162933349609375f)));
+  v128_t r = wasm_f32x4_sub(xc, wasm_f32x4_mul(n, wasm_f32x4_const_splat(0.693145751953125f)));
+  r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_const_splat(1.428606765330187e-06f)));
+  v128_t p = wasm_f32x4_const_splat(1.0f / 720.0f);
+  p = wi_madd(wasm_f32x4_const_splat(1.0f / 120.0f), p, r);
+  p = wi_madd(wasm_f32x4_const_splat(1.0f / 24.0f), p, r);
+  p = wi_madd(wasm_f32x4_const_splat(1.0f / 6.0f), p, r);
+  p = wi_madd(wasm_f32x4_const_splat(0.5f), p, r);
+  p = wi_madd(wasm_f32x4_const_splat(1.0f), p, r);
+  p = wi_madd(wasm_f32x4_const_splat(1.0f), p, r);
+  const v128_t ni = wasm_i32x4_trunc_sat_f32x4(n);
+  const v128_t n1 = wasm_i32x4_shr(ni, 1), n2 = wasm_i32x4_sub(ni, n1);
+  const v128_t bias = wasm_i32x4_const_splat(127);
+  const v128_t s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, bias), 23);
+  const v128_t s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, bias), 23);
+  p = wasm_f32x4_mul(wasm_f32x4_mul(p, s1), s2);
+  p = wasm_v128_andnot(p, wasm_f32x4_lt(x, wasm_f32x4_const_splat(-103.28f))); /* below 2^-149 / 2 */
+  return wasm_v128_bitselect(wasm_f32x4_const_splat(__builtin_inff()), p, wasm_f32x4_gt(x, big));
+}
+
+/* 1 / (1 + exp(-x)) without overflow: z = exp(-|x|), x < 0 ? z / (1 + z) : 1 / (1 + z). */
+WI_INLINE v128_t wi_sigmoid(v128_t x) {
+  const v128_t z = wi_exp(wasm_f32x4_neg(wasm_f32x4_abs(x)));
+  const v128_t one = wasm_f32x4_const_splat(1.0f);
+  const v128_t num = wasm_v128_bitselect(z, one, wasm_f32x4_lt(x, wasm_f32x4_const_splat(0.0f)));
+  return wasm_f32x4_div(num, wasm_f32x4_add(one, z));
+}
+
+/* y[i] = F(x[i]) for i < n, F a v128_t -> v128_t function; x may equal y.
+ * The last n % 4 elements go through partial loads and stores (no over-read). */
+#define WI_MAP_UNARY(n, x, y, F)                                          \
+  do {                                                                    \
+    size_t i_ = 0;                                                        \
+    for (; i_ + 16 <= (n); i_ += 16) {                                    \
+      const v128_t v0_ = wasm_v128_load((x) + i_);                        \
+      const v128_t v1_ = wasm_v128_load((x) + i_ + 4);                    \
+      const v128_t v2_ = wasm_v128_load((x) + i_ + 8);                    \
+      const v128_t v3_ = wasm_v128_load((x) + i_ + 12);                   \
+      wasm_v128_store((y) + i_, F(v0_));                                  \
+      wasm_v128_store((y) + i_ + 4, F(v1_));                              \
+      wasm_v128_store((y) + i_ + 8, F(v2_));                              \
+      wasm_v128_store((y) + i_ + 12, F(v3_));                             \
+    }                                                                     \
+    for (; i_ + 4 <= (n); i_ += 4)                                        \
+      wasm_v128_store((y) + i_, F(wasm_v128_load((x) + i_)));             \
+    if (i_ < (n))                                                         \
+      wi_store_partial((y) + i_, F(wi_load_partial((x) + i_, (n) - i_)), (n) - i_); \
+  } while (0)
 
 #endif /* WASM_INFER_KERNELS_H */

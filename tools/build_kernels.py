@@ -1,4 +1,6 @@
-"""Compile kernels_wasm/*.c into the wasm side module `_kernels.so`.
+"""Compile kernels_wasm/*.c into the wasm side modules `_kernels.so` (SIMD128) and,
+with --relaxed, `_kernels_relaxed.wasm` (relaxed SIMD: -mrelaxed-simd, where
+wi_madd in kernels.h becomes f32x4.relaxed_madd).
 
 clang + wasm-ld come from the PyPI package `ziglang` (run as
 `sys.executable -m ziglang cc`), so nothing outside pip is needed. The output
@@ -12,7 +14,8 @@ not inside Pyodide.
 A rebuild is skipped when a hash of the sources, headers and flags equals the
 one stored beside the output (`<out>.hash`).
 
-CLI: python -m tools.build_kernels --out build/kernels/_kernels.so [--relaxed] [--force]
+CLI: python -m tools.build_kernels [--out build/kernels/_kernels.so] [--relaxed] [--force]
+     (--relaxed without --out writes build/kernels/_kernels_relaxed.wasm)
 """
 import argparse
 import hashlib
@@ -194,12 +197,14 @@ def build(out_path, relaxed=False, force=False, src_dir=SRC_DIR, verbose=False):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--out", default=str(ROOT / "build" / "kernels" / "_kernels.so"))
+    ap.add_argument("--out", default=None)
     ap.add_argument("--relaxed", action="store_true", help="also enable relaxed SIMD (-mrelaxed-simd)")
     ap.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = ap.parse_args(argv)
     try:
-        build(args.out, relaxed=args.relaxed, force=args.force, verbose=True)
+        out = args.out or str(ROOT / "build" / "kernels" /
+                              ("_kernels_relaxed.wasm" if args.relaxed else "_kernels.so"))
+        build(out, relaxed=args.relaxed, force=args.force, verbose=True)
     except BuildError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -22,6 +22,10 @@ def build(root, out_dir, kernels_so):
     for path in sorted((root / "wasm_infer").rglob("*.py")):
         files[path.relative_to(root).as_posix()] = path.read_bytes()
     files["wasm_infer/_kernels.so"] = Path(kernels_so).read_bytes()
+    # The relaxed-SIMD build, built beside it; not named *.so so that Pyodide's
+    # loader does not preload (and fail to compile) it on engines without
+    # relaxed SIMD: wasm_infer.kernels loads it only after feature detection.
+    files["wasm_infer/_kernels_relaxed.wasm"] = (Path(kernels_so).parent / "_kernels_relaxed.wasm").read_bytes()
     info = f"{name}-{version}.dist-info"
     requires = "".join(f"Requires-Dist: {r}\n" for r in meta.get("dependencies", []))
     files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: {version}\n"

@@ -5,6 +5,11 @@
 // edge; inputs and outputs sit inside NaN guard zones so any out-of-bounds read
 // that reaches a result, and any out-of-bounds write, fails the test.
 //
+// The NHWC / packed-weight API is tested for each flavour the engine supports:
+// "simd128" always, "relaxed" (build/kernels/_kernels_relaxed.wasm) where
+// relaxed SIMD validates (Node 22+, or Node 20 with
+// --experimental-wasm-relaxed-simd; skipped otherwise, with a note).
+//
 // Run: node --test tests/node/   (after `python3 build.py test` built the kernels)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +18,13 @@ import path from 'node:path';
 import { bootPyodide, ROOT } from '../../tools/pyodide_node.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
+const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
+// (func (drop (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))), as in kernels.py
+const RELAXED_PROBE = new Uint8Array([0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+  0x03, 0x02, 0x01, 0x00, 0x0A, 0x3E, 0x01, 0x3C, 0x00, ...[0, 1, 2].flatMap(() => [0xFD, 0x0C, ...Array(16).fill(0)]),
+  0xFD, 0x85, 0x02, 0x1A, 0x0B]);
+const RELAXED_OK = WebAssembly.validate(RELAXED_PROBE);
+const FLAVOURS = RELAXED_OK ? ['simd128', 'relaxed'] : ['simd128'];
 const KERNELS_PY = path.join(ROOT, 'wasm_infer', 'kernels.py');
 const FS_DIR = '/tmp/wasm_infer_kernels_test';
 
@@ -120,6 +132,87 @@ def conv_case(n, c, h, w, m, kh, kw, s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), group=1
     assert guards_intact(y, ybuf), what + ": wrote outside out"
 `;
 
+const HELPERS_NHWC = String.raw`
+def guarded_copy(arr):
+    """arr copied into a NaN-guarded buffer (for packed weights)."""
+    return guarded(arr.shape, arr)
+
+def gemm_packed_case(m, n, k, bias, clamp, pads=(0, 0)):
+    a, abuf = guarded((m, k), rng.uniform(-1, 1, (m, k)), row_pad=pads[0])
+    b = rng.uniform(-1, 1, (k, n)).astype(np.float32)
+    bias_v = rng.uniform(-1, 1, n).astype(np.float32) if bias else None
+    packed, _ = guarded_copy(K.pack_gemm(b, bias_v))
+    c, cbuf = guarded((m, n), row_pad=pads[1])
+    lo, hi = clamp
+    K.bind_gemm_packed(a, packed, c, lo, hi)()
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    if bias:
+        ref += bias_v
+    ref = np.clip(ref, lo, hi)
+    what = f"gemm_packed m={m} n={n} k={k} bias={bias} clamp={clamp} row_pads={pads}"
+    check_close(c, ref, k, what)
+    assert guards_intact(c, cbuf), what + ": wrote outside out"
+
+def conv_nhwc_case(n, c, h, w, m, kh, kw, s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), group=1, bias=True, clamp=(-np.inf, np.inf)):
+    oh, ow = conv_out_hw(h, w, kh, kw, s, p, d)
+    x = rng.uniform(-1, 1, (n, c, h, w)).astype(np.float32)
+    wt = rng.uniform(-1, 1, (m, c // group, kh, kw)).astype(np.float32)
+    bb = rng.uniform(-1, 1, m).astype(np.float32) if bias else None
+    xh, xbuf = guarded((n, h, w, c), x.transpose(0, 2, 3, 1))
+    packed, _ = guarded_copy(K.pack_conv2d_nhwc(wt, bb, group))
+    y, ybuf = guarded((n, oh, ow, m))
+    lo, hi = clamp
+    K.bind_conv2d_nhwc(xh, packed, y, (kh, kw), s, p, d, group, lo, hi)()
+    ref = np.clip(conv_ref(x, wt, bb, s, p, d, group), lo, hi).transpose(0, 2, 3, 1)
+    what = (f"conv_nhwc x={(n, h, w, c)} w={(m, c // group, kh, kw)} strides={s} pads={p} dilations={d} "
+            f"group={group} bias={bias} clamp={clamp}")
+    check_close(y, ref, (c // group) * kh * kw, what)
+    assert guards_intact(y, ybuf), what + ": wrote outside out"
+
+def unary_ref(op, x):
+    x = x.astype(np.float64)
+    with np.errstate(over="ignore"):
+        if op == "clamp": return x
+        if op == "hardswish": return x * np.clip(x + 3, 0, 6) / 6
+        if op == "sigmoid": return 1 / (1 + np.exp(-x))
+        if op == "silu": return x / (1 + np.exp(-x))
+        if op == "exp": return np.exp(x)
+
+def unary_case(op, n, clamp, scale=8.0, inplace=False):
+    x, xbuf = guarded((n,), rng.uniform(-scale, scale, n))
+    xin = x.copy()
+    y, ybuf = (x, xbuf) if inplace else guarded((n,))
+    lo, hi = clamp
+    K.bind_unary(op, x, y, lo, hi)()
+    ref = np.clip(unary_ref(op, xin).astype(np.float32).astype(np.float64), lo, hi)
+    got = y.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        err = np.where(got == ref, 0.0, np.abs(got - ref))
+    tol = 2e-6 * np.abs(ref) + 1e-6
+    what = f"unary {op} n={n} clamp={clamp} inplace={inplace}"
+    assert (err <= tol).all(), f"{what}: worst {got[np.argmax(err - tol)]} vs {ref[np.argmax(err - tol)]}"
+    assert guards_intact(y, ybuf), what + ": wrote outside out"
+
+BIN_REF = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+           "min": np.minimum, "max": np.maximum}
+
+def binary_case(op, sa, sb, clamp=(-np.inf, np.inf), inplace=None):
+    a, abuf = guarded(sa, rng.uniform(-2, 2, sa))
+    b, bbuf = guarded(sb, rng.uniform(0.5, 2, sb) * rng.choice([-1, 1], sb))
+    ref = np.clip(BIN_REF[op](a.astype(np.float64), b.astype(np.float64)), *clamp)
+    shape = ref.shape
+    if inplace == "a":
+        y, ybuf = a, abuf
+    elif inplace == "b":
+        y, ybuf = b, bbuf
+    else:
+        y, ybuf = guarded(shape)
+    K.bind_binary(op, a, b, y, *clamp)()
+    what = f"binary {op} {sa} {sb} clamp={clamp} inplace={inplace}"
+    check_close(y, ref, 1, what)
+    assert guards_intact(y, ybuf), what + ": wrote outside out"
+`;
+
 before(async () => {
   if (!existsSync(SO)) {
     throw new Error(`kernel module not found at ${path.relative(ROOT, SO)}: run \`python3 build.py test\` first (it builds the kernels with tools/build_kernels.py)`);
@@ -127,20 +220,32 @@ before(async () => {
   ({ pyodide: py } = await bootPyodide({ packages: ['numpy'], env: { WASM_INFER_KERNELS: `${FS_DIR}/_kernels.so` } }));
   py.FS.mkdirTree(FS_DIR);
   py.FS.writeFile(`${FS_DIR}/_kernels.so`, readFileSync(SO));
+  py.FS.writeFile(`${FS_DIR}/_kernels_relaxed.wasm`, readFileSync(RELAXED));
   py.FS.writeFile(`${FS_DIR}/wi_kernels.py`, readFileSync(KERNELS_PY));
   py.runPython(HELPERS);
+  py.runPython(HELPERS_NHWC);
 });
 
 after(() => { py = undefined; });
 
 const run = (code) => py.runPython(code);
 
-test('kernels load under Pyodide with SIMD128', () => {
+test('kernels load under Pyodide: relaxed where the engine validates relaxed SIMD, else SIMD128', () => {
   const [ok, flavour, reason, version] = run(`
 [K.available(), K.flavour(), K.reason(), K._State.lib.wasm_infer_kernels_abi_version()]`).toJs();
   assert.equal(ok, true, `kernels not available: ${reason}`);
-  assert.equal(flavour, 'simd128');
-  assert.equal(version, 1);
+  assert.equal(flavour, RELAXED_OK ? 'relaxed' : 'simd128', reason);
+  if (!RELAXED_OK) assert.match(reason, /does not support relaxed SIMD/);
+  assert.equal(version, 2);
+  const forced = run(`
+import os
+os.environ["WASM_INFER_FLAVOUR"] = "simd128"
+r = [K.reload(), K.flavour()]
+del os.environ["WASM_INFER_FLAVOUR"]
+K.reload()
+r`).toJs();
+  assert.deepEqual(forced, [true, 'simd128']);
+  if (!RELAXED_OK) console.log('# relaxed-SIMD kernels not tested: this engine lacks relaxed SIMD (use Node 22+ or --experimental-wasm-relaxed-simd)');
 });
 
 test('gemm: every m, n, k around the tiles (4x8, 3x8, 2x16, 1x16, edges 4 and 1..3)', () => {
@@ -355,6 +460,258 @@ out`).toJs();
   assert.equal(run('K.available()'), true);
 });
 
+// ---- the NHWC / packed-weight API, per flavour ----
+
+const useFlavour = (flav) => run(`
+import os
+os.environ["WASM_INFER_FLAVOUR"] = "${flav}"
+K.reload()
+del os.environ["WASM_INFER_FLAVOUR"]
+assert K.flavour() == "${flav}", K.reason()`);
+
+for (const flav of FLAVOURS) {
+  test(`[${flav}] gemm_packed: every m, n, k around the 4x8 tile, strided rows, k = 0`, () => {
+    useFlavour(flav);
+    run(`
+sizes = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17]
+for i, (m, n, k) in enumerate(itertools.product(sizes, sizes, [1, 3, 8, 17])):
+    gemm_packed_case(m, n, k, bias=i % 2 == 0, clamp=CLAMPS[i % len(CLAMPS)])
+for m, n, k in [(33, 65, 129), (64, 100, 70), (1, 1000, 1280), (3, 37, 300), (100, 3, 5), (49, 1152, 192)]:
+    gemm_packed_case(m, n, k, bias=True, clamp=(0.0, 6.0))
+    gemm_packed_case(m, n, k, bias=False, clamp=(-np.inf, np.inf), pads=(3, 7))
+c = np.empty((5, 9), np.float32)
+bias = np.arange(9, dtype=np.float32) - 4
+K.bind_gemm_packed(np.zeros((5, 0), np.float32), K.pack_gemm(np.zeros((0, 9), np.float32), bias), c, -1.0, 2.0)()
+assert (c == np.clip(bias, -1, 2)).all(), c
+# Gemm's transB and alpha
+a = rng.uniform(-1, 1, (6, 10)).astype(np.float32); bt = rng.uniform(-1, 1, (13, 10)).astype(np.float32)
+c = np.empty((6, 13), np.float32)
+K.bind_gemm_packed(a, K.pack_gemm(bt, None, trans_b=True, alpha=0.5), c)()
+check_close(c, 0.5 * (a.astype(np.float64) @ bt.T), 10, "gemm_packed transB alpha")
+`);
+  });
+
+  test(`[${flav}] conv2d_nhwc: 1x1 GEMM path, indirect GEMM (K x K, strides, pads, dilations, groups)`, () => {
+    useFlavour(flav);
+    const count = run(`
+cases = [
+    dict(n=1, c=32, h=12, w=12, m=16, kh=1, kw=1),
+    dict(n=2, c=5, h=3, w=7, m=9, kh=1, kw=1, clamp=(0.0, 6.0)),
+    dict(n=1, c=3, h=1, w=1, m=1, kh=1, kw=1, bias=False),
+    dict(n=1, c=8, h=5, w=5, m=12, kh=1, kw=1, group=4),
+    dict(n=1, c=6, h=9, w=9, m=5, kh=1, kw=1, s=(2, 2)),
+    dict(n=1, c=6, h=9, w=9, m=5, kh=1, kw=1, p=(1, 0, 0, 2)),
+    dict(n=1, c=3, h=32, w=32, m=32, kh=3, kw=3, s=(2, 2), p=(0, 0, 1, 1), clamp=(0.0, 6.0)),  # EfficientNet stem
+    dict(n=1, c=3, h=30, w=30, m=16, kh=7, kw=7, s=(2, 2), p=(3, 3, 3, 3), clamp=(0.0, np.inf)),  # ResNet stem
+    dict(n=2, c=16, h=10, w=9, m=24, kh=3, kw=3, p=(1, 1, 1, 1)),
+    dict(n=1, c=4, h=11, w=20, m=5, kh=5, kw=5, p=(2, 2, 2, 2), bias=False),
+    dict(n=1, c=3, h=16, w=16, m=4, kh=3, kw=3, d=(2, 2), p=(2, 2, 2, 2)),
+    dict(n=1, c=2, h=12, w=15, m=4, kh=3, kw=2, d=(2, 3), s=(1, 2), p=(0, 3, 1, 0)),
+    dict(n=1, c=4, h=7, w=7, m=8, kh=3, kw=3, group=2, p=(1, 1, 1, 1), clamp=(-0.5, 0.25)),
+    dict(n=1, c=6, h=8, w=9, m=9, kh=3, kw=3, group=3, s=(2, 1), p=(0, 1, 2, 1)),
+    dict(n=1, c=4, h=6, w=6, m=8, kh=3, kw=3, group=4, p=(1, 1, 1, 1)),  # channel multiplier 2
+    dict(n=1, c=2, h=4, w=4, m=2, kh=5, kw=5, p=(2, 2, 2, 2)),
+    dict(n=1, c=1, h=3, w=3, m=1, kh=3, kw=3, p=(4, 4, 4, 4)),
+]
+for case in cases:
+    conv_nhwc_case(**case)
+r = np.random.default_rng(7)
+for i in range(100):
+    group = int(r.choice([1, 1, 2, 3]))
+    cg, mg = int(r.integers(1, 7)), int(r.integers(1, 11))
+    kh, kw = int(r.choice([1, 2, 3, 5])), int(r.choice([1, 3, 5]))
+    s = (int(r.integers(1, 4)), int(r.integers(1, 4)))
+    d = (int(r.choice([1, 1, 2])), int(r.choice([1, 1, 2])))
+    p = tuple(int(v) for v in r.integers(0, 3, 4))
+    h = int(r.integers(max(1, (kh - 1) * d[0] + 1 - p[0] - p[2]), 14))
+    w = int(r.integers(max(1, (kw - 1) * d[1] + 1 - p[1] - p[3]), 20))
+    conv_nhwc_case(int(r.integers(1, 3)), cg * group, h, w, mg * group, kh, kw, s, p, d, group,
+                   bias=bool(i % 2), clamp=CLAMPS[i % len(CLAMPS)])
+len(cases) + 100`);
+    assert.ok(count > 100);
+  });
+
+  test(`[${flav}] dwconv2d_nhwc: 3x3 / 5x5 s1 / s2 fast paths and the generic path, channels around 4`, () => {
+    useFlavour(flav);
+    const count = run(`
+cases = []
+for c in [1, 3, 4, 5, 8, 12, 19]:
+    for k, s in [(3, 1), (3, 2), (5, 1), (5, 2)]:
+        for h, w in [(1, 1), (7, 7), (9, 14), (16, 16)]:
+            if h + 2 * (k // 2) < k or w + 2 * (k // 2) < k:
+                continue
+            cases.append(dict(n=1, c=c, h=h, w=w, kh=k, kw=k, s=(s, s), p=(k // 2,) * 4))
+cases += [
+    dict(n=1, c=8, h=16, w=16, kh=3, kw=3, s=(2, 2), p=(0, 0, 1, 1), clamp=(0.0, 6.0)),   # TF "same" stride 2
+    dict(n=1, c=8, h=28, w=28, kh=5, kw=5, s=(2, 2), p=(1, 1, 2, 2)),
+    dict(n=2, c=16, h=23, w=26, kh=3, kw=3, p=(1, 1, 1, 1), clamp=(0.0, 6.0)),
+    dict(n=1, c=12, h=20, w=21, kh=3, kw=3, p=(0, 0, 0, 0)),
+    dict(n=1, c=6, h=9, w=33, kh=3, kw=3, d=(2, 2), p=(2, 2, 2, 2)),
+    dict(n=1, c=5, h=9, w=40, kh=3, kw=3, s=(3, 3), p=(0, 1, 2, 0)),
+    dict(n=1, c=4, h=5, w=5, kh=7, kw=7, p=(3, 3, 3, 3)),
+    dict(n=1, c=7, h=10, w=10, kh=1, kw=1, bias=False),
+    dict(n=1, c=3, h=6, w=21, kh=2, kw=4, s=(1, 2), p=(1, 0, 0, 3)),
+]
+for i, case in enumerate(cases):
+    c = case.pop("c")
+    case.setdefault("clamp", CLAMPS[i % len(CLAMPS)])
+    case.setdefault("bias", i % 3 != 0)
+    conv_nhwc_case(c=c, m=c, group=c, **case)
+len(cases)`);
+    assert.ok(count > 60);
+  });
+
+  test(`[${flav}] unary: clamp, hardswish, sigmoid, silu, exp; in place; tails`, () => {
+    useFlavour(flav);
+    run(`
+for op in ["clamp", "hardswish", "sigmoid", "silu", "exp"]:
+    for n in [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 1000]:
+        unary_case(op, n, CLAMPS[n % len(CLAMPS)])
+    unary_case(op, 101, (-np.inf, np.inf), inplace=True)
+    unary_case(op, 4096, (-np.inf, np.inf), scale=100.0)
+x = np.array([np.nan, np.inf, -np.inf, 88.0, 89.0, -88.0, -104.0, -1e-30, 0.0], np.float32)
+y = np.empty_like(x)
+K.bind_unary("exp", x, y)()
+ref = np.exp(x.astype(np.float64))
+assert np.isnan(y[0]) and y[1] == np.inf and y[2] == 0 and y[4] == np.inf and y[6] == 0, y
+assert np.allclose(y[3], ref[3], rtol=1e-6) and np.allclose(y[5], ref[5], rtol=1e-5) and y[7] == 1 and y[8] == 1, y
+for op in ["sigmoid", "silu", "hardswish"]:
+    K.bind_unary(op, x, y)()
+    assert np.isnan(y[0]), (op, y)
+K.bind_unary("sigmoid", x[1:3], y[1:3])()
+assert y[1] == 1 and y[2] == 0, y
+`);
+  });
+
+  test(`[${flav}] binary: same shape, scalar, per-channel NHWC / NCHW, rows, in place, fused clamp`, () => {
+    useFlavour(flav);
+    run(`
+for op in BIN_REF:
+    for sa, sb in [((7,), (7,)), ((1, 5, 6, 16), (1, 5, 6, 16)), ((1, 5, 6, 16), (16,)), ((2, 5, 6, 13), (1, 1, 1, 13)),
+                   ((2, 6, 5, 3), (1, 6, 1, 1)), ((3, 4), ()), ((), (3, 4)), ((4, 1), (1, 7)), ((1,), (9,)),
+                   ((5, 3), (5, 1)), ((2, 3, 4, 5), (3, 4, 1)), ((1, 1), (1, 1)), ((3, 17), (17,))]:
+        binary_case(op, sa, sb)
+binary_case("add", (1, 7, 7, 24), (1, 7, 7, 24), clamp=(0.0, 6.0), inplace="a")
+binary_case("add", (1, 7, 7, 24), (1, 7, 7, 24), inplace="b")
+binary_case("mul", (1, 7, 7, 24), (1, 1, 1, 24), clamp=(0.0, np.inf), inplace="a")
+a = np.array([1, np.nan, 3], np.float32); b = np.array([np.nan, 2, 1], np.float32); y = np.empty(3, np.float32)
+K.bind_binary("max", a, b, y)()
+assert np.isnan(y[0]) and np.isnan(y[1]) and y[2] == 3, y
+try:
+    K.bind_binary("add", np.zeros(5, np.float32), np.zeros((3, 1), np.float32), np.zeros((3, 5), np.float32)[:, :4])
+    raise AssertionError("accepted a wrong out shape")
+except ValueError:
+    pass
+`);
+  });
+
+  test(`[${flav}] pooling NHWC: global average, max / average windows with pads and strides; softmax`, () => {
+    useFlavour(flav);
+    run(`
+for n, h, w, c in [(1, 7, 7, 1280), (2, 3, 5, 17), (1, 1, 1, 3), (1, 14, 14, 5)]:
+    x, _ = guarded((n, h, w, c), rng.uniform(-1, 1, (n, h, w, c)))
+    for shape in [(n, c), (n, 1, 1, c)]:
+        y, ybuf = guarded(shape)
+        K.bind_global_avg_pool_nhwc(x, y, 0.0, np.inf)()
+        check_close(y.reshape(n, c), np.clip(x.astype(np.float64).mean(axis=(1, 2)), 0, np.inf), h * w, f"gap {x.shape}")
+        assert guards_intact(y, ybuf)
+
+def pool_ref(kind, x, kh, kw, s, p, d, include):
+    n, h, w, c = x.shape
+    oh, ow = conv_out_hw(h, w, kh, kw, s, p, d)
+    fill = -np.inf if kind == "max" else 0.0
+    xp = np.full((n, h + p[0] + p[2], w + p[1] + p[3], c), fill)
+    xp[:, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    inside = np.zeros(xp.shape[1:3]); inside[p[0]:p[0] + h, p[1]:p[1] + w] = 1
+    y = np.zeros((n, oh, ow, c))
+    for i in range(oh):
+        for j in range(ow):
+            win = xp[:, i * s[0]: i * s[0] + (kh - 1) * d[0] + 1: d[0], j * s[1]: j * s[1] + (kw - 1) * d[1] + 1: d[1]]
+            cnt = inside[i * s[0]: i * s[0] + (kh - 1) * d[0] + 1: d[0], j * s[1]: j * s[1] + (kw - 1) * d[1] + 1: d[1]]
+            if kind == "max":
+                y[:, i, j] = win.max(axis=(1, 2))
+            else:
+                div = cnt.size if include else cnt.sum()
+                y[:, i, j] = win.sum(axis=(1, 2)) / div if div else 0
+    return y
+
+for kind in ["max", "avg"]:
+    for (n, h, w, c), (kh, kw), s, p, d in [((1, 16, 16, 8), (3, 3), (2, 2), (1, 1, 1, 1), (1, 1)),
+                                            ((2, 9, 11, 5), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
+                                            ((1, 8, 8, 3), (2, 2), (2, 2), (0, 0, 0, 0), (1, 1)),
+                                            ((1, 7, 9, 6), (3, 2), (2, 1), (0, 1, 2, 1), (2, 1)),
+                                            ((1, 5, 5, 1), (5, 5), (1, 1), (2, 2, 2, 2), (1, 1))]:
+        for include in [False, True]:
+            x, _ = guarded((n, h, w, c), rng.uniform(-1, 1, (n, h, w, c)))
+            oh, ow = conv_out_hw(h, w, kh, kw, s, p, d)
+            y, ybuf = guarded((n, oh, ow, c))
+            K.bind_pool2d_nhwc(kind, x, y, (kh, kw), s, p, d, include)()
+            check_close(y, pool_ref(kind, x.astype(np.float64), kh, kw, s, p, d, include), kh * kw,
+                        f"pool {kind} {x.shape} k={(kh, kw)} s={s} p={p} d={d} include_pad={include}")
+            assert guards_intact(y, ybuf)
+
+for rows, cols in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 1000), (7, 17)]:
+    x, _ = guarded((rows, cols), rng.uniform(-20, 20, (rows, cols)))
+    y, ybuf = guarded((rows, cols))
+    K.bind_softmax(x, y)()
+    e = np.exp(x.astype(np.float64) - x.max(axis=1, keepdims=True))
+    ref = e / e.sum(axis=1, keepdims=True)
+    assert np.allclose(y, ref, rtol=1e-5, atol=1e-7), (rows, cols)
+    assert guards_intact(y, ybuf)
+    K.bind_softmax(x, x)()
+    assert np.allclose(x, ref, rtol=1e-5, atol=1e-7)
+`);
+  });
+}
+
+test('NHWC wrappers reject bad packed weights, shapes and overlaps with ValueError', () => {
+  const failures = run(`
+f32 = lambda *s: np.zeros(s, np.float32)
+pk = K.pack_gemm(f32(3, 10))
+pc = K.pack_conv2d_nhwc(f32(8, 3, 3, 3))
+pd = K.pack_conv2d_nhwc(f32(4, 1, 3, 3), None, 4)
+bad = {
+    "gemm_packed wrong k": lambda: K.bind_gemm_packed(f32(2, 4), pk, f32(2, 10)),
+    "gemm_packed wrong n": lambda: K.bind_gemm_packed(f32(2, 3), pk, f32(2, 17)),
+    "gemm_packed rows": lambda: K.bind_gemm_packed(f32(2, 3), pk, f32(3, 10)),
+    "gemm_packed float64 packed": lambda: K.bind_gemm_packed(f32(2, 3), pk.astype(np.float64), f32(2, 10)),
+    "gemm_packed non-contiguous packed": lambda: K.bind_gemm_packed(f32(2, 3), np.repeat(pk, 2, 0)[::2], f32(2, 10)),
+    "gemm_packed out overlaps a": lambda: (lambda buf: K.bind_gemm_packed(buf[:, :3], pk, buf[:, 2:12]))(f32(2, 16)),
+    "conv_nhwc packed for another kernel": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 3), pc, f32(1, 5, 5, 8), (1, 1)),
+    "conv_nhwc out shape": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 3), pc, f32(1, 5, 5, 8), (3, 3)),
+    "conv_nhwc NCHW out": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 3), pc, f32(1, 8, 3, 3), (3, 3)),
+    "conv_nhwc group": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 3), pc, f32(1, 3, 3, 8), (3, 3), group=2),
+    "conv_nhwc out overlaps x": lambda: (lambda buf: K.bind_conv2d_nhwc(buf[:75].reshape(1, 5, 5, 3), pc, buf[70:142].reshape(1, 3, 3, 8), (3, 3)))(f32(200)),
+    "conv_nhwc huge pads": lambda: K.bind_conv2d_nhwc(f32(1, 1, 1, 3), pc, f32(1, 3, 3, 8), (3, 3), strides=(2**30, 2**30), pads=(2**30,) * 4),
+    "dwconv_nhwc packed": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 4), pd, f32(1, 3, 3, 4), (5, 5), group=4),
+    "dwconv_nhwc dense packing": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 4), K.pack_conv2d_nhwc(f32(4, 4, 3, 3)), f32(1, 3, 3, 4), (3, 3), group=4),
+    "unary op": lambda: K.bind_unary("tanh", f32(4), f32(4)),
+    "unary shape": lambda: K.bind_unary("exp", f32(4), f32(5)),
+    "unary partial overlap": lambda: (lambda buf: K.bind_unary("exp", buf[:8], buf[2:10]))(f32(10)),
+    "binary shapes": lambda: K.bind_binary("add", f32(3), f32(4), f32(4)),
+    "binary out shape": lambda: K.bind_binary("add", f32(3, 1), f32(4), f32(3, 3)),
+    "binary out aliases broadcast b": lambda: (lambda b: K.bind_binary("add", f32(1, 4), b, b))(f32(1, 4)[:, :1]),
+    "binary 4-D broadcast": lambda: K.bind_binary("add", f32(2, 3, 1, 5), f32(3, 4, 1), f32(2, 3, 4, 5)),
+    "binary op": lambda: K.bind_binary("pow", f32(3), f32(3), f32(3)),
+    "binary non-contiguous": lambda: K.bind_binary("add", f32(3, 8)[:, ::2], f32(4), f32(3, 4)),
+    "gap out size": lambda: K.bind_global_avg_pool_nhwc(f32(1, 4, 4, 8), f32(1, 7)),
+    "pool kind": lambda: K.bind_pool2d_nhwc("min", f32(1, 4, 4, 8), f32(1, 2, 2, 8), (2, 2), (2, 2)),
+    "pool out shape": lambda: K.bind_pool2d_nhwc("max", f32(1, 4, 4, 8), f32(1, 3, 3, 8), (2, 2), (2, 2)),
+    "softmax shape": lambda: K.bind_softmax(f32(2, 3), f32(3, 2)),
+}
+failures = []
+for name, call in bad.items():
+    try:
+        call()
+        failures.append(f"{name}: accepted")
+    except ValueError:
+        pass
+    except Exception as e:
+        failures.append(f"{name}: {type(e).__name__}: {e}")
+failures`).toJs();
+  assert.deepEqual(failures, []);
+});
+
 // ---- bounds: every buffer at the very start and the very end of a bare memory ----
 // The side module instantiated directly (no Pyodide), with its own memory: the
 // buffer under test is placed at address 0 (so any read before it wraps to
@@ -487,4 +844,94 @@ test('bounds: conv2d reads and writes nothing outside x, w, bias, y (bare memory
 
 test('bounds: dwconv2d reads and writes nothing outside x, w, bias, y (bare memory)', () => {
   assert.ok(convBounds(true) > 100);
+});
+
+// ---- bounds for the NHWC kernels (bare memory, both builds where supported) ----
+
+const BARE_BUILDS = RELAXED_OK ? [SO, RELAXED] : [SO];
+
+test('bounds: gemm_4x8 / igemm_4x8 read and write nothing outside A (or x), packed W, C', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const m of [1, 3, 4, 5, 9]) for (const n of [1, 4, 7, 8, 9, 17]) for (const k of [1, 2, 5]) {
+      const sa = k + (m % 2), sc = n + (k % 2), panels = Math.ceil(n / 8);
+      const sizes = { a: 4 * ((m - 1) * sa + k), w: 4 * panels * (k + 1) * 8, c: 4 * ((m - 1) * sc + n), params: 8 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillRandom(mem, ad.a, sizes.a / 4, 1); fillRandom(mem, ad.w, sizes.w / 4, 2);
+        setParams(mem, ad.params, -Infinity, Infinity);
+      }, (ex, ad) => ex.f32_gemm_4x8_minmax__wasmsimd(m, n, k, ad.a, sa, ad.w, ad.c, sc, ad.params));
+      // indirect: m output pixels, ks = 3 taps over a 1-D input of m + 2 pixels of kc = k channels, zero-padded ends
+      const ks = 3, px = m + 2;
+      const isz = { x: 4 * px * k, zero: 4 * k, ind: 4 * m * ks, w: 4 * panels * (ks * k + 1) * 8, c: 4 * m * n, params: 8 };
+      boundsRun(bytes, isz, (mem, ad) => {
+        fillRandom(mem, ad.x, isz.x / 4, 3); fillRandom(mem, ad.w, isz.w / 4, 4);
+        new Float32Array(mem.buffer, ad.zero, k).fill(0);
+        const ind = new Uint32Array(mem.buffer, ad.ind, m * ks);
+        for (let i = 0; i < m; i++) for (let s = 0; s < ks; s++) {
+          const p = i + s - 1; // pad 1 on the left
+          ind[i * ks + s] = p < 0 || p >= px ? ad.zero : ad.x + 4 * p * k;
+        }
+        setParams(mem, ad.params, 0, 6);
+      }, (ex, ad) => ex.f32_igemm_4x8_minmax__wasmsimd(m, n, k, ks, ad.ind, ad.zero, 0, ad.w, ad.c, n, ad.params));
+      runs++;
+    }
+  }
+  assert.ok(runs >= 90);
+});
+
+test('bounds: dwconv2d_nhwc and pool2d_nhwc read and write nothing outside x, packed w, y', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const c of [1, 3, 4, 5, 8, 13]) for (const [k, s] of [[3, 1], [3, 2], [5, 1], [5, 2], [2, 3]]) for (const [h, w] of [[5, 9], [k, k], [11, 6]]) {
+      const p = k >> 1, oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
+      const cp = (c + 3) & ~3;
+      const sizes = { x: 4 * h * w * c, w: 4 * (1 + k * k) * cp, y: 4 * oh * ow * c, shape: 4 * 17, params: 8 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillRandom(mem, ad.x, sizes.x / 4, 1); fillRandom(mem, ad.w, sizes.w / 4, 2);
+        new Int32Array(mem.buffer, ad.shape, 14).set([1, h, w, c, k, k, oh, ow, s, s, p, p, 1, 1]);
+        setParams(mem, ad.params, -Infinity, Infinity);
+      }, (ex, ad) => ex.f32_dwconv2d_nhwc_minmax__wasmsimd(ad.x, ad.w, ad.y, ad.shape, ad.params));
+      const psz = { x: sizes.x, y: sizes.y, shape: 4 * 17, params: 8 };
+      for (const kind of [0, 1, 2]) {
+        boundsRun(bytes, psz, (mem, ad) => {
+          fillRandom(mem, ad.x, psz.x / 4, 1);
+          new Int32Array(mem.buffer, ad.shape, 17).set([1, h, w, c, k, k, oh, ow, s, s, p, p, p, p, 1, 1, kind]);
+          setParams(mem, ad.params, -Infinity, Infinity);
+        }, (ex, ad) => ex.f32_pool2d_nhwc__wasmsimd(ad.x, ad.y, ad.shape, ad.params));
+      }
+      runs++;
+    }
+  }
+  assert.ok(runs >= 90);
+});
+
+test('bounds: unary, binary, global average pool and softmax read and write nothing outside their buffers', () => {
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33]) {
+      for (const fn of ['f32_vclamp__wasmsimd', 'f32_vhswish__wasmsimd', 'f32_vsigmoid__wasmsimd', 'f32_vsilu__wasmsimd', 'f32_vexp__wasmsimd']) {
+        boundsRun(bytes, { x: 4 * n, y: 4 * n, params: 8 }, (mem, ad) => {
+          fillRandom(mem, ad.x, n, 1); setParams(mem, ad.params, -Infinity, Infinity);
+        }, (ex, ad) => ex[fn](n, ad.x, ad.y, ad.params));
+      }
+      // binary: [2, 3, n] with a contiguous and b per-row (strides 0, 1, 0) or per-column (0, 0, 1)
+      for (const [bsz, bs] of [[3, [0, 1, 0]], [n, [0, 0, 1]], [1, [0, 0, 0]]]) {
+        for (let op = 0; op < 6; op++) {
+          boundsRun(bytes, { a: 4 * 6 * n, b: 4 * bsz, y: 4 * 6 * n, shape: 36, params: 8 }, (mem, ad) => {
+            fillRandom(mem, ad.a, 6 * n, 1); fillRandom(mem, ad.b, bsz, 2);
+            new Int32Array(mem.buffer, ad.shape, 9).set([2, 3, n, 3 * n, n, 1, ...bs]);
+            setParams(mem, ad.params, -Infinity, Infinity);
+          }, (ex, ad) => ex.f32_vbinary_minmax__wasmsimd(op, ad.a, ad.b, ad.y, ad.shape, ad.params));
+        }
+      }
+      boundsRun(bytes, { x: 4 * 2 * 3 * n, y: 4 * 2 * n, params: 8 }, (mem, ad) => {
+        fillRandom(mem, ad.x, 6 * n, 1); setParams(mem, ad.params, -Infinity, Infinity);
+      }, (ex, ad) => ex.f32_gavgpool_nhwc_minmax__wasmsimd(2, 3, n, ad.x, ad.y, ad.params));
+      boundsRun(bytes, { x: 4 * 2 * n, y: 4 * 2 * n, params: 8 }, (mem, ad) => {
+        fillRandom(mem, ad.x, 2 * n, 1);
+      }, (ex, ad) => ex.f32_softmax__wasmsimd(2, n, ad.x, ad.y, ad.params));
+    }
+  }
 });
