@@ -112,3 +112,132 @@ def test_efficientnet_after_passes(effnet_path, monkeypatch):
     # The 17 pad chains are folded and fused; every ReLU6 rides on its Conv.
     assert "Pad" not in ops and "Clip" not in ops and "Slice" not in ops
     assert ops["FusedConv"] == 33 and ops["Conv"] == 16
+
+
+def _run_both(model, feeds, pass_name, monkeypatch, expect_off, expect_on):
+    on, off = _same_outputs(model, feeds, pass_name, monkeypatch)
+    assert _ops(off) == expect_off
+    assert _ops(on) == expect_on
+    return on, off
+
+
+def test_eliminate_noops(monkeypatch):
+    nodes = [helper.make_node("Dropout", ["x"], ["a"]),
+             helper.make_node("Transpose", ["a"], ["b"], perm=[0, 1]),
+             helper.make_node("Cast", ["b"], ["c"], to=FLOAT),
+             helper.make_node("Reshape", ["c", "same"], ["d"]),
+             helper.make_node("Relu", ["d"], ["y"]),
+             helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0]),   # a real transpose stays
+             helper.make_node("Cast", ["x"], ["i"], to=INT64)]           # a real cast stays
+    model = make_model(nodes, [("x", FLOAT, [2, 3])], [("y", FLOAT, None), ("t", FLOAT, None), ("i", INT64, None)],
+                       {"same": np.array([2, 3], np.int64)})
+    x = {"x": np.random.default_rng(5).standard_normal((2, 3)).astype(np.float32)}
+    _run_both(model, x, "eliminate_noops", monkeypatch,
+              {"Dropout": 1, "Transpose": 2, "Cast": 2, "Reshape": 1, "Relu": 1},
+              {"Relu": 1, "Transpose": 1, "Cast": 1})
+
+
+def test_eliminate_noops_keeps_training_dropout_and_used_masks(monkeypatch):
+    nodes = [helper.make_node("Dropout", ["x", "ratio", "train"], ["a"], seed=1),
+             helper.make_node("Dropout", ["a"], ["b", "mask"]),
+             helper.make_node("Cast", ["mask"], ["y"], to=FLOAT)]
+    model = make_model(nodes, [("x", FLOAT, [4, 4])], [("y", FLOAT, None), ("b", FLOAT, None)],
+                       {"ratio": np.array(0.5, np.float32), "train": np.array(True)})
+    sess = _session(model, monkeypatch)
+    assert _ops(sess) == {"Dropout": 2, "Cast": 1}
+
+
+def _conv_bn_model(gemm=False):
+    rng = np.random.default_rng(6)
+    bn = {"s": rng.uniform(0.5, 2, 4).astype(np.float32), "o": rng.standard_normal(4).astype(np.float32),
+          "m": rng.standard_normal(4).astype(np.float32), "v": rng.uniform(0.1, 3, 4).astype(np.float32)}
+    if gemm:
+        nodes = [helper.make_node("Gemm", ["x", "w", "b"], ["c"], transB=1, alpha=0.5, beta=2.0),
+                 helper.make_node("BatchNormalization", ["c", "s", "o", "m", "v"], ["y"], epsilon=1e-3)]
+        inits = {"w": rng.standard_normal((4, 6)).astype(np.float32), "b": rng.standard_normal(4).astype(np.float32)}
+        return make_model(nodes, [("x", FLOAT, [3, 6])], [("y", FLOAT, None)], {**inits, **bn}), (3, 6)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "s", "o", "m", "v"], ["n"], epsilon=1e-3),
+             helper.make_node("Relu", ["n"], ["y"])]
+    inits = {"w": rng.standard_normal((4, 3, 3, 3)).astype(np.float32)}
+    return make_model(nodes, [("x", FLOAT, [1, 3, 5, 5])], [("y", FLOAT, None)], {**inits, **bn}), (1, 3, 5, 5)
+
+
+def test_fold_batchnorm_into_conv(monkeypatch):
+    model, shape = _conv_bn_model()
+    x = {"x": np.random.default_rng(7).standard_normal(shape).astype(np.float32)}
+    on, _ = _run_both(model, x, "fold_batchnorm", monkeypatch,
+                      {"Conv": 1, "BatchNormalization": 1, "Relu": 1}, {"FusedConv": 1})
+    assert "w" not in on.model.graph.initializers   # the unfolded weights are dropped
+
+
+def test_fold_batchnorm_into_gemm(monkeypatch):
+    model, shape = _conv_bn_model(gemm=True)
+    x = {"x": np.random.default_rng(8).standard_normal(shape).astype(np.float32)}
+    _run_both(model, x, "fold_batchnorm", monkeypatch,
+              {"FusedMatMul": 1, "BatchNormalization": 1}, {"FusedMatMul": 1})
+
+
+def test_fuse_matmul_bias(monkeypatch):
+    rng = np.random.default_rng(9)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["bias", "m"], ["a"]),
+             helper.make_node("Clip", ["a", "lo", "hi"], ["y"]),
+             helper.make_node("Gemm", ["y", "w2", "c"], ["z"], transB=1, alpha=2.0, beta=0.5),
+             helper.make_node("Relu", ["z"], ["r"]),
+             helper.make_node("MatMul", ["x", "w"], ["kept"])]       # no Add after it: stays a MatMul
+    inits = {"w": rng.standard_normal((6, 5)).astype(np.float32), "bias": rng.standard_normal(5).astype(np.float32),
+             "lo": np.array(-0.5, np.float32), "hi": np.array(0.5, np.float32),
+             "w2": rng.standard_normal((3, 5)).astype(np.float32), "c": rng.standard_normal((1, 3)).astype(np.float32)}
+    model = make_model(nodes, [("x", FLOAT, [4, 6])], [("y", FLOAT, None), ("r", FLOAT, None),
+                                                         ("kept", FLOAT, None)], inits)
+    model2 = make_model(nodes[:3], [("x", FLOAT, [2, 4, 6])], [("y", FLOAT, None)], inits)
+    x = {"x": 3 * rng.standard_normal((2, 4, 6)).astype(np.float32)}
+    _run_both(model2, x, "fuse_matmul_bias", monkeypatch, {"MatMul": 1, "Add": 1, "Clip": 1}, {"FusedMatMul": 1})
+    # 3-D x into Gemm is invalid ONNX; feed the Gemm a 2-D input instead
+    x2 = {"x": 3 * rng.standard_normal((4, 6)).astype(np.float32)}
+    on, _ = _run_both(model, x2, "fuse_matmul_bias", monkeypatch,
+                      {"MatMul": 2, "Add": 1, "Clip": 1, "Gemm": 1, "Relu": 1}, {"FusedMatMul": 2, "MatMul": 1})
+    y, r, _ = on.run(None, x2)
+    assert y.min() == -0.5 and y.max() == 0.5 and r.min() == 0   # the clamps were fused and bite
+
+
+def _conv_net_model():
+    """Conv+Relu, MaxPool, depthwise Conv, residual Add with a per-channel constant,
+    AveragePool (ceil_mode), GlobalAveragePool, Flatten, Gemm: one NHWC region."""
+    rng = np.random.default_rng(10)
+    nodes = [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[3, 3], strides=[1, 1], pads=[1, 1, 1, 1]),
+             helper.make_node("Conv", ["p1", "w2"], ["c2"], group=8, pads=[2, 2, 2, 2], kernel_shape=[5, 5]),
+             helper.make_node("Add", ["c2", "p1"], ["a1"]),
+             helper.make_node("Mul", ["a1", "scale"], ["m1"]),
+             helper.make_node("AveragePool", ["m1"], ["p2"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+             helper.make_node("HardSwish", ["p2"], ["h"]),
+             helper.make_node("GlobalAveragePool", ["h"], ["g"]),
+             helper.make_node("Flatten", ["g"], ["f"]),
+             helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1)]
+    inits = {"w1": rng.standard_normal((8, 3, 3, 3)).astype(np.float32), "b1": rng.standard_normal(8).astype(np.float32),
+             "w2": rng.standard_normal((8, 1, 5, 5)).astype(np.float32),
+             "scale": rng.uniform(0.5, 1.5, (8, 1, 1)).astype(np.float32),
+             "fc": rng.standard_normal((5, 8)).astype(np.float32), "fcb": rng.standard_normal(5).astype(np.float32)}
+    model = make_model(nodes, [("x", FLOAT, [2, 3, 13, 11])], [("y", FLOAT, None), ("c2", FLOAT, None)], inits,
+                       opset=17)
+    return model, {"x": rng.standard_normal((2, 3, 13, 11)).astype(np.float32)}
+
+
+def test_to_nhwc(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_NHWC", "1")     # natively the pass is off (no kernels): force it
+    model, x = _conv_net_model()
+    on, off = _same_outputs(model, x, "to_nhwc", monkeypatch)
+    ops = _ops(on)
+    assert ops["NhwcConv"] == 2 and ops["NhwcPool"] == 2 and ops["NhwcGlobalAveragePool"] == 1
+    assert "Conv" not in ops and "FusedConv" not in ops
+    # borders only: x into NHWC; the GAP result and the graph output c2 back to NCHW
+    assert ops["Transpose"] == 3
+    assert not any(op.op_type == "Transpose" for op in (s[0] for s in off._steps))
+
+
+def test_to_nhwc_off_without_kernels(monkeypatch):
+    monkeypatch.delenv("WASM_INFER_NHWC", raising=False)
+    model, _ = _conv_net_model()
+    assert "NhwcConv" not in _ops(_session(model, monkeypatch))

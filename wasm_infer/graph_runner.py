@@ -102,9 +102,10 @@ class GraphRunner:
                 release[i].append(name)
         return release
 
-    def run(self, feeds, outer=None, names=None):
+    def run(self, feeds, outer=None, names=None, record=None):
         """Run with `feeds` (input name -> value) and `outer` (outer-scope
-        name -> value); returns the values of `names` (default: the outputs)."""
+        name -> value); returns the values of `names` (default: the outputs).
+        `record` (a plan.Recorder) is told every value computed, for planning."""
         values = dict(outer) if outer else {}
         values.update(self.graph.initializers)
         values.update(feeds)
@@ -137,6 +138,8 @@ class GraphRunner:
                 if name:
                     # numpy reductions return scalars (np.float32), not 0-d arrays: outputs are arrays
                     values[name] = np.asarray(value) if isinstance(value, np.generic) else value
+                    if record is not None:
+                        record.add(name, values[name])
             for name in release:
                 values.pop(name, None)
         return [values[n] for n in (self.output_names if names is None else names)]

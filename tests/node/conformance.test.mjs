@@ -39,7 +39,7 @@ json.dumps(out)
 
 test('the slice covers many cases and the kernels are on', () => {
   assert.ok(results.length >= 100, `only ${results.length} cases in the slice`);
-  assert.equal(py.runPython('import wasm_infer; wasm_infer.runtime_info()["kernels"]'), 'simd128');
+  assert.ok(['simd128', 'relaxed'].includes(py.runPython('import wasm_infer; wasm_infer.runtime_info()["kernels"]')));
 });
 
 test('every case of the slice matches its expectation in Pyodide', () => {

@@ -43,6 +43,22 @@ class Conv(Op):
         self.group = self.attr("group", 1)
         self.kernels = self.ctx.kernels
 
+    def bindable(self, inputs):
+        x, w = inputs[0], inputs[1]
+        b = inputs[2] if len(inputs) > 2 else None
+        return (self.kernels is not None and x[0] is not None and len(x[0]) == 4 and x[1] == np.float32
+                and w[1] == np.float32 and len(w[0]) == 4 and self.constant(1) is not None
+                and (b is None or (b[1] == np.float32 and self.constant(2) is not None))
+                and x[0][1] == w[0][1] * self.group and 0 not in x[0])
+
+    def bind(self, inputs, outputs):
+        x, w = inputs[0], inputs[1]
+        b = inputs[2] if len(inputs) > 2 else None
+        strides, dilations, begin, end, _ = conv_geometry(self, x.shape[2:], list(w.shape[2:]))
+        return self.kernels.bind_conv2d_nchw(
+            x, np.ascontiguousarray(w), None if b is None else np.ascontiguousarray(b, np.float32),
+            outputs[0], strides, begin + end, dilations, self.group, self.lo, self.hi)
+
     def run(self, x, w, b=None):
         if x.ndim < 3 or x.ndim != w.ndim or x.shape[1] != w.shape[1] * self.group or w.shape[0] % self.group:
             raise InputError(f"node {self.node.name!r} ({self.op_type}): input {list(x.shape)} does not fit "

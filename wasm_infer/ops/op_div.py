@@ -6,6 +6,10 @@ from ._elementwise import Binary
 
 @register("Div", since=7)
 class Div(Binary):
+    kernel_op = "div"
+    fn = np.divide        # floats only, for the memory plan (compute handles ints)
+    plan_ufunc = True
+
     def compute(self, a, b):
         if np.issubdtype(a.dtype, np.integer):
             # ONNX integer division truncates toward zero (C semantics), NumPy

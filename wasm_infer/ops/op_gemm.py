@@ -26,6 +26,22 @@ class Gemm(Op):
             return True, np.ascontiguousarray(c.reshape(n))
         return False, None
 
+    def bindable(self, inputs):
+        a = inputs[0]
+        if self.packed_b is None or a[1] != np.float32 or a[0] is None or len(a[0]) != 2 or self.trans_a:
+            return False
+        k, n = self.packed_b.shape
+        c = self.constant(2) if len(inputs) > 2 and inputs[2] is not None else None
+        if len(inputs) > 2 and inputs[2] is not None and c is None:
+            return False
+        return a[0][1] == k and 0 not in a[0] and self._kernel_bias(c, n)[0]
+
+    def bind(self, inputs, outputs):
+        k, n = self.packed_b.shape
+        c = inputs[2] if len(inputs) > 2 else None
+        return self.kernels.bind_gemm(inputs[0], self.packed_b, self._kernel_bias(c, n)[1], outputs[0],
+                                      -np.inf, np.inf)
+
     def run(self, a, b, c=None):
         if self.packed_b is not None and a.dtype == np.float32 and a.ndim == 2 and a.size:
             a2 = np.ascontiguousarray(a.T if self.trans_a else a)

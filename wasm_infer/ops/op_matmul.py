@@ -8,6 +8,15 @@ class MatMul(Op):
     def init(self):
         self.kernels = self.ctx.kernels
 
+    def bindable(self, inputs):
+        (sa, da), (sb, db) = inputs
+        return (self.kernels is not None and sa is not None and sb is not None and len(sa) == 2
+                and len(sb) == 2 and da == db == np.float32 and sa[1] == sb[0] and 0 not in sa + sb)
+
+    def bind(self, inputs, outputs):
+        a, b = inputs
+        return self.kernels.bind_gemm(a, np.ascontiguousarray(b), None, outputs[0], -np.inf, np.inf)
+
     def run(self, a, b):
         k = self.kernels
         if k is not None and a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype == np.float32 \

@@ -13,3 +13,15 @@ def consumers(graph):
 
 def graph_output_names(graph):
     return {v.name for v in graph.outputs}
+
+
+def drop_unused_initializers(graph):
+    """Forget initializers no node, subgraph or graph output reads (weights
+    that passes replaced with folded or re-laid-out copies)."""
+    from ..ir import implicit_inputs
+    used = graph_output_names(graph)
+    for node in graph.nodes:
+        used.update(node.inputs)
+        used.update(implicit_inputs(node))
+    for name in [n for n in graph.initializers if n not in used]:
+        del graph.initializers[name]

@@ -1,5 +1,6 @@
 """Conv followed by Relu or Clip (constant bounds) → one FusedConv that clamps
-while it writes its output, saving a pass over the tensor."""
+while it writes its output, saving a pass over the tensor. FusedMatMul (see
+fuse_matmul_bias) takes the clamp the same way."""
 import numpy as np
 
 from ..ir import Node
@@ -29,7 +30,8 @@ def _bounds(node, graph, opset):
 def apply(graph, ctx):
     uses = consumers(graph)
     outputs = graph_output_names(graph)
-    producers = {n.outputs[0]: n for n in graph.nodes if n.op_type == "Conv" and n.domain == ""}
+    producers = {n.outputs[0]: n for n in graph.nodes if (n.op_type == "Conv" and n.domain == "") or
+                 (n.op_type == "FusedMatMul" and n.domain == DOMAIN and "activation_min" not in n.attrs)}
     removed, changed = set(), False
     for act in graph.nodes:
         if act.domain != "" or act.op_type not in ("Relu", "Clip") or not act.inputs:
@@ -39,6 +41,12 @@ def apply(graph, ctx):
             continue
         bounds = _bounds(act, graph, ctx.opset(""))
         if bounds is None:
+            continue
+        if conv.op_type == "FusedMatMul":
+            conv.attrs.update(activation_min=bounds[0], activation_max=bounds[1])
+            conv.outputs = list(act.outputs)
+            removed.add(id(act))
+            changed = True
             continue
         fused = Node("FusedConv", conv.inputs, act.outputs,
                      {**conv.attrs, "activation_min": bounds[0], "activation_max": bounds[1]},

@@ -1,0 +1,151 @@
+"""The memory plan (wasm_infer/plan.py): offsets from lifetimes, the planned
+run loop against the slow path, outputs that do not alias the arena,
+re-planning per input-shape signature, and no allocation during `run`."""
+import tracemalloc
+
+import numpy as np
+import pytest
+from onnx import helper
+
+import wasm_infer
+from wasm_infer import plan
+
+from helpers import FLOAT, INT64, make_model
+
+
+def test_assign_offsets_never_overlaps_live_buffers():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        bufs = []
+        for _ in range(30):
+            first = int(rng.integers(0, 40))
+            bufs.append((int(rng.integers(1, 5000)), first, first + int(rng.integers(0, 10))))
+        offsets, total = plan.assign_offsets(bufs)
+        for i, (si, fi, li) in enumerate(bufs):
+            assert offsets[i] % plan.ALIGN == 0 and offsets[i] + si <= total
+            for j, (sj, fj, lj) in enumerate(bufs[:i]):
+                if not (li < fj or lj < fi):
+                    assert offsets[i] + si <= offsets[j] or offsets[j] + sj <= offsets[i]
+        # sharing helps: never more than everything side by side
+        assert total <= sum(-(-s // plan.ALIGN) * plan.ALIGN for s, _, _ in bufs)
+
+
+def _chain_model(batch="n"):
+    """NumPy-bindable ops (Add, Relu, Mul, Sigmoid, Clip, Transpose, GlobalAveragePool),
+    view ops (Reshape, Flatten) and shape ops folded per signature (Shape, Gather)."""
+    nodes = [helper.make_node("Add", ["x", "bias"], ["a"]),
+             helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("Sigmoid", ["r"], ["s"]),
+             helper.make_node("Mul", ["r", "s"], ["m"]),
+             helper.make_node("Clip", ["m", "lo", "hi"], ["c"]),
+             helper.make_node("Transpose", ["c"], ["t"], perm=[0, 2, 3, 1]),
+             helper.make_node("Sub", ["t", "x_t"], ["d"]),
+             helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+             helper.make_node("Shape", ["g"], ["shape"]),
+             helper.make_node("Gather", ["shape", "zero"], ["n0"], axis=0),
+             helper.make_node("Flatten", ["g"], ["y"]),
+             helper.make_node("Reshape", ["d", "flat"], ["z"])]
+    inits = {"bias": np.linspace(-1, 1, 4, dtype=np.float32).reshape(4, 1, 1),
+             "lo": np.array(0.1, np.float32), "hi": np.array(0.6, np.float32),
+             "x_t": np.float32(0.25), "zero": np.array(0, np.int64), "flat": np.array([-1], np.int64)}
+    return make_model(nodes, [("x", FLOAT, [batch, 4, 5, 6])], [("y", FLOAT, None), ("z", FLOAT, None),
+                                                                ("n0", INT64, None)], inits)
+
+
+def _feeds(batch, seed=1):
+    return {"x": np.random.default_rng(seed).standard_normal((batch, 4, 5, 6)).astype(np.float32)}
+
+
+def test_planned_run_matches_the_slow_path(monkeypatch):
+    model = _chain_model()
+    monkeypatch.setenv("WASM_INFER_PLAN", "0")
+    slow = wasm_infer.InferenceSession(model)
+    monkeypatch.setenv("WASM_INFER_PLAN", "1")
+    fast = wasm_infer.InferenceSession(model)
+    for seed in range(3):          # run 1 records and plans, runs 2-3 use the plan
+        for a, b in zip(fast.run(None, _feeds(2, seed)), slow.run(None, _feeds(2, seed))):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)   # GAP sums in another order
+    (p,) = [p for p in fast._plans.values()]
+    assert p is not None
+    kinds = {op.op_type for op in p.where}
+    assert {"Shape", "Gather", "Flatten", "Reshape"}.isdisjoint(kinds)   # folded or views
+    info = fast.memory_info()
+    assert 0 < info["arena_bytes"] <= info["plans"][0]["unshared_bytes"]
+    # Relu, Mul and Clip write over their input (read last there): fewer buffers than bound outputs
+    assert info["plans"][0]["buffers"] <= len(p.fns) - 3
+
+
+def test_outputs_do_not_alias_the_arena():
+    sess = wasm_infer.InferenceSession(_chain_model())
+    sess.run(None, _feeds(1))
+    y1, z1, _ = sess.run(None, _feeds(1, 5))
+    keep = y1.copy(), z1.copy()
+    y2, z2, _ = sess.run(None, _feeds(1, 6))
+    np.testing.assert_array_equal(y1, keep[0])   # the next run did not overwrite them
+    np.testing.assert_array_equal(z1, keep[1])
+    y2[...] = 7                                  # nor does writing to them disturb the session
+    np.testing.assert_array_equal(sess.run(None, _feeds(1, 5))[0], keep[0])
+
+
+def test_replans_per_input_shape_and_caches():
+    sess = wasm_infer.InferenceSession(_chain_model())
+    ref = wasm_infer.InferenceSession(_chain_model())
+    ref._use_plans = False
+    for batch in (1, 3, 1, 3, 2):
+        for a, b in zip(sess.run(None, _feeds(batch)), ref.run(None, _feeds(batch))):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    assert len(sess._plans) == 3
+    shapes = [p["inputs"][0][0] for p in sess.memory_info()["plans"]]
+    assert shapes == [[1, 4, 5, 6], [3, 4, 5, 6], [2, 4, 5, 6]]
+
+
+def test_numpy_step_returning_a_view_keeps_its_arena_buffer_alive():
+    # Transpose on a NumPy path returns a view; Slice does too: the buffer under
+    # them must not be reused while the view is still read.
+    nodes = [helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Slice", ["r", "s0", "s1"], ["v"]),      # NumPy step, a view of r
+             helper.make_node("Relu", ["x"], ["q"]),                    # could reuse r's memory...
+             helper.make_node("Add", ["q", "q"], ["w"]),
+             helper.make_node("Add", ["v", "w"], ["y"])]               # ...but v is read here
+    inits = {"s0": np.array([0], np.int64), "s1": np.array([8], np.int64)}
+    model = make_model(nodes, [("x", FLOAT, [8])], [("y", FLOAT, None)], inits)
+    sess = wasm_infer.InferenceSession(model)
+    x = {"x": np.arange(-4, 4, dtype=np.float32)}
+    sess.run(None, x)
+    np.testing.assert_array_equal(sess.run(None, x)[0], 3 * np.maximum(x["x"], 0))
+
+
+def test_no_allocation_during_run_natively():
+    """With every node bindable (NumPy ufuncs into the arena, views, folded shape
+    ops), a planned run allocates only the returned copies of the outputs."""
+    sess = wasm_infer.InferenceSession(_chain_model())
+    feeds = _feeds(2)
+    sess.run(None, feeds)
+    p = next(iter(sess._plans.values()))
+    assert all(op.op_type != "Slice" for op in p.where)
+    sess.run(None, feeds)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        outs = sess.run(None, feeds)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= sum(o.nbytes for o in outs) + 4096, f"run allocated {peak} bytes"
+
+
+def test_plan_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_PLAN", "0")
+    sess = wasm_infer.InferenceSession(_chain_model())
+    sess.run(None, _feeds(1))
+    sess.run(None, _feeds(1))
+    assert sess.memory_info() == {"arena_bytes": 0, "plans": []}
+
+
+@pytest.mark.parametrize("runs", [1, 3])
+def test_profile_run_uses_the_plan(runs):
+    sess = wasm_infer.InferenceSession(_chain_model())
+    for _ in range(runs):
+        records = sess.profile_run(_feeds(1))
+    assert {r[0] for r in records} >= {"Add", "Relu", "GlobalAveragePool"}
+    assert "Shape" not in {r[0] for r in records}

@@ -1,0 +1,116 @@
+"""Run convolutional regions in NHWC (channels last), the layout the conv,
+depthwise and pooling kernels want.
+
+2-D Conv/FusedConv → NhwcConv, GlobalAveragePool → NhwcGlobalAveragePool,
+MaxPool/AveragePool (no Indices) → NhwcPool; elementwise ops between them
+(which do not care about layout when every operand is permuted the same way)
+stay as they are and read/write NHWC tensors; constant operands of binary ops
+are permuted once here. A Transpose is inserted only at a region's borders:
+NCHW → NHWC (perm 0,2,3,1) before the first NHWC reader of a value, NHWC →
+NCHW (perm 0,3,1,2) before the first reader that needs NCHW (or when the
+value is a graph output), one per value however many readers it has. NHWC
+values are named "<name>/nhwc"; the original names keep their NCHW meaning.
+
+Applied when the kernels are in use (NumPy gains nothing from it), or when
+WASM_INFER_NHWC=1 (tests); WASM_INFER_NHWC=0 switches it off."""
+import os
+
+import numpy as np
+
+from ..ir import Node, implicit_inputs
+from ..ops.op_fused_conv import DOMAIN
+from ._util import graph_output_names
+
+TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
+UNARY = frozenset({"Relu", "Clip", "Sigmoid", "HardSwish", "HardSigmoid", "Tanh", "LeakyRelu", "Elu", "Selu",
+                   "Neg", "Abs", "Exp", "Sqrt", "Softplus", "Identity", "Erf", "Gelu", "Mish", "Swish"})
+BINARY = frozenset({"Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"})
+
+
+def enabled(ctx):
+    flag = os.environ.get("WASM_INFER_NHWC", "")
+    if flag in ("0", "1"):
+        return flag == "1"
+    return ctx.kernels is not None and hasattr(ctx.kernels, "bind_conv2d_nhwc")
+
+
+def _conv_ok(node, graph):
+    w = graph.initializers.get(node.inputs[1]) if len(node.inputs) > 1 else None
+    b_name = node.inputs[2] if len(node.inputs) > 2 else ""
+    return (w is not None and isinstance(w, np.ndarray) and w.ndim == 4 and w.dtype == np.float32
+            and (not b_name or b_name in graph.initializers))
+
+
+def _pool_ok(node):
+    return len(node.attrs.get("kernel_shape", ())) == 2 and not any(node.outputs[1:])
+
+
+def _nhwc_constant(c):
+    """A constant operand, permuted like its NCHW partner (rank <= 4), or None."""
+    if not isinstance(c, np.ndarray) or c.ndim > 4 or c.dtype.names is not None:
+        return None
+    return np.ascontiguousarray(c.reshape((1,) * (4 - c.ndim) + c.shape).transpose(TO_NHWC))
+
+
+def apply(graph, ctx):
+    if not enabled(ctx):
+        return False
+    nhwc, nchw_ok = {}, set()   # name -> its NHWC twin; names whose NCHW value exists
+    nchw_ok.update(graph.initializers)
+    nchw_ok.update(v.name for v in graph.inputs)
+    out, changed = [], False
+    made = set()                # NCHW names that still need a Transpose back (produced only as NHWC)
+
+    def need_nchw(name):
+        if name and name in made:
+            out.append(Node("Transpose", [nhwc[name]], [name], {"perm": TO_NCHW}, "", name + "/to_nchw"))
+            made.discard(name)
+
+    def need_nhwc(name):
+        if name not in nhwc:
+            nhwc[name] = name + "/nhwc"
+            out.append(Node("Transpose", [name], [nhwc[name]], {"perm": TO_NHWC}, "", name + "/to_nhwc"))
+        return nhwc[name]
+
+    for node in graph.nodes:
+        op, std = node.op_type, node.domain == ""
+        new = None
+        if (std and op == "Conv" or node.domain == DOMAIN and op == "FusedConv") and _conv_ok(node, graph):
+            new = Node("NhwcConv", [need_nhwc(node.inputs[0])] + node.inputs[1:], None, dict(node.attrs),
+                       DOMAIN, node.name)
+        elif std and op == "GlobalAveragePool" and node.inputs[0] in nhwc:
+            new = Node("NhwcGlobalAveragePool", [nhwc[node.inputs[0]]], None, {}, DOMAIN, node.name)
+        elif std and op in ("MaxPool", "AveragePool") and node.inputs[0] in nhwc and _pool_ok(node):
+            new = Node("NhwcPool", [nhwc[node.inputs[0]]], None, {**node.attrs, "kind": op}, DOMAIN, node.name)
+        elif std and op in UNARY and node.inputs and node.inputs[0] in nhwc and len(node.outputs) == 1 and \
+                all(not n or n in graph.initializers for n in node.inputs[1:]):
+            new = Node(op, [nhwc[node.inputs[0]]] + node.inputs[1:], None, dict(node.attrs), "", node.name)
+        elif std and op in BINARY and len(node.inputs) == 2 and any(n in nhwc for n in node.inputs):
+            ins = []
+            for n in node.inputs:
+                if n in nhwc:
+                    ins.append(nhwc[n])
+                elif n in graph.initializers and _nhwc_constant(graph.initializers[n]) is not None:
+                    name = n + "/nhwc"
+                    graph.initializers[name] = _nhwc_constant(graph.initializers[n])
+                    ins.append(name)
+                else:
+                    ins = None
+                    break
+            if ins is not None:
+                new = Node(op, ins, None, dict(node.attrs), node.domain, node.name)
+        if new is not None:
+            name = node.outputs[0]
+            nhwc[name] = name + "/nhwc"
+            new.outputs = [nhwc[name]]
+            made.add(name)
+            out.append(new)
+            changed = True
+            continue
+        for name in list(node.inputs) + implicit_inputs(node):
+            need_nchw(name)
+        out.append(node)
+    for name in graph_output_names(graph):
+        need_nchw(name)
+    graph.nodes[:] = out
+    return changed

@@ -1,0 +1,362 @@
+"""The memory plan and the fast run loop for one input-shape signature.
+
+The first `run` with a new signature (the shapes and dtypes of the feeds)
+goes through GraphRunner.run, which records the shape and dtype of every
+value (and the value itself when small). From that record, `build` makes a
+Plan:
+
+- static values: outputs of Shape/Size on tensors whose shape the signature
+  fixes, and of deterministic nodes whose inputs are all static, are
+  computed once (they are in the record) and their nodes leave the loop;
+- arena values: outputs of nodes whose op can `bind` (a kernel, or a NumPy
+  ufunc writing with `out=`) live in one arena, at offsets chosen from
+  buffer lifetimes, greedy by size with best fit (as TFLite's and MACE's
+  planners, tinygrad's memory planner); view ops (Reshape, Flatten,
+  Squeeze, Unsqueeze, Identity) on them are views of the same memory;
+  feeds read by bound nodes are copied into arena slots at the start;
+- every other node runs its NumPy `op.run`, as in the slow path.
+
+The loop is then a list of zero-argument callables: bound runners (argument
+tuples fixed at plan time, ~one ctypes call each) and closures for NumPy
+steps. Nothing is allocated by bound steps; graph outputs that live in (or
+may alias) the arena are copied when returned, so results never alias it.
+
+A NumPy step may return a view of its input (e.g. Transpose): each arena
+buffer therefore lives until the last read of anything computed from it.
+If anything about a graph does not fit (exotic dtypes, sequences, nothing to
+bind) `build` returns None and the slow path is used for that signature.
+"""
+import numpy as np
+
+from .errors import ModelError, ResourceError, WasmInferError
+from . import guards
+from .ir import subgraphs
+
+ALIGN = 64            # bytes; every arena buffer starts on a cache line (kernels need 16)
+TAIL = 64             # bytes after the last buffer: room for documented kernel over-reads
+VIEW_OPS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"})
+SHAPE_OPS = frozenset({"Shape", "Size"})
+RECORD_VALUE_BYTES = 1 << 16   # values up to this size are kept by the recording run
+
+
+class Recorder(dict):
+    """name -> (shape, dtype, value or None), filled by GraphRunner.run."""
+
+    def add(self, name, value):
+        if isinstance(value, np.ndarray):
+            self[name] = (value.shape, value.dtype, value if value.nbytes <= RECORD_VALUE_BYTES else None)
+        else:
+            self[name] = (None, None, None)
+
+
+def signature(runner, feeds):
+    """Hashable key of the feeds' shapes and dtypes, or None if a feed is not a plain array."""
+    key = []
+    for v in runner.graph.inputs:
+        x = feeds.get(v.name)
+        if type(x) is not np.ndarray or x.dtype.names is not None or x.dtype.hasobject:
+            return None
+        key.append((x.shape, x.dtype.str))
+    return tuple(key)
+
+
+def _moves_only_ones(shape, perm):
+    """Does this Transpose keep the memory order (it only moves axes of size 1)?"""
+    if shape is None:
+        return False
+    perm = list(perm) if perm else list(range(len(shape)))[::-1]
+    moved = [a for a in perm if shape[a] != 1]
+    return moved == sorted(moved)
+
+
+def _plain(rec):
+    return rec is not None and rec[1] is not None and rec[1].names is None and not rec[1].hasobject
+
+
+def assign_offsets(buffers, align=ALIGN):
+    """buffers: [(size, first_step, last_step)]. Greedy by size, best fit:
+    the largest buffer is placed first, each at the smallest gap between
+    buffers whose lifetimes overlap it. Returns (offsets, total bytes)."""
+    order = sorted(range(len(buffers)), key=lambda i: (-buffers[i][0], buffers[i][1]))
+    offsets, placed, total = [None] * len(buffers), [], 0
+    for i in order:
+        size, first, last = buffers[i]
+        size = -(-size // align) * align
+        busy = sorted((offsets[j], offsets[j] + -(-buffers[j][0] // align) * align)
+                      for j in placed if not (buffers[j][2] < first or last < buffers[j][1]))
+        best, best_gap, cursor = None, None, 0
+        for lo, hi in busy:
+            gap = lo - cursor
+            if gap >= size and (best_gap is None or gap < best_gap):
+                best, best_gap = cursor, gap
+            cursor = max(cursor, hi)
+        offsets[i] = cursor if best is None else best
+        placed.append(i)
+        total = max(total, offsets[i] + size)
+    return offsets, total
+
+
+class Plan:
+    """The bound steps and the arena for one signature; `run(feeds, names)`."""
+
+    def __init__(self, runner, fns, where, env, feed_slots, copy_out, arena, buffers, total):
+        self.runner, self.fns, self.where, self.env = runner, fns, where, env
+        self.feed_slots, self.copy_out, self.arena = feed_slots, copy_out, arena
+        self.buffers, self.arena_bytes = buffers, total
+        self.drop_after = [n for n in runner.output_names if n not in env]   # NumPy-made outputs
+
+    def memory_info(self):
+        sizes = [b[1] for b in self.buffers]
+        return {"arena_bytes": self.arena_bytes, "buffers": len(sizes), "unshared_bytes": sum(sizes),
+                "steps": len(self.fns)}
+
+    def run(self, feeds, names):
+        env = self.env
+        for name, slot in self.feed_slots:
+            np.copyto(slot, feeds[name])
+        env.update(feeds)
+        for name, slot in self.feed_slots:
+            env[name] = slot
+        i = -1
+        try:
+            for i, fn in enumerate(self.fns):
+                fn()
+            out = [env[n] for n in names]
+        except WasmInferError:
+            raise
+        except MemoryError:
+            raise ResourceError(f"out of memory in {self._label(i)}") from None
+        except Exception as e:
+            raise ModelError(f"{self._label(i)} failed: {type(e).__name__}: {e}") from e
+        finally:
+            for name in feeds:
+                env.pop(name, None)
+            for name in self.drop_after:
+                env.pop(name, None)
+        copy_out = self.copy_out
+        return [np.array(v) if n in copy_out else v for n, v in zip(names, out)]
+
+    def _label(self, i):
+        op = self.where[i] if 0 <= i < len(self.where) else None
+        return "the run loop" if op is None else f"node {op.node.name!r} ({op.op_type})"
+
+    def profile(self, feeds, names, clock):
+        """Like run, timing each step: [(op_type, node name, ms)]."""
+        records, fns = [], self.fns
+        wrapped = []
+        for fn, op in zip(fns, self.where):
+            def timed(fn=fn, op=op):
+                t0 = clock()
+                fn()
+                records.append((op.op_type, op.node.name, (clock() - t0) * 1e3))
+            wrapped.append(timed)
+        self.fns = wrapped
+        try:
+            self.run(feeds, names)
+        finally:
+            self.fns = fns
+        return records
+
+
+def _generic(op, ins, outs, env, release, promote):
+    from .graph_runner import _run_promoted
+    run = op.run
+
+    def step():
+        args = [env[n] if n else None for n in ins]
+        if promote and any(type(a) is np.ndarray and a.dtype.names for a in args):
+            results = _run_promoted(op, args)
+        else:
+            results = run(*args)
+        for name, value in zip(outs, results):
+            if name:
+                env[name] = np.asarray(value) if isinstance(value, np.generic) else value
+        for name in release:
+            env.pop(name, None)
+    return step
+
+
+def build(runner, feeds, record):
+    """A Plan for the signature of `feeds`, from the record of one slow run; None if planning does not apply."""
+    steps = runner.steps
+    constants = runner.graph.initializers
+    kind = {n: "static" for n in constants}
+    kind.update({n: "feed" for n in feeds})
+    static = dict(constants)
+    base = {}          # arena or alias name -> arena buffer name
+    decided = []       # per step: "static" / "alias" / "bound" / "numpy"
+
+    def spec(n):
+        """(shape, dtype) of an input as the record saw it; None when absent."""
+        if not n:
+            return None
+        if n in feeds:
+            return feeds[n].shape, feeds[n].dtype
+        v = static.get(n)
+        if isinstance(v, np.ndarray):
+            return v.shape, v.dtype
+        return record[n][:2] if n in record else (None, None)
+    for op, ins, outs in steps:
+        tins = [n for n in ins if n]
+        recs = [record.get(n) for n in outs if n]
+        node = op.node
+        if not all(_plain(r) for r in recs):
+            how = "numpy"
+        elif node.domain == "" and op.op_type in SHAPE_OPS and tins and \
+                kind.get(tins[0]) in ("static", "feed", "arena") and all(r[2] is not None for r in recs):
+            how = "static"
+        elif op.deterministic and not any(True for _ in subgraphs(node)) and \
+                all(kind.get(n) == "static" for n in tins) and all(r[2] is not None for r in recs):
+            how = "static"
+        elif node.domain == "" and tins and kind.get(tins[0]) in ("arena", "feed") and len(outs) == 1 and (
+                (op.op_type in VIEW_OPS and all(kind.get(n) == "static" for n in tins[1:])) or
+                (op.op_type == "Transpose" and _moves_only_ones(spec(tins[0])[0], node.attrs.get("perm")))):
+            how = "alias"
+        elif all(kind.get(n) in ("static", "arena", "feed") for n in tins) and \
+                op.bindable([spec(n) for n in ins]):
+            how = "bound"
+        else:
+            how = "numpy"
+        decided.append(how)
+        for n, r in zip(outs, record_list(outs, record)):
+            if not n:
+                continue
+            if how == "static":
+                kind[n], static[n] = "static", r[2]
+            elif how == "alias":
+                kind[n] = "arena"
+                base[n] = base.get(tins[0], tins[0])
+            elif how == "bound":
+                kind[n] = "arena"
+                base[n] = n
+            else:
+                kind[n] = "numpy"
+        if how in ("alias", "bound"):
+            for n in tins:
+                if kind.get(n) == "feed":
+                    base[n] = n          # the feed gets an arena slot
+    if "bound" not in decided:
+        return None
+
+    # lifetimes: an arena buffer lives from its producer to the last read of
+    # anything computed from it (NumPy steps may return views of inputs)
+    n_steps = len(steps)
+    derived = {n: {b} for n, b in base.items()}
+    first, last = {}, {}
+    for b in set(base.values()):
+        first[b] = -1 if kind.get(b) == "feed" else None
+    for i, ((op, ins, outs), how) in enumerate(zip(steps, decided)):
+        if how == "static":
+            continue
+        reads = set()
+        for n in ins:
+            if n:
+                reads |= derived.get(n, set())
+        for b in reads:
+            last[b] = i
+        for n in outs:
+            if n and n in base and base[n] == n:
+                first[n] = i
+            elif n and how == "numpy" and reads:
+                derived[n] = set(reads)
+            elif n and how == "alias":
+                derived[n] = set(reads)
+    outputs = runner.output_names
+    copy_out = set()
+    for n in outputs:
+        if derived.get(n) or kind.get(n) == "static":
+            copy_out.add(n)
+        for b in derived.get(n, ()):
+            last[b] = n_steps
+    merged = _in_place(steps, decided, base, derived, first, last, kind, record)
+    names = sorted(b for b in first if first[b] is not None or kind.get(b) == "feed")
+    sizes = []
+    for b in names:
+        shape, dtype = (feeds[b].shape, feeds[b].dtype) if kind.get(b) == "feed" else record[b][:2]
+        sizes.append(int(np.prod(shape, dtype=np.int64)) * dtype.itemsize)
+    guard = guards.pad()   # WASM_INFER_DEBUG=checks: guard bytes around each buffer (guards.py)
+    buffers = [(max(s, 1) + 2 * guard, first[b], last.get(b, first[b])) for b, s in zip(names, sizes)]
+    offsets, total = assign_offsets(buffers)
+    arena = np.empty(total + TAIL + ALIGN, np.uint8)
+    shift = (-arena.ctypes.data) % ALIGN
+    views = {}
+    for b, off, s in zip(names, offsets, sizes):
+        shape, dtype = (feeds[b].shape, feeds[b].dtype) if kind.get(b) == "feed" else record[b][:2]
+        views[b] = arena[shift + off + guard: shift + off + guard + s].view(dtype).reshape(shape)
+
+    env = {n: v for n, v in static.items()}
+    for b, into in merged.items():        # outputs written over an input that dies there
+        views[b] = views[into].reshape(record[b][0])
+    env.update(views)
+    fns, where = [], []
+    release = _release_lists(steps, decided, kind, outputs)
+    for (op, ins, outs), how, rel, promote in zip(steps, decided, release, runner.promote):
+        if how == "static":
+            continue
+        if how == "alias":
+            x = env[ins[0]]
+            env[outs[0]] = x.reshape(record[outs[0]][0])
+            continue
+        if how == "bound":
+            fn = op.bind([env[n] if n else None for n in ins], [env[n] if n else None for n in outs])
+        else:
+            fn = _generic(op, ins, outs, env, rel, promote)
+        fns.append(fn)
+        where.append(op)
+    feed_slots = [(n, views[n]) for n in names if kind.get(n) == "feed"]
+    buf_info = [(b, s, first[b], last.get(b, first[b])) for b, s in zip(names, sizes)]
+    plan = Plan(runner, fns, where, env, feed_slots, copy_out, arena, buf_info, total)
+    return guards.instrument(plan) if guard else plan
+
+
+def _in_place(steps, decided, base, derived, first, last, kind, record):
+    """Let a bound step that allows it (op.inplace: input indices) write its
+    output over an input whose buffer is read for the last time there and has
+    the output's shape and dtype (residual Add, activations). Merged buffers
+    leave `first`/`last`; returns {merged buffer: buffer it lives in}."""
+    into = {}
+
+    def find(b):
+        while b in into:
+            b = into[b]
+        return b
+    for i, ((op, ins, outs), how) in enumerate(zip(steps, decided)):
+        if how != "bound" or not op.inplace or not outs or not outs[0] or base.get(outs[0]) != outs[0]:
+            continue
+        out = outs[0]
+        for j in op.inplace:
+            n = ins[j] if j < len(ins) else ""
+            bs = derived.get(n, ()) if n and kind.get(n) == "arena" else ()
+            if len(bs) != 1:
+                continue
+            b = find(next(iter(bs)))
+            if kind.get(b) == "feed" or last.get(b) != i or record[n][:2] != record[out][:2] or \
+                    record[b][:2] != record[out][:2]:
+                continue
+            into[out] = b
+            last[b] = last.get(out, i)
+            del first[out]
+            last.pop(out, None)
+            break
+    return {b: find(b) for b in into}
+
+
+def record_list(outs, record):
+    return [record.get(n, (None, None, None)) if n else None for n in outs]
+
+
+def _release_lists(steps, decided, kind, outputs):
+    """Per step, the NumPy-produced values no later step or output reads."""
+    keep = set(outputs)
+    last = {}
+    for i, ((_, ins, _), how) in enumerate(zip(steps, decided)):
+        if how == "static":
+            continue
+        for n in ins:
+            if n and kind.get(n) == "numpy":
+                last[n] = i
+    release = [[] for _ in steps]
+    for n, i in last.items():
+        if n not in keep:
+            release[i].append(n)
+    return release
