@@ -1,0 +1,72 @@
+"""The host side of `python3 build.py bench` and its Pyodide half run natively
+(NumPy backend): shapes read from a model, the per-op breakdown, the report."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from tools import bench, synthetic_models
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import bench_pyodide  # noqa: E402  (a script run inside Pyodide; importable natively too)
+
+
+def test_conv1x1_shapes_of_mobilenetv2(tmp_path):
+    (path,) = synthetic_models.ensure(tmp_path, ["mobilenetv2_random"])
+    shapes = bench.conv1x1_shapes(path)
+    # torchvision's MobileNetV2: 17 projections, 16 expansions, the 320->1280 head
+    assert sum(s["count"] for s in shapes) == 34
+    by_key = {(s["m"], s["k"], s["n"]): s for s in shapes}
+    assert by_key[(112 * 112, 32, 16)]["count"] == 1     # block 1's projection
+    assert by_key[(7 * 7, 320, 1280)]["count"] == 1       # the head
+    assert by_key[(56 * 56, 24, 144)]["count"] == 2       # blocks 3 and 4 expand 24 -> 144 at 56x56
+    assert all(len(s["nodes"]) == s["count"] for s in shapes)
+
+
+def test_op_breakdown_natively(tmp_path):
+    (path,) = synthetic_models.ensure(tmp_path, ["mobilenetv2_random"])
+    x = np.zeros(synthetic_models.INPUT_SHAPE, np.float32)
+    info = json.loads(bench_pyodide.load_model("m", str(path), x.tobytes(), json.dumps(list(x.shape))))
+    assert info["input"] == "input"
+    try:
+        result = json.loads(bench_pyodide.op_breakdown("m", 1))
+    finally:
+        bench_pyodide.release("m")
+    assert result["nodes"] == sum(o["count"] for o in result["ops"].values())
+    kinds = result["conv_kinds"]
+    assert kinds["Conv 1x1"]["count"] == 34
+    assert kinds["Conv 3x3 depthwise"]["count"] + kinds["Conv 3x3 depthwise s2"]["count"] == 17
+    assert kinds["Conv 3x3 s2"]["count"] == 1               # the stem
+    assert abs(sum(o["pct"] for o in result["ops"].values()) - 100) < 1e-6
+
+
+def _fake_runtime_result():
+    m = {"ours_p50_ms": 40.0, "ours_p90_ms": 42.0, "ort_web_p50_ms": 60.0, "ort_web_p90_ms": 63.0,
+         "ratio": 40 / 60, "max_abs_diff": 1e-5}
+    case = {"m": 64, "k": 64, "n": 64, "gflops": 30.0, "pct_of_peak": 75.0}
+    return {"runtime": {"engine": "X", "pyodide": "0.27.7", "python": "3.12.7", "numpy": "2.0.2",
+                        "wasm_infer": "0.1.0", "kernels": "simd128", "ort_web": "1.30.0", "ort_web_threads": 1},
+            "models": {"efficientnet_lite0": m},
+            "gemm": {"peak_gflops": 40.0, "sizes": {"64": case}, "conv1x1": {"49x8x8": {**case, "count": 2}},
+                     "entry_point": "e", "statistic": "s"},
+            "op_breakdown": {"model": "efficientnet_lite0", "runs": 1, "nodes": 1, "nodes_ms": 1.0, "run_ms": 1.1,
+                             "ops": {"Conv": {"ms": 1.0, "count": 1, "pct": 100.0}},
+                             "conv_kinds": {"Conv 1x1": {"ms": 1.0, "count": 1, "pct": 100.0}}},
+            "load_avg_1m": 1.0}
+
+
+def test_json_shape_and_report():
+    per_runtime = {"node": _fake_runtime_result(), "chromium": _fake_runtime_result()}
+    relaxed = per_runtime["chromium"]["gemm"]          # the relaxed module: an FMA peak too
+    relaxed.update(kernels="relaxed", fma_peak_gflops=55.0)
+    relaxed["sizes"]["64"] = {**relaxed["sizes"]["64"], "pct_of_fma_peak": 54.6}
+    result = bench.collect(per_runtime)
+    assert set(result) == {"models", "gemm", "op_breakdown"}
+    assert set(result["models"]["efficientnet_lite0"]) == {"node", "chromium"}
+    for key in ("ours_p50_ms", "ours_p90_ms", "ort_web_p50_ms", "ort_web_p90_ms", "ratio", "max_abs_diff"):
+        assert key in result["models"]["efficientnet_lite0"]["chromium"]
+    assert result["gemm"]["node"]["sizes"]["64"]["pct_of_peak"] == 75.0
+    text = bench.format_report(result, per_runtime, runs=30)
+    assert "efficientnet_lite0" in text and "0.67" in text and "Conv 1x1" in text
+    assert "FMA 55.0" in text and "55%" in text

@@ -1,0 +1,167 @@
+// The benchmark protocol of `python3 build.py bench`, shared by Node
+// (tools/bench_node.mjs) and the Chromium page (tools/bench_page/bench_page.mjs)
+// so both measure exactly the same way:
+//
+//  - our session (wasm_infer in Pyodide, tools/bench_pyodide.py) and
+//    onnxruntime-web (wasm backend, numThreads = 1, SIMD) load the same model
+//    bytes and get the same input (seeded normal values, generated here);
+//  - 5 warm-up runs each, then N timed runs each, interleaved ours/peer (the
+//    order alternates every round so neither always runs second), every run
+//    timed with performance.now() around the call as a user would make it;
+//  - p50/p90 per runtime, ratio ours/peer of the p50s, and the max abs
+//    difference of the two outputs;
+//  - then (inside Pyodide) the per-op breakdown of one model and the GEMM
+//    micro-benchmarks against the SIMD128 peak.
+//
+// env: { pyodide, ort, benchPy (source of bench_pyodide.py), readBytes(ref) ->
+//        Uint8Array, log(msg), runtime: 'node' | 'chromium' }
+// config: { models: [{ key, ref }], warmup, runs, seed, breakdown: { model, runs } | null,
+//           gemm: { sizes, conv1x1, min_batch_s, repeats } | null }
+
+export function percentile(values, q) {
+  // numpy's default ('linear') percentile, so JS and Python numbers agree
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+export function seededNormal(n, seed) {
+  // mulberry32 + Box-Muller: the same floats in every runtime
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const u = 1 - uniform();
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
+
+function stats(times) {
+  return { p50: percentile(times, 0.5), p90: percentile(times, 0.9), min: Math.min(...times), n: times.length };
+}
+
+async function benchModel(env, config, py, model) {
+  const { pyodide, ort, log } = env;
+  const bytes = await env.readBytes(model.ref);
+  // the peer first: its input name and shape tell us the input to generate
+  const peer = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const inName = peer.inputNames[0];
+  const outName = peer.outputNames[0];
+  const meta = peer.inputMetadata?.[0];
+  const dims = meta?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) ?? [1, 3, 224, 224];
+  const count = dims.reduce((a, b) => a * b, 1);
+  const x = seededNormal(count, config.seed);
+  const feeds = { [inName]: new ort.Tensor('float32', x, dims) };
+
+  const fsPath = `/bench/${model.key}.onnx`;
+  pyodide.FS.mkdirTree('/bench');
+  pyodide.FS.writeFile(fsPath, bytes);
+  const xBytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  const info = JSON.parse(py.load_model(model.key, fsPath, xBytes, JSON.stringify(dims)));
+  pyodide.FS.unlink(fsPath);
+  log(`  ${model.key}: loaded (ours ${info.load_ms.toFixed(0)} ms, backend ${info.backend}), ${config.warmup} warm-up + ${config.runs} timed runs each`);
+
+  const runOurs = py.run_model;
+  const timeOurs = () => {
+    const t0 = performance.now();
+    runOurs(model.key);
+    return performance.now() - t0;
+  };
+  const timePeer = async () => {
+    const t0 = performance.now();
+    await peer.run(feeds);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < config.warmup; i++) {
+    timeOurs();
+    await timePeer();
+  }
+  const ours = [];
+  const theirs = [];
+  for (let i = 0; i < config.runs; i++) {
+    if (i % 2 === 0) {
+      ours.push(timeOurs());
+      theirs.push(await timePeer());
+    } else {
+      theirs.push(await timePeer());
+      ours.push(timeOurs());
+    }
+  }
+
+  // outputs: one more run each, compared element by element
+  const peerOut = (await peer.run(feeds))[outName].data;
+  const proxy = py.output_bytes(model.key);
+  const oursBytes = proxy.toJs();
+  proxy.destroy();
+  const oursOut = new Float32Array(oursBytes.buffer, oursBytes.byteOffset, oursBytes.byteLength / 4);
+  let maxAbsDiff = oursOut.length === peerOut.length ? 0 : Infinity;
+  let scale = 0;
+  for (let i = 0; i < Math.min(oursOut.length, peerOut.length); i++) {
+    const d = Math.abs(oursOut[i] - peerOut[i]);
+    maxAbsDiff = d > maxAbsDiff || Number.isNaN(d) ? d : maxAbsDiff;
+    scale = Math.max(scale, Math.abs(peerOut[i]));
+  }
+  await peer.release();
+
+  const o = stats(ours);
+  const p = stats(theirs);
+  const result = {
+    ours_p50_ms: o.p50, ours_p90_ms: o.p90, ort_web_p50_ms: p.p50, ort_web_p90_ms: p.p90,
+    ratio: o.p50 / p.p50, max_abs_diff: maxAbsDiff,
+    ours_min_ms: o.min, ort_web_min_ms: p.min, ratio_min: o.min / p.min, runs: config.runs, warmup: config.warmup,
+    output_scale: scale, ours_load_ms: info.load_ms, backend: info.backend,
+    ours_times_ms: ours.map((t) => Math.round(t * 100) / 100),
+    ort_web_times_ms: theirs.map((t) => Math.round(t * 100) / 100),
+  };
+  log(`  ${model.key}: ours p50 ${o.p50.toFixed(1)} ms, onnxruntime-web p50 ${p.p50.toFixed(1)} ms, ` +
+      `ratio ${result.ratio.toFixed(2)}, max abs diff ${maxAbsDiff.toExponential(2)}`);
+  return result;
+}
+
+export async function runBench(env, config) {
+  const { pyodide, ort, log } = env;
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.simd = true;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+  pyodide.runPython(env.benchPy);
+  const py = {};
+  for (const name of ['load_model', 'run_model', 'output_bytes', 'op_breakdown', 'release', 'gemm_bench', 'runtime_info']) {
+    py[name] = pyodide.globals.get(name);
+  }
+  const result = {
+    runtime: {
+      ...JSON.parse(py.runtime_info()), pyodide: pyodide.version,
+      ort_web: ort.env.versions?.web ?? null, ort_web_threads: ort.env.wasm.numThreads,
+    },
+    models: {},
+    gemm: null,
+    op_breakdown: null,
+  };
+  for (const model of config.models) {
+    result.models[model.key] = await benchModel(env, config, py, model);
+    if (config.breakdown && config.breakdown.model === model.key) {
+      log(`  ${model.key}: per-op breakdown over ${config.breakdown.runs} profiled runs`);
+      result.op_breakdown = JSON.parse(py.op_breakdown(model.key, config.breakdown.runs));
+    }
+    py.release(model.key);
+  }
+  if (config.gemm) {
+    log(`  GEMM micro-benchmarks (${config.gemm.sizes.length} square sizes, ${config.gemm.conv1x1.length} 1x1-conv shapes)`);
+    result.gemm = JSON.parse(py.gemm_bench(JSON.stringify(config.gemm)));
+  }
+  for (const f of Object.values(py)) f.destroy();
+  return result;
+}

@@ -1,0 +1,269 @@
+# The Python half of `python3 build.py bench`, run inside Pyodide (in Node by
+# tools/bench_node.mjs, in Chromium by tools/bench_page/): our sessions, the
+# GEMM micro-benchmarks against the SIMD128 peak, and the per-op breakdown.
+# The JavaScript side (tools/bench_page/bench_core.mjs) times model runs with
+# the same clock it uses for onnxruntime-web; everything here returns JSON
+# strings or bytes.
+import ctypes
+import json
+import time
+
+import numpy as np
+
+import wasm_infer
+from wasm_infer import kernels
+
+SESSIONS = {}          # key -> (session, feeds)
+PEAK_KERNELS = {       # FLOPs per iteration of each peak kernel (see its C file)
+    "simd128_mul_add": ("f32_peak_mul_add_12acc__wasmsimd", 2 * 4 * 12),
+    # returns -1 in the SIMD128 module: measured only when the relaxed module is loaded
+    "relaxed_fma": ("f32_peak_madd_12acc__wasmrelaxedsimd", 2 * 4 * 12),
+}
+
+
+# ---- models ------------------------------------------------------------------
+
+def load_model(key, path, input_bytes, dims):
+    """Create a session for the model file at `path`; its first input is fed
+    `input_bytes` (float32 of shape `dims`, from JavaScript). Returns JSON info."""
+    t0 = time.perf_counter()
+    sess = wasm_infer.InferenceSession(path)
+    load_ms = (time.perf_counter() - t0) * 1e3
+    info = sess.get_inputs()[0]
+    raw = input_bytes.to_bytes() if hasattr(input_bytes, "to_bytes") else bytes(input_bytes)
+    x = np.frombuffer(raw, dtype=np.float32).reshape(json.loads(dims)).copy()
+    SESSIONS[key] = (sess, {info.name: x})
+    return json.dumps({"backend": sess.backend, "load_ms": load_ms, "input": info.name})
+
+
+def run_model(key):
+    """One inference (what the JavaScript side times)."""
+    sess, feeds = SESSIONS[key]
+    sess.run(None, feeds)
+
+
+def output_bytes(key):
+    """The first output of one inference, as float32 bytes."""
+    sess, feeds = SESSIONS[key]
+    return np.ascontiguousarray(sess.run(None, feeds)[0], dtype=np.float32).tobytes()
+
+
+def _conv_kind(sess, op):
+    """'Conv 1x1', 'Conv 3x3 depthwise s2', ... for convolution nodes, else None."""
+    node = op.node
+    if "Conv" not in op.op_type or len(node.inputs) < 2:
+        return None
+    w = sess.model.graph.initializers.get(node.inputs[1])
+    if w is None or getattr(w, "ndim", 0) != 4:
+        return None
+    group = node.attrs.get("group", 1) or 1
+    strides = node.attrs.get("strides") or [1, 1]
+    kh, kw = (node.attrs.get("kernel_shape") or w.shape[2:])[:2]   # the attribute: any weight layout
+    kind = f"Conv {kh}x{kw}"
+    if group > 1 and group == w.shape[0]:                            # one output channel per group
+        kind += " depthwise"
+    elif group > 1:
+        kind += f" group {group}"
+    if max(strides) > 1:
+        kind += f" s{max(strides)}"
+    return kind
+
+
+def op_breakdown(key, runs):
+    """Per-op-type time per inference (median over `runs` profiled runs), and
+    the convolutions split by kind (1x1, depthwise, KxK; stride)."""
+    sess, feeds = SESSIONS[key]
+    sess.profile_run(feeds)
+    kinds = {op.node.name: _conv_kind(sess, op) for op, _, _ in sess._steps}
+    per_run, per_run_kind, totals = [], [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        records = sess.profile_run(feeds)
+        totals.append((time.perf_counter() - t0) * 1e3)
+        ms, ms_kind = {}, {}
+        for op_type, name, t in records:
+            ms[op_type] = ms.get(op_type, 0.0) + t
+            if kinds.get(name):
+                ms_kind[kinds[name]] = ms_kind.get(kinds[name], 0.0) + t
+        per_run.append(ms)
+        per_run_kind.append(ms_kind)
+    counts, kind_counts = {}, {}
+    for op_type, name, _ in records:
+        counts[op_type] = counts.get(op_type, 0) + 1
+        if kinds.get(name):
+            kind_counts[kinds[name]] = kind_counts.get(kinds[name], 0) + 1
+
+    def table(samples, counts):
+        rows = {k: {"ms": float(np.median([r.get(k, 0.0) for r in samples])), "count": n} for k, n in counts.items()}
+        return dict(sorted(rows.items(), key=lambda kv: -kv[1]["ms"]))
+
+    ops, conv = table(per_run, counts), table(per_run_kind, kind_counts)
+    nodes_ms = sum(o["ms"] for o in ops.values())
+    for o in [*ops.values(), *conv.values()]:
+        o["pct"] = 100.0 * o["ms"] / nodes_ms if nodes_ms else 0.0
+    return json.dumps({"model": key, "runs": runs, "nodes": sum(counts.values()), "nodes_ms": nodes_ms,
+                       "run_ms": float(np.median(totals)), "ops": ops, "conv_kinds": conv})
+
+
+def release(key):
+    SESSIONS.pop(key, None)
+
+
+# ---- kernel micro-benchmarks -------------------------------------------------
+
+GEMM_ENTRY = None
+
+
+def gemm_runner(a, b, out):
+    """A zero-argument callable computing out = a @ b with the kernels' public
+    GEMM wrapper: the one place to repoint when the GEMM API changes. Prefers
+    what inference uses (B packed once into panels by pack_gemm, outside the
+    timing, then bind_gemm_packed), else the unpacked bind_gemm, else gemm."""
+    global GEMM_ENTRY
+    pack, bind_packed = getattr(kernels, "pack_gemm", None), getattr(kernels, "bind_gemm_packed", None)
+    if pack is not None and bind_packed is not None:
+        GEMM_ENTRY = "wasm_infer.kernels.pack_gemm + bind_gemm_packed"
+        return bind_packed(a, pack(b), out)
+    bind = getattr(kernels, "bind_gemm", None)
+    if bind is not None:
+        GEMM_ENTRY = "wasm_infer.kernels.bind_gemm"
+        return bind(a, b, None, out)
+    GEMM_ENTRY = "wasm_infer.kernels.gemm"
+    return lambda: kernels.gemm(a, b, None, out)
+
+
+def _best_rate(fn, flops, min_batch_s, repeats, budget_s):
+    """(best, median) GFLOPS of fn over batches of calls lasting >= min_batch_s
+    each: `repeats` batches, or fewer (at least 3) once `budget_s` is spent.
+    Short batches and the best of many: on a shared machine most long batches
+    get preempted, and noise only ever slows a batch down."""
+    fn()
+    t0 = time.perf_counter()
+    fn()                             # past V8's baseline tier (Liftoff -> TurboFan)
+    # long calls get preempted more often on a loaded machine: give them more tries
+    budget_s = max(budget_s, min(3.0, 25 * (time.perf_counter() - t0)))
+    reps = 1
+    while True:                      # calibrate the batch size
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_batch_s or reps >= 1 << 20:
+            break
+        reps *= max(2, min(16, int(min_batch_s / max(dt, 1e-6)) + 1))
+    rates, start = [flops * reps / dt / 1e9], time.perf_counter()
+    while len(rates) < repeats and (len(rates) < 3 or time.perf_counter() - start < budget_s):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        rates.append(flops * reps / (time.perf_counter() - t0) / 1e9)
+    return max(rates), float(np.median(rates))
+
+
+def _loaded_library():
+    """The kernel module the session uses (a ctypes.CDLL)."""
+    lib = getattr(getattr(kernels, "_State", None), "lib", None)
+    return lib if lib is not None else ctypes.CDLL(kernels.default_path())
+
+
+def _peak_function(symbol):
+    lib = _loaded_library()
+    try:
+        f = getattr(lib, symbol)
+    except AttributeError:
+        return None
+    f.restype = ctypes.c_float
+    return f
+
+
+def measure_peaks(min_batch_s=0.001, repeats=200, budget_s=1.0):
+    """GFLOPS of each peak kernel present in the loaded module (best of `repeats` calls)."""
+    out = {}
+    for label, (symbol, flops_per_iter) in PEAK_KERNELS.items():
+        f = _peak_function(symbol)
+        if f is None or f(1) < 0:   # absent, or a stub in a module without the ISA
+            continue
+        iters = 1 << 12
+        f(iters)
+        f(iters)
+        while True:                  # one call of >= min_batch_s
+            t0 = time.perf_counter()
+            f(iters)
+            if time.perf_counter() - t0 >= min_batch_s or iters >= 1 << 30:
+                break
+            iters *= 2
+        best, _ = _best_rate(lambda: f(iters), flops_per_iter * iters, 0.0, repeats, budget_s)
+        if best > 1000:              # one core does ~50: the compiler removed the loop
+            raise RuntimeError(f"{symbol}: {best:.0f} GFLOPS is impossible; the loop was optimised away")
+        out[label] = best
+    return out
+
+
+def _check_gemm(a, b, out):
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    err = float(np.abs(out - ref).max() / max(np.abs(ref).max(), 1e-30))
+    if not err < 1e-4:
+        raise AssertionError(f"GEMM {a.shape} @ {b.shape} is wrong: relative error {err:.2e}")
+    return err
+
+
+def _gemm_case(m, k, n, rng, min_batch_s, repeats, budget_s, check):
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    out = np.zeros((m, n), np.float32)
+    fn = gemm_runner(a, b, out)
+    fn()
+    if check:
+        _check_gemm(a, b, out)
+    best, median = _best_rate(fn, 2.0 * m * n * k, min_batch_s, repeats, budget_s)
+    return {"m": m, "k": k, "n": n, "gflops": best, "median_gflops": median}
+
+
+def gemm_bench(config_json):
+    """config: {"sizes": [64, ...], "conv1x1": [{"m","k","n","count","nodes"}],
+    "min_batch_s", "repeats", "budget_s"}. GFLOPS are the best of the batches
+    (see _best_rate), the same statistic as the peak's."""
+    cfg = json.loads(config_json)
+    if not kernels.available():
+        return json.dumps({"error": f"kernels not available: {kernels.reason()}"})
+    min_batch_s, repeats, budget_s = cfg.get("min_batch_s", 0.002), cfg.get("repeats", 30), cfg.get("budget_s", 0.6)
+    rng = np.random.default_rng(0)
+    peaks_before = measure_peaks()
+    sizes = {}
+    for s in cfg["sizes"]:
+        sizes[str(s)] = _gemm_case(s, s, s, rng, min_batch_s, repeats, budget_s, check=s <= 256)
+    conv = {}
+    for c in cfg.get("conv1x1", []):
+        r = _gemm_case(c["m"], c["k"], c["n"], rng, min_batch_s, repeats, budget_s, check=True)
+        r.update(count=c.get("count", 1), nodes=c.get("nodes", []))
+        conv[f"{c['m']}x{c['k']}x{c['n']}"] = r
+    peaks_after = measure_peaks()
+    peaks = {k: max(peaks_before.get(k, 0.0), peaks_after.get(k, 0.0)) for k in peaks_before}
+    peak = peaks.get("simd128_mul_add")
+    for r in [*sizes.values(), *conv.values()]:
+        r["pct_of_peak"] = 100.0 * r["gflops"] / peak if peak else None
+        if peaks.get("relaxed_fma"):
+            r["pct_of_fma_peak"] = 100.0 * r["gflops"] / peaks["relaxed_fma"]
+    if conv:
+        # the 1x1 convolutions of one inference together, at the measured rates
+        flops = sum(2.0 * r["m"] * r["k"] * r["n"] * r["count"] for r in conv.values())
+        secs = sum(2.0 * r["m"] * r["k"] * r["n"] * r["count"] / (r["gflops"] * 1e9) for r in conv.values())
+        conv_total = {"gflop_per_inference": flops / 1e9, "ms_per_inference": secs * 1e3,
+                      "gflops": flops / secs / 1e9}
+        conv_total["pct_of_peak"] = 100.0 * conv_total["gflops"] / peak if peak else None
+        if peaks.get("relaxed_fma"):
+            conv_total["pct_of_fma_peak"] = 100.0 * conv_total["gflops"] / peaks["relaxed_fma"]
+    else:
+        conv_total = None
+    return json.dumps({
+        "entry_point": GEMM_ENTRY, "kernels": kernels.flavour(),
+        "statistic": f"best of up to {repeats} batches of >= {min_batch_s * 1e3:g} ms",
+        "peak_gflops": peak, "fma_peak_gflops": peaks.get("relaxed_fma"),
+        "peak_gflops_before_after": [peaks_before.get("simd128_mul_add"), peaks_after.get("simd128_mul_add")],
+        "fma_peak_gflops_before_after": [peaks_before.get("relaxed_fma"), peaks_after.get("relaxed_fma")],
+        "sizes": sizes, "conv1x1": conv, "conv1x1_total": conv_total,
+    })
+
+
+def runtime_info():
+    return json.dumps(wasm_infer.runtime_info())
