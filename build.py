@@ -108,6 +108,7 @@ def step_pyodide():
 def step_kernels():
     from tools.build_kernels import build
     build(BUILD / "kernels" / "_kernels.so")
+    build(BUILD / "kernels" / "_kernels_relaxed.wasm", relaxed=True)
     # Native runs of the package from the checkout never load it (it only
     # loads under Pyodide), but tests install the wheel, which carries it.
 
@@ -190,7 +191,7 @@ def step_chromium():
 STEPS = {
     "npm": ("npm packages (npm ci)", step_npm),
     "pyodide": ("offline Pyodide distribution in build/pyodide (verified sha256)", step_pyodide),
-    "kernels": ("kernel side module build/kernels/_kernels.so", step_kernels),
+    "kernels": ("kernel side modules build/kernels/_kernels.so and _kernels_relaxed.wasm", step_kernels),
     "wheel": ("wasm_infer wheel in build/dist", step_wheel),
     "model": ("EfficientNet-Lite0 model build/models/efficientnet_lite0.onnx", step_model),
     "data": ("sample photos and ImageNet labels in build/data", step_data),

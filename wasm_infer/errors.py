@@ -19,3 +19,33 @@ class InputError(WasmInferError):
 
 class ResourceError(WasmInferError):
     """The model or its working memory does not fit in this runtime's memory."""
+
+
+def reraise_unexpected(what):
+    """Decorator for entry points: an exception that is not a WasmInferError,
+    raised somewhere below the decorated function (a corrupt model tripping
+    an op's constructor, a pass or a NumPy call), becomes a ModelError naming
+    `what` and the original type and message; MemoryError becomes
+    ResourceError. Exceptions raised by the decorated function's own body
+    (argument checks such as a bad `backend=`) pass unchanged, and so do
+    KeyboardInterrupt and SystemExit."""
+    import functools
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except WasmInferError:
+                raise
+            except MemoryError:
+                raise ResourceError(f"{what}: out of memory") from None
+            except RecursionError:
+                raise ModelError(f"{what}: the model is nested too deeply") from None
+            except Exception as e:
+                tb = e.__traceback__
+                if tb is None or tb.tb_next is None or tb.tb_next.tb_next is None:
+                    raise      # raised by fn itself: an argument error of the caller's
+                raise ModelError(f"{what}: {type(e).__name__}: {e}") from e
+        return wrapper
+    return decorate

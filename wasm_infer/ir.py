@@ -3,11 +3,14 @@
 Built from the decoded protobuf messages; passes rewrite it in place; the
 session turns it into a plan. Initializers are numpy arrays.
 """
+import os
+import stat
+import struct
 from dataclasses import dataclass, field
 
-from . import dtypes, onnx_proto
-from .errors import ModelError
-from .tensor import sparse_to_array, to_array
+from . import dtypes, limits, onnx_proto
+from .errors import ModelError, ResourceError
+from .tensor import ExternalData, sparse_to_array, to_array
 
 # AttributeProto.AttributeType
 A_FLOAT, A_INT, A_STRING, A_TENSOR, A_GRAPH, A_FLOATS, A_INTS, A_STRINGS, A_TENSORS, A_GRAPHS, \
@@ -134,7 +137,25 @@ def _value_info(vi):
     return ValueInfo(vi.name, tt.elem_type, shape, "tensor" if t.has("tensor_type") else "sparse_tensor")
 
 
-def _attribute(a, where):
+class _Loader:
+    """What converting one model needs besides the messages: where its
+    external data lives and how much memory it has used so far."""
+
+    def __init__(self, model_dir=None, budget=None):
+        self.external = ExternalData(model_dir) if model_dir else None
+        self.budget = budget if budget is not None else limits.Budget()
+
+    def tensor(self, t, what):
+        return to_array(t, what, self.external, self.budget)
+
+    def sparse(self, sp, what):
+        return sparse_to_array(sp, what, self.external, self.budget)
+
+
+_FIELD_OF = {A_FLOAT: "f", A_INT: "i", A_STRING: "s", A_TENSOR: "t", A_GRAPH: "g", A_SPARSE_TENSOR: "sparse_tensor"}
+
+
+def _attribute(a, where, ld):
     if a.ref_attr_name:
         return AttrRef(a.ref_attr_name)
     kind = a.type
@@ -143,6 +164,9 @@ def _attribute(a, where):
                                     (A_GRAPH, "g"), (A_FLOATS, "floats"), (A_INTS, "ints"),
                                     (A_STRINGS, "strings"), (A_TENSORS, "tensors"), (A_GRAPHS, "graphs"))
                      if a.has(f)), 0)
+    field = _FIELD_OF.get(kind)
+    if field in ("t", "g", "sparse_tensor") and not a.has(field):
+        raise ModelError(f"{where}: attribute {a.name!r} has type {kind} but no {field!r} value")
     if kind == A_FLOAT:
         return a.f
     if kind == A_INT:
@@ -150,11 +174,10 @@ def _attribute(a, where):
     if kind == A_STRING:
         return bytes(a.s).decode("utf-8", "replace")
     if kind == A_TENSOR:
-        return to_array(a.t, f"{where}: attribute {a.name!r}")
+        return ld.tensor(a.t, f"{where}: attribute {a.name!r}")
     if kind == A_GRAPH:
-        return _graph(a.g, f"{where}/{a.name}")
+        return _graph(a.g, f"{where}/{a.name}", ld)
     if kind == A_FLOATS:
-        import struct
         raw = b"".join(bytes(c) for c in a.floats)
         return list(struct.unpack(f"<{len(raw) // 4}f", raw))
     if kind == A_INTS:
@@ -162,39 +185,43 @@ def _attribute(a, where):
     if kind == A_STRINGS:
         return [bytes(s).decode("utf-8", "replace") for s in a.strings]
     if kind == A_TENSORS:
-        return [to_array(t, f"{where}: attribute {a.name!r}") for t in a.tensors]
+        return [ld.tensor(t, f"{where}: attribute {a.name!r}") for t in a.tensors]
     if kind == A_GRAPHS:
-        return [_graph(g, f"{where}/{a.name}") for g in a.graphs]
+        return [_graph(g, f"{where}/{a.name}", ld) for g in a.graphs]
     if kind == A_SPARSE_TENSOR:
-        return sparse_to_array(a.sparse_tensor, f"{where}: attribute {a.name!r}")
+        return ld.sparse(a.sparse_tensor, f"{where}: attribute {a.name!r}")
     if kind in (A_TYPE_PROTO, A_TYPE_PROTOS, A_SPARSE_TENSORS):
         return a  # kept raw: only a few ops read these
     raise ModelError(f"{where}: attribute {a.name!r} has unknown type {kind}")
 
 
-def _node(n, where):
+def _node(n, where, ld):
     name = n.name or (n.output[0] if n.output else n.op_type)
-    attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})") for a in n.attribute}
+    attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in n.attribute}
     return Node(n.op_type, list(n.input), list(n.output), attrs, n.domain, n.name)
 
 
-def _graph(g, where="graph"):
+def _graph(g, where, ld):
     inits = {}
     for t in g.initializer:
         if not t.name:
             raise ModelError(f"{where}: an initializer has no name")
-        inits[t.name] = to_array(t, f"{where}: initializer {t.name!r}")
+        inits[t.name] = ld.tensor(t, f"{where}: initializer {t.name!r}")
     for sp in g.sparse_initializer:
         name = sp.values.name if sp.has("values") else ""
-        inits[name] = sparse_to_array(sp, f"{where}: sparse initializer {name!r}")
+        if not name:
+            raise ModelError(f"{where}: a sparse initializer has no name")
+        inits[name] = ld.sparse(sp, f"{where}: sparse initializer {name!r}")
     inputs = [_value_info(v) for v in g.input if v.name not in inits]
-    return Graph(nodes=[_node(n, where) for n in g.node], inputs=inputs,
+    return Graph(nodes=[_node(n, where, ld) for n in g.node], inputs=inputs,
                  outputs=[_value_info(v) for v in g.output], initializers=inits,
                  value_info={v.name: _value_info(v) for v in g.value_info}, name=g.name)
 
 
-def from_proto(m):
-    """Build a Model from a decoded ModelProto message."""
+def from_proto(m, model_dir=None, budget=None):
+    """Build a Model from a decoded ModelProto message. model_dir: the folder
+    external-data files are read from (None: external data is refused)."""
+    ld = _Loader(model_dir, budget)
     if not m.has("graph"):
         raise ModelError("not an ONNX model: it has no graph (is this really a .onnx file?)")
     opsets = {o.domain or "": o.version for o in m.opset_import}
@@ -205,14 +232,59 @@ def from_proto(m):
         functions[(f.domain, f.name)] = Function(
             f.name, f.domain, list(f.input), list(f.output),
             {**{name: None for name in f.attribute},
-             **{a.name: _attribute(a, f"function {f.name!r}") for a in f.attribute_proto}},
-            [_node(n, f"function {f.name!r}") for n in f.node],
+             **{a.name: _attribute(a, f"function {f.name!r}", ld) for a in f.attribute_proto}},
+            [_node(n, f"function {f.name!r}", ld) for n in f.node],
             {o.domain or "": o.version for o in f.opset_import})
-    return Model(graph=_graph(m.graph), opsets=opsets, ir_version=m.ir_version,
+    for f in functions.values():
+        made = set(f.inputs) | {o for n in f.nodes for o in n.outputs}
+        for name in f.outputs:
+            if name not in made:
+                raise ModelError(f"invalid model: output {name!r} of function {f.name!r} is neither one of "
+                                 "its inputs nor produced by a node of its body")
+    graph = _graph(m.graph, "graph", ld)
+    made = set(graph.initializers) | {v.name for v in graph.inputs} | {o for n in graph.nodes for o in n.outputs}
+    for v in graph.outputs:
+        if not v.name or v.name not in made:
+            raise ModelError(f"invalid graph: output {v.name!r} is not a graph input, an initializer or "
+                             "any node's output")
+    return Model(graph=graph, opsets=opsets, ir_version=m.ir_version,
                  producer=f"{m.producer_name} {m.producer_version}".strip(), functions=functions,
                  metadata={p.key: p.value for p in m.metadata_props})
 
 
-def load(data):
-    """bytes → Model."""
-    return from_proto(onnx_proto.load_model(data))
+def load(data, model_dir=None):
+    """bytes → Model (model_dir: where its external data may be read from)."""
+    budget = limits.Budget()
+    budget.add(len(memoryview(data)) if not isinstance(data, str) else 0, "the model's bytes")
+    return from_proto(onnx_proto.load_model(data), model_dir, budget)
+
+
+def read_source(path_or_bytes):
+    """(model bytes, model directory or None) from a path or the bytes
+    themselves. A file larger than the memory budget is refused before it is
+    read (ResourceError)."""
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        return path_or_bytes, None
+    try:
+        path = os.fspath(path_or_bytes)
+    except TypeError:
+        raise ModelError(f"expected a model path or bytes, got {type(path_or_bytes).__name__}") from None
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise ModelError(f"cannot read model file {path!r}: not a regular file")
+            if st.st_size > limits.budget():
+                raise ResourceError(f"model file {path!r} has {st.st_size} bytes, more than the "
+                                    f"{limits.budget()} that fit in wasm32 memory")
+            data = f.read()
+    except OSError as e:
+        raise ModelError(f"cannot read model file {path!r}: {e.strerror}") from None
+    return data, os.path.dirname(os.path.abspath(path))
+
+
+def load_source(path_or_bytes):
+    """A path or the model's bytes → Model; external data is read from the
+    model file's directory (and refused for bytes)."""
+    data, model_dir = read_source(path_or_bytes)
+    return load(data, model_dir)

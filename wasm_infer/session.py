@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dtypes, ir
-from .errors import InputError, ModelError, UnsupportedError
+from . import dtypes, ir, plan as planning
+from .errors import InputError, ModelError, UnsupportedError, reraise_unexpected
 from .graph_runner import Context, GraphRunner
 
 MAX_IR_VERSION = 14          # ONNX 1.23 writes IR 14
@@ -45,11 +45,12 @@ class InferenceSession:
     forces NumPy too.
     """
 
+    @reraise_unexpected("cannot load the model")   # errors.py: no exception but WasmInferError escapes
     def __init__(self, path_or_bytes, backend="auto"):
         from . import kernels as kernel_module
         if backend not in ("auto", "numpy"):
             raise ValueError(f"backend must be 'auto' or 'numpy', not {backend!r}")
-        self.model = model = ir.load(_read(path_or_bytes))
+        self.model = model = ir.load_source(path_or_bytes)
         if model.ir_version > MAX_IR_VERSION:
             raise UnsupportedError(f"model IR version {model.ir_version} is newer than the newest this "
                                    f"runtime supports ({MAX_IR_VERSION})")
@@ -62,7 +63,7 @@ class InferenceSession:
                                            f"this runtime supports up to {newest}")
         graph = model.graph
         use_kernels = backend == "auto" and kernel_module.available()
-        debug = os.environ.get("WASM_INFER_DEBUG", "") not in ("", "0")
+        debug = os.environ.get("WASM_INFER_DEBUG", "") not in ("", "0", "checks")   # checks: guards.py
         self.ctx = Context(model.opsets, graph.initializers, kernel_module if use_kernels else None,
                            model.functions, debug)
         self.backend = kernel_module.flavour() if use_kernels else "numpy"
@@ -72,6 +73,9 @@ class InferenceSession:
         self._outputs = [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
                          for v in graph.outputs]
         self._input_info = {v.name: v for v in graph.inputs}
+        # input-shape signature -> Plan (or None: use the slow path), see plan.py
+        self._plans = {}
+        self._use_plans = os.environ.get("WASM_INFER_PLAN", "1") not in ("", "0")
 
     @property
     def _steps(self):
@@ -86,6 +90,13 @@ class InferenceSession:
 
     def get_providers(self):
         return [f"wasm_infer:{self.backend}"]
+
+    def warmup(self, feeds=None, runs=2):
+        """Run the model `runs` times on `feeds` (default: representative inputs
+        built from the declared inputs, symbolic dims = 1), so the first real
+        request finds its plan built and kernels compiled. See warmup.py."""
+        from .warmup import warm
+        return warm(self, feeds, runs)
 
     def _check_feeds(self, feeds):
         if not isinstance(feeds, dict):
@@ -120,6 +131,7 @@ class InferenceSession:
                         raise InputError(f"input {name!r} has shape {list(value.shape)}, the model expects "
                                          f"{list(info.shape)} (axis {axis} must be {dim})")
 
+    @reraise_unexpected("run failed")   # errors.py: no exception but WasmInferError escapes
     def run(self, output_names, input_feed, run_options=None):
         """Run the model; returns a list of numpy arrays in the order of
         `output_names` (all outputs when None)."""
@@ -130,7 +142,40 @@ class InferenceSession:
         for n in names:
             if n not in known:
                 raise InputError(f"unknown output name {n!r}; the model's outputs are {sorted(known)}")
-        return self._runner.run(input_feed, names=names)
+        return self._run(input_feed, names)
+
+    MAX_PLANS = 8
+
+    def _run(self, feeds, names):
+        key = planning.signature(self._runner, feeds) if self._use_plans else None
+        if key is None:
+            return self._runner.run(feeds, names=names)
+        plan = self._plans.get(key, False)
+        if plan is not False:
+            return self._runner.run(feeds, names=names) if plan is None else plan.run(feeds, names)
+        record = planning.Recorder()
+        results = self._runner.run(feeds, names=names, record=record)
+        try:
+            plan = planning.build(self._runner, feeds, record)
+        except Exception as e:  # noqa: BLE001 (a plan is an optimisation: fall back to the slow path)
+            if self.ctx.debug:
+                print(f"[wasm_infer] no plan for {key}: {type(e).__name__}: {e}")
+            plan = None
+        if len(self._plans) >= self.MAX_PLANS:
+            self._plans.pop(next(iter(self._plans)))
+        self._plans[key] = plan
+        if self.ctx.debug and plan is not None:
+            print(f"[wasm_infer] plan for {key}: {plan.memory_info()}")
+        return results
+
+    def memory_info(self):
+        """The memory plans made so far (one per input-shape signature):
+        {"arena_bytes": peak arena bytes of the latest plan, "plans": [{"inputs":
+        [[shape, dtype]...], "arena_bytes", "buffers", "unshared_bytes", "steps"}]}.
+        unshared_bytes is what the same buffers would take without sharing."""
+        plans = [{"inputs": [[list(s), d] for s, d in key], **p.memory_info()}
+                 for key, p in self._plans.items() if p is not None]
+        return {"arena_bytes": plans[-1]["arena_bytes"] if plans else 0, "plans": plans}
 
     def profile_run(self, input_feed, output_names=None):
         """Run once like `run` and time every node of the main graph.
@@ -138,13 +183,24 @@ class InferenceSession:
         Returns [(op_type, node_name, ms)] in run order; a node with subgraphs
         (If, Loop, Scan) includes their time. For `python3 build.py bench`'s
         per-op breakdown: the timing wraps each step's op only for this call,
-        so `run` itself pays nothing."""
+        so `run` itself pays nothing. When the input shapes have a memory plan
+        (made by a first `run`), the plan's steps are timed: nodes computed
+        at plan time and view-only nodes do not appear."""
         records = []
+        input_feed = dict(input_feed)
+        self._check_feeds(input_feed)
+        names = [o.name for o in self._outputs] if output_names is None else list(output_names)
+        key = planning.signature(self._runner, input_feed) if self._use_plans else None
+        if key is not None and key not in self._plans:
+            self._run(input_feed, names)
+        plan = self._plans.get(key) if key is not None else None
+        if plan is not None:
+            return plan.profile(input_feed, names, time.perf_counter)
         ops = [op for op, _, _ in self._runner.steps]
         for op in ops:
             op.run = _timed(op, records)   # an instance attribute shadows the method
         try:
-            self.run(output_names, input_feed)
+            self._runner.run(input_feed, names=names)
         finally:
             for op in ops:
                 op.__dict__.pop("run", None)

@@ -207,7 +207,7 @@ function showModel(model) {
   const t = s.timings;
   setTiming('model-download', t.download_ms, fmtBytes(s.bytes));
   setTiming('model-load', t.load_ms, `${s.name}`);
-  setTiming('warmup', t.warmup_ms, s.warmupError ? 'skipped' : 'on zeros');
+  setTiming('warmup', t.warmup_ms, s.warmupError ? 'skipped' : (t.warmup_runs_ms ? `${t.warmup_runs_ms.length} runs: ${t.warmup_runs_ms.map((ms) => ms.toFixed(0)).join(' + ')} ms` : 'on zeros'));
   for (const key of ['first-inference', 'last-inference', 'p50', 'p90', 'p99']) setTiming(key, null);
   showBadge(s.backend);
 }

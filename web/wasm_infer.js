@@ -65,6 +65,8 @@ class Channel {
     this.nextId = 1;
     this.pending = new Map();
     this.dead = null;
+    this.sessions = new Set();  // ids of the live sessions this worker holds
+    this.idleWaiters = [];
     worker.onmessage = (e) => this.receive(e.data);
     worker.onerror = (e) => {
       e.preventDefault?.();
@@ -92,12 +94,26 @@ class Channel {
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.result);
     else p.reject(new WasmInferError(msg.error));
+    if (!this.pending.size) this.notifyIdle();
+  }
+
+  // Resolves once no call is outstanding (at once if none is).
+  whenIdle() {
+    if (!this.pending.size || this.dead) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  notifyIdle() {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   fail(error) {
     this.dead = error;
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    this.notifyIdle();
   }
 
   terminate() {
@@ -149,8 +165,17 @@ function toFeeds(feeds) {
 /** A loaded model. */
 export class Session {
   constructor(channel, meta) {
+    this._bind(channel, meta);
+    this.released = false;
+    this.swaps = 0;                             // how many times rt.swap() replaced the model
+  }
+
+  // Point this session at model `meta.id` of the worker behind `channel`: one
+  // synchronous step, so every later call goes to the new model (rt.swap).
+  _bind(channel, meta) {
     this._channel = channel;
     this._id = meta.id;
+    channel.sessions.add(meta.id);
     this.inputs = meta.inputs;                  // [{ name, dims, type }] (symbolic dims are strings or null)
     this.outputs = meta.outputs;
     this.inputNames = meta.inputs.map((i) => i.name);     // as in onnxruntime-web
@@ -158,9 +183,8 @@ export class Session {
     this.backend = meta.backend;                // "simd128", ..., or "numpy"
     this.name = meta.name;
     this.bytes = meta.bytes;
-    this.timings = meta.timings;                // { download_ms?, load_ms, warmup_ms }
+    this.timings = meta.timings;                // { download_ms?, load_ms, warmup_ms, warmup_runs_ms }
     this.warmupError = meta.warmup_error || null;
-    this.released = false;
   }
 
   _call(cmd, args, opts) {
@@ -190,14 +214,16 @@ export class Session {
   async release() {
     if (this.released) return;
     this.released = true;
-    await this._channel.call('release', { id: this._id }).catch(() => {});
+    await this._owner?._releaseModel(this._channel, this._id);
   }
 }
 
 /** A started runtime: a worker with Pyodide, numpy and wasm_infer ready. */
 export class Runtime {
-  constructor(channel, info, baseURL) {
-    this._channel = channel;
+  constructor(channel, info, baseURL, options) {
+    this._channel = channel;                    // the worker new models load into
+    this._options = options;                    // init() options, to start more workers (swap)
+    this._channels = new Set([channel]);        // every live worker
     this.baseURL = baseURL;
     this.info = info.runtime;                   // wasm_infer.runtime_info() + pyodide version
     this.manifest = info.manifest;
@@ -206,7 +232,11 @@ export class Runtime {
   }
 
   /** Load a model from a URL (string or URL), a File/Blob, an ArrayBuffer or a typed array. */
-  async load(source, { onProgress, warmup = true, name } = {}) {
+  async load(source, options = {}) {
+    return this._loadInto(this._channel, source, options);
+  }
+
+  async _loadInto(channel, source, { onProgress, warmup = true, name } = {}) {
     const args = { warmup };
     const transfer = [];
     if (typeof source === 'string' || source instanceof URL) {
@@ -223,12 +253,95 @@ export class Runtime {
     } else {
       throw new WasmInferError({ type: 'TypeError', message: 'load(source): source must be a URL, a File/Blob or an ArrayBuffer' });
     }
-    const meta = await this._channel.call('load', args, { onProgress, transfer });
-    return new Session(this._channel, meta);
+    const meta = await channel.call('load', args, { onProgress, transfer });
+    const session = new Session(channel, meta);
+    session._owner = this;
+    return session;
   }
 
-  /** Stop the worker; every session of this runtime becomes unusable. */
-  terminate() { this._channel.terminate(); }
+  /**
+   * Replace the model behind `session` without stopping service: start a second
+   * worker, load `newSource` there and warm it up while `session` keeps
+   * serving from the old worker, then switch `session` to the new model in one
+   * step and release the old model (its worker ends once its last session is
+   * gone and its calls in flight have answered). No request fails or waits for
+   * the load. Resolves to `session` itself, now serving the new model, with
+   * `session.timings.swap` = { worker_ms, load_ms, warmup_ms, total_ms }.
+   * Options as for load(); onProgress also sees the new worker's startup phases.
+   */
+  async swap(session, newSource, { onProgress, warmup = true, name } = {}) {
+    if (!(session instanceof Session) || session._owner !== this) {
+      throw new WasmInferError({ type: 'TypeError', message: 'swap(session, source): session must be a Session of this runtime' });
+    }
+    if (session.released) throw new WasmInferError({ type: 'SessionReleased', message: 'this session was released' });
+    const t0 = performance.now();
+    const spare = this._spare;
+    this._spare = null;
+    const { channel } = await (spare ?? startWorker(this._options, onProgress));
+    this._channels.add(channel);
+    const t1 = performance.now();
+    let fresh;
+    try {
+      fresh = await this._loadInto(channel, newSource, { onProgress, warmup, name });
+    } catch (err) {
+      this._channels.delete(channel);
+      channel.terminate();
+      throw err;
+    }
+    if (session.released) {                     // released while we were loading: nothing to swap
+      await this._releaseModel(channel, fresh._id);
+      return session;
+    }
+    const oldChannel = session._channel;
+    const oldId = session._id;
+    const meta = {
+      id: fresh._id, inputs: fresh.inputs, outputs: fresh.outputs, backend: fresh.backend, name: fresh.name,
+      bytes: fresh.bytes, warmup_error: fresh.warmupError,
+      timings: { ...fresh.timings, swap: { worker_ms: t1 - t0, load_ms: fresh.timings.load_ms, warmup_ms: fresh.timings.warmup_ms, total_ms: performance.now() - t0 } },
+    };
+    session._bind(channel, meta);               // the switch: later calls go to the new worker
+    session.swaps += 1;
+    if (oldChannel === this._channel) this._channel = channel;
+    this._releaseModel(oldChannel, oldId);      // in the background: waits for calls in flight
+    return session;
+  }
+
+  /**
+   * Start the worker the next swap() will use, now (a hot standby): the
+   * swap then only loads and warms the model, and Pyodide's startup (seconds
+   * of CPU) happens outside the swap, e.g. before traffic starts.
+   */
+  async prepareSwap({ onProgress } = {}) {
+    this._spare ??= startWorker(this._options, onProgress);
+    const { channel } = await this._spare;
+    this._channels.add(channel);
+    return this;
+  }
+
+  // Free model `id` in the worker behind `channel` once its calls in flight
+  // have answered; a worker left without models, other than the one new
+  // models load into, is terminated.
+  async _releaseModel(channel, id) {
+    channel.sessions.delete(id);
+    if (channel.dead) return;
+    await channel.whenIdle();
+    if (!channel.sessions.size && channel !== this._channel) {
+      this._channels.delete(channel);
+      channel.worker.terminate();
+      channel.fail(new WasmInferError({ type: 'WorkerError', message: 'this worker was released after a swap' }));
+      return;
+    }
+    await channel.call('release', { id }).catch(() => {});
+  }
+
+  /** The number of workers this runtime runs (1; 2 while a swap loads or drains). */
+  get workers() { return this._channels.size; }
+
+  /** Stop the workers; every session of this runtime becomes unusable. */
+  terminate() {
+    for (const channel of this._channels) channel.terminate();
+    this._channels.clear();
+  }
 }
 
 /**
@@ -238,10 +351,17 @@ export class Runtime {
  * onProgress(event): { phase, file?, loaded, total, done, ms? } for every download and startup phase.
  * env: environment variables for Python, e.g. { WASM_INFER_BACKEND: 'numpy' }.
  */
-export async function init({ baseURL, onProgress, env = {}, pyodideURL, wheelURL, workerURL } = {}) {
+export async function init(options = {}) {
   const features = detectFeatures();
   if (!features.webassembly) throw new WasmInferError({ type: 'UnsupportedError', message: 'this browser has no WebAssembly' });
   if (!features.worker) throw new WasmInferError({ type: 'UnsupportedError', message: 'this browser has no Web Workers' });
+  const { channel, info, base } = await startWorker(options, options.onProgress);
+  return new Runtime(channel, info, base, options);
+}
+
+// One worker with Pyodide, numpy and wasm_infer ready: { channel, info, base }.
+async function startWorker({ baseURL, env = {}, pyodideURL, wheelURL, workerURL } = {}, onProgress) {
+  const features = detectFeatures();
   const base = new URL(baseURL ?? './', import.meta.url).href.replace(/\/?$/, '/');
   const worker = new Worker(workerURL ?? new URL('wasm_infer.worker.js', import.meta.url), { type: 'module', name: 'wasm_infer' });
   const channel = new Channel(worker);
@@ -251,7 +371,7 @@ export async function init({ baseURL, onProgress, env = {}, pyodideURL, wheelURL
       pyodideURL: pyodideURL && new URL(pyodideURL, base).href,
       wheelURL: wheelURL && new URL(wheelURL, base).href,
     }, { onProgress });
-    return new Runtime(channel, info, base);
+    return { channel, info, base };
   } catch (err) {
     channel.terminate();
     throw err;

@@ -1,0 +1,220 @@
+// Robustness inside Pyodide (issue 7), with the wasm kernels writing into
+// Pyodide's own heap:
+//  - a seeded, time-bounded mutation loop over synthetic models and
+//    EfficientNet-Lite0 (tests/fuzzing.py) where every outcome is success or
+//    a WasmInferError, after which the same interpreter still computes
+//    EfficientNet-Lite0's logits like onnxruntime;
+//  - leaks: 1,000 inferences of a small model, 150 of EfficientNet-Lite0 and
+//    50 create/release cycles keep the wasm heap (HEAPU8.length) and
+//    Python's traced memory (tracemalloc) flat.
+// WASM_INFER_FUZZ_SEED / WASM_INFER_FUZZ_SECONDS choose the fuzz run.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bootPyodide, BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+
+const SEED = Number(process.env.WASM_INFER_FUZZ_SEED || 20261123);
+const FUZZ_SECONDS = Number(process.env.WASM_INFER_FUZZ_SECONDS || 15);
+const MiB = 1 << 20;
+let py;
+
+function python() {
+  if (process.env.PYTHON) return process.env.PYTHON;
+  const venv = path.join(ROOT, '.venv', 'bin', 'python');
+  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
+}
+
+const heapBytes = () => py._module.HEAPU8.length;
+// Bytes in use in the C heap (dlmalloc's mallinfo().uordblks): everything
+// Python, numpy and the kernels' callers hold, finer than the heap size.
+let mallinfoBuf = 0;
+function mallocInUse() {
+  const m = py._module;
+  if (typeof m._mallinfo !== 'function') return NaN;
+  mallinfoBuf ||= m._PyMem_RawMalloc(64);
+  m._mallinfo(mallinfoBuf);
+  return m.HEAP32[(mallinfoBuf >> 2) + 7] >>> 0;
+}
+const runJSON = (code) => JSON.parse(py.runPython(code));
+
+before(async () => {
+  ({ pyodide: py } = await bootPyodide({ packages: ['numpy'], wheel: true }));
+  // The synthetic seed models are written by the host (they are built with onnx.helper).
+  const corpus = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_fuzz_'));
+  execFileSync(python(), [path.join(ROOT, 'tests', 'fuzz_corpus.py'), corpus]);
+  py.FS.mkdirTree('/fuzz/corpus');
+  for (const f of readdirSync(corpus)) py.FS.writeFile(`/fuzz/corpus/${f}`, readFileSync(path.join(corpus, f)));
+  py.FS.writeFile('/fuzz/fuzzing.py', readFileSync(path.join(ROOT, 'tests', 'fuzzing.py')));
+  py.FS.writeFile('/fuzz/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
+  for (const kind of ['input', 'logits']) {
+    py.FS.writeFile(`/fuzz/coffee.${kind}.npy`, readFileSync(path.join(BUILD, 'reference', `coffee.png.${kind}.npy`)));
+  }
+  py.runPython('import sys; sys.path.insert(0, "/fuzz")');
+});
+
+test(`fuzzing inside Pyodide with the kernels: only WasmInferErrors, then EfficientNet-Lite0 still right (seed ${SEED}, ${FUZZ_SECONDS} s)`, { timeout: (FUZZ_SECONDS + 120) * 1000 }, () => {
+  const heapBefore = heapBytes();
+  const r = runJSON(`
+import json, os, warnings, numpy as np, wasm_infer, fuzzing
+warnings.simplefilter("ignore")
+models = [(f, open(f"/fuzz/corpus/{f}", "rb").read(), 0.5) for f in sorted(os.listdir("/fuzz/corpus"))]
+models.append(("efficientnet_lite0.onnx", open("/fuzz/model.onnx", "rb").read(), 0.05))
+summary = fuzzing.fuzz_models(models, ${SEED}, ${FUZZ_SECONDS}, case_timeout=10.0, alarm=False)
+sess = wasm_infer.InferenceSession("/fuzz/model.onnx")
+(got,) = sess.run(None, {"input": np.load("/fuzz/coffee.input.npy")})
+ref = np.load("/fuzz/coffee.logits.npy")
+summary["backend"] = sess.backend
+summary["after"] = {"maxdiff": float(np.abs(got - ref).max()), "top1": int(got.argmax())}
+json.dumps(summary)
+`);
+  console.log(`# fuzz in Pyodide, seed ${SEED}: ${r.cases} cases: ${JSON.stringify(r.counts)}; heap ${(heapBefore / MiB).toFixed(0)} -> ${(heapBytes() / MiB).toFixed(0)} MiB`);
+  assert.equal(r.backend, 'simd128', 'the kernels should be in use');
+  assert.ok(r.cases >= 100, `only ${r.cases} cases ran`);
+  const report = r.failures.map((f) => `${f.case}\n${f.error}`).join('\n\n');
+  assert.equal(r.failed, 0, `${r.failed} cases failed (seed ${SEED}):\n${report}`);
+  assert.ok(r.after.maxdiff <= 1e-3, `EfficientNet-Lite0 after fuzzing: max abs diff ${r.after.maxdiff}`);
+  assert.equal(r.after.top1, 967);
+});
+
+// Heap (wasm memory, which only grows) and tracemalloc's traced bytes after `setup`
+// and a warm-up, then again after `loop`; both run in one Python namespace.
+function measure(setup, loop) {
+  py.runPython(`import gc, tracemalloc, numpy as np, wasm_infer\n${setup}`);
+  py.runPython('gc.collect(); tracemalloc.start()');
+  const heap0 = heapBytes();
+  const traced0 = py.runPython('gc.collect(); tracemalloc.get_traced_memory()[0]');
+  const used0 = mallocInUse();
+  const t0 = performance.now();
+  py.runPython(loop);
+  const ms = performance.now() - t0;
+  const traced1 = py.runPython('gc.collect(); tracemalloc.get_traced_memory()[0]');
+  const used1 = mallocInUse();
+  const heap1 = heapBytes();
+  py.runPython('tracemalloc.stop()');
+  return { heap0, heap1, traced0, traced1, used0, used1, ms };
+}
+
+function report(what, m) {
+  console.log(`# ${what}: wasm heap ${(m.heap0 / MiB).toFixed(2)} -> ${(m.heap1 / MiB).toFixed(2)} MiB, `
+    + `malloc in use ${(m.used0 / MiB).toFixed(2)} -> ${(m.used1 / MiB).toFixed(2)} MiB, `
+    + `traced ${(m.traced0 / 1024).toFixed(1)} -> ${(m.traced1 / 1024).toFixed(1)} KiB, ${(m.ms / 1000).toFixed(1)} s`);
+}
+
+// A leak shows in any of the three; the margins allow allocator pools (pymalloc arenas are 256 KiB).
+function assertFlat(what, m, { heap = MiB, used = 512 * 1024, traced = 64 * 1024 } = {}) {
+  assert.ok(m.heap1 - m.heap0 <= heap, `${what}: the wasm heap grew by ${m.heap1 - m.heap0} bytes`);
+  if (!Number.isNaN(m.used0)) assert.ok(m.used1 - m.used0 <= used, `${what}: malloc'd bytes grew by ${m.used1 - m.used0}`);
+  assert.ok(m.traced1 - m.traced0 <= traced, `${what}: traced Python memory grew by ${m.traced1 - m.traced0} bytes`);
+}
+
+test('1,000 inferences of a small model and 150 of EfficientNet-Lite0 keep the heap flat', { timeout: 180_000 }, () => {
+  const small = measure(`
+small = wasm_infer.InferenceSession("/fuzz/corpus/conv_net.onnx")
+xs = np.random.default_rng(0).standard_normal((1, 3, 16, 16)).astype(np.float32)
+for _ in range(50):
+    small.run(None, {"x": xs})
+`, `
+for _ in range(1000):
+    small.run(None, {"x": xs})
+`);
+  report('1,000 inferences, conv_net', small);
+  const big = measure(`
+big = wasm_infer.InferenceSession("/fuzz/model.onnx")
+xb = np.load("/fuzz/coffee.input.npy")
+for _ in range(5):
+    big.run(None, {"input": xb})
+`, `
+for _ in range(150):
+    (y,) = big.run(None, {"input": xb})
+assert int(y.argmax()) == 967
+`);
+  report('150 inferences, EfficientNet-Lite0', big);
+  assertFlat('small model', small);
+  assertFlat('EfficientNet-Lite0', big);
+  py.runPython('del small, big, xs, xb, y; gc.collect()');
+});
+
+test('50 create/release cycles of a session keep the heap flat', { timeout: 180_000 }, () => {
+  // Ten cycles first, so allocator pools and caches reach their working size.
+  const cycle = (n, path, feeds) => `
+for _ in range(${n}):
+    s = wasm_infer.InferenceSession("${path}")
+    s.warmup(${feeds})
+    del s
+    gc.collect()
+`;
+  const small = measure(cycle(10, '/fuzz/corpus/conv_net.onnx', 'None'), cycle(50, '/fuzz/corpus/conv_net.onnx', 'None'));
+  report('50 create/release cycles, conv_net', small);
+  const big = measure(`xb = np.load("/fuzz/coffee.input.npy")\n${cycle(3, '/fuzz/model.onnx', '{"input": xb}')}`,
+    cycle(20, '/fuzz/model.onnx', '{"input": xb}'));
+  report('20 create/warm-up/release cycles, EfficientNet-Lite0', big);
+  assertFlat('small model', small, { heap: 2 * MiB, used: MiB, traced: 256 * 1024 });
+  assertFlat('EfficientNet-Lite0', big, { heap: 2 * MiB, used: MiB, traced: 256 * 1024 });
+});
+
+test('guard mode (WASM_INFER_DEBUG=checks): the models run with guard bytes checked after every kernel call, and an out-of-bounds write is caught', { timeout: 120_000 }, () => {
+  const r = runJSON(`
+import ctypes, json, os, numpy as np, wasm_infer
+from wasm_infer.guards import GuardError
+from wasm_infer.warmup import representative_feeds
+os.environ["WASM_INFER_DEBUG"] = "checks"
+try:
+    out = {}
+    sess = wasm_infer.InferenceSession("/fuzz/model.onnx")
+    x = np.load("/fuzz/coffee.input.npy")
+    for _ in range(2):                         # plan, then the guarded plan
+        (got,) = sess.run(None, {"input": x})
+    plan = next(p for p in sess._plans.values() if p is not None)
+    out["effnet"] = {"maxdiff": float(np.abs(got - np.load("/fuzz/coffee.logits.npy")).max()),
+                     "top1": int(got.argmax()), "guarded_buffers": len(plan.guards), "steps": len(plan.fns)}
+    for f in sorted(os.listdir("/fuzz/corpus")):
+        s = wasm_infer.InferenceSession(f"/fuzz/corpus/{f}")
+        feeds = representative_feeds(s._input_info.values())
+        plain = wasm_infer.InferenceSession(f"/fuzz/corpus/{f}", backend="numpy").run(None, feeds)
+        for _ in range(2):
+            res = s.run(None, feeds)
+        out[f] = max((float(np.abs(a - b).max()) for a, b in zip(res, plain)
+                      if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size), default=0.0)
+    # a buggy kernel: the first Conv's runner also writes one float past its output
+    sess = wasm_infer.InferenceSession("/fuzz/model.onnx")
+    victim = next(op for op, _, _ in sess._runner.steps if "Conv" in op.op_type and hasattr(op, "bind"))
+    real_bind = victim.bind
+    def buggy_bind(ins, outs):
+        run, o = real_bind(ins, outs), outs[0]
+        def overrun():
+            run()
+            ctypes.memset(o.ctypes.data + o.nbytes, 0, 4)
+        return overrun
+    victim.bind = buggy_bind
+    sess.run(None, {"input": x})
+    try:
+        sess.run(None, {"input": x})
+        out["caught"] = None
+    except GuardError as e:
+        out["caught"] = str(e)
+finally:
+    del os.environ["WASM_INFER_DEBUG"]
+json.dumps(out)
+`);
+  console.log(`# guard mode: ${JSON.stringify(r.effnet)}; caught: ${r.caught}`);
+  assert.ok(r.effnet.guarded_buffers > 10, 'the plan should guard its arena buffers');
+  assert.ok(r.effnet.maxdiff <= 1e-3, `EfficientNet-Lite0 in guard mode: max abs diff ${r.effnet.maxdiff}`);
+  assert.equal(r.effnet.top1, 967);
+  for (const [k, v] of Object.entries(r)) if (k.endsWith('.onnx')) assert.ok(v <= 1e-3, `${k} in guard mode vs NumPy: ${v}`);
+  assert.match(r.caught ?? '', /memory check failed after node .*Conv.*guard bytes after buffer/);
+});
+
+test('the checked kernel wrappers refuse bad shapes, strides, dtypes and alignments, and never write outside their output', { timeout: 60_000 }, () => {
+  py.FS.writeFile('/fuzz/kernel_fuzz.py', readFileSync(path.join(ROOT, 'tests', 'kernel_fuzz.py')));
+  const r = runJSON(`
+import json, kernel_fuzz
+json.dumps(kernel_fuzz.fuzz(${SEED}, 6))
+`);
+  console.log(`# kernel wrapper fuzz: ${r.cases} cases: ${JSON.stringify(r.counts)}`);
+  assert.ok(r.cases > 200, `only ${r.cases} cases`);
+  assert.equal(r.n_holes, 0, r.holes.join('\n'));
+  assert.ok(Object.keys(r.counts).some((k) => k.endsWith(':ran')) && Object.keys(r.counts).some((k) => k.endsWith(':ValueError')));
+});
