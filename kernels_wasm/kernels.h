@@ -26,7 +26,7 @@
 #define WI_HIDDEN __attribute__((visibility("hidden")))
 #define WI_INLINE static inline __attribute__((always_inline))
 
-#define WI_KERNELS_ABI_VERSION 2
+#define WI_KERNELS_ABI_VERSION 3
 
 typedef struct wi_minmax_params {
   float min;

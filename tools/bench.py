@@ -10,14 +10,20 @@ SIMD) beside it, then (tools/bench_page/bench_core.mjs):
     same seeded input for both; 5 warm-up runs each, then N timed runs each,
     interleaved ours/peer; p50/p90, ratio ours/peer (p50) and the max abs
     difference between the two outputs;
-  * op breakdown: EfficientNet-Lite0's time per op type inside Pyodide
-    (InferenceSession.profile_run);
+  * op breakdown: one model's time per op type inside Pyodide
+    (InferenceSession.profile_run; EfficientNet-Lite0 unless --breakdown);
   * GEMM micro-benchmarks inside Pyodide (tools/bench_pyodide.py): GFLOPS of
     the kernels' public GEMM wrapper at M=N=K in 64..1024 and at the 1x1-conv
     shapes of EfficientNet-Lite0 (read from the model file), against the
     SIMD128 peak measured in the same run by
     kernels_wasm/f32_peak_mul_add_12acc__wasmsimd.c (and the relaxed-SIMD FMA
     peak when the module has one).
+
+Then, in Chromium only, the hot-swap benchmark (tools/bench_swap.mjs, issue 7):
+requests flow continuously through the JS shim while rt.swap() replaces the
+model several times, without and with a hot standby worker; p50/p99 in the
+steady state and during the swaps (pooled), their ratio (target <= 1.25),
+failed requests and sample counts (--no-swap skips it).
 
 The page is served by tools/serve.py's handler (explicit MIME types,
 COOP/COEP so timers are fine-grained) from 127.0.0.1 on a free port.
@@ -88,13 +94,15 @@ def conv1x1_shapes(model_path):
     return sorted(shapes.values(), key=lambda e: (-e["m"], e["k"], e["n"]))
 
 
-def make_config(models, runs, wheel):
+def make_config(models, runs, wheel, breakdown=BREAKDOWN_MODEL, gemm=True):
+    """breakdown: the model whose per-op time is broken down (when it is run);
+    gemm: run the GEMM micro-benchmarks."""
     return {
         "models": [{"key": k, "file": MODELS[k], "ref": str(BUILD / "models" / MODELS[k])} for k in models],
         "warmup": WARMUP, "runs": runs, "seed": SEED,
-        "breakdown": {"model": BREAKDOWN_MODEL, "runs": 10} if BREAKDOWN_MODEL in models else None,
+        "breakdown": {"model": breakdown, "runs": 10} if breakdown in models else None,
         "gemm": {"sizes": list(GEMM_SIZES), "conv1x1": conv1x1_shapes(BUILD / "models" / MODELS[BREAKDOWN_MODEL]),
-                 "min_batch_s": 0.002, "repeats": 30, "budget_s": 0.6},
+                 "min_batch_s": 0.002, "repeats": 30, "budget_s": 0.6} if gemm else None,
         "wheel": str(wheel), "wheel_name": wheel.name,
     }
 
@@ -158,6 +166,63 @@ def run_chromium(node, config, chromium):
     finally:
         server.shutdown()
         server.server_close()
+
+
+SWAP_MODES = ("cold", "standby")   # rt.swap() starting its worker / rt.prepareSwap()'s hot standby
+
+
+def run_swap(node, wheel, chromium, mode):
+    """tools/bench_swap.mjs --json in one mode -> its result (printed even when requests failed)."""
+    cmd = [*node, ROOT / "tools" / "bench_swap.mjs", "--json", "--wheel", wheel]
+    if mode == "standby":
+        cmd.append("--standby")
+    if chromium:
+        cmd += ["--chromium", chromium]
+    proc = subprocess.run([str(c) for c in cmd], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"the hot-swap benchmark ({mode}) failed (exit {proc.returncode}); see the messages above")
+
+
+def swap_summary(r):
+    """bench_swap.mjs's result -> the --json "swap" entry of one mode."""
+    keep = ("requests", "p50", "p99", "max")
+    phase = lambda p: {k: p.get(k) for k in keep}
+    return {
+        "standby": r["standby"], "engine": r.get("engine"), "backend": r.get("backend"),
+        "swaps": len(r["per_swap"]), "failed_requests": r["failures"], "errors": r.get("errors", []),
+        "steady": phase(r["phases"]["steady"]), "during": phase(r["phases"]["during"]),
+        "after": phase(r["phases"]["after"]),
+        "ratio_p99_during_vs_steady": r["ratio_p99_during_vs_steady"],
+        "ratio_p50_during_vs_steady": r["ratio_p50_during_vs_steady"],
+        "target_ratio": r["target_ratio"], "pass": r["pass"],
+        "per_swap": [{**phase(s), "swap_ms": s["ms"], "worker_ms": s.get("worker_ms"), "load_ms": s.get("load_ms"),
+                      "warmup_ms": s.get("warmup_ms")} for s in r["per_swap"]],
+        "during_by_step": {k: phase(v) for k, v in r.get("during_by_step", {}).items()},
+        "load_avg_1m": r.get("load_avg_1m"),
+    }
+
+
+def format_swap(swap):
+    lines = ["", "Hot swap (tools/bench_swap.mjs, Chromium, EfficientNet-Lite0): requests one after another through "
+             "the JS shim while rt.swap() replaces the model; 'during' pools the requests of all swaps; "
+             "target: p99 during / steady p99 <= 1.25, no failed request",
+             f"{'mode':<9} {'swaps':>5} {'steady n':>8} {'p50':>6} {'p99':>6} {'during n':>8} {'p50':>6} {'p99':>6} "
+             f"{'p99 ratio':>9} {'p50 ratio':>9} {'failed':>6}  load avg"]
+    for mode, s in swap.items():
+        st, du, load = s["steady"], s["during"], s.get("load_avg_1m") or {}
+        lines.append(f"{mode:<9} {s['swaps']:>5} {st['requests']:>8} {_f(st['p50']):>6} {_f(st['p99']):>6} "
+                     f"{du['requests']:>8} {_f(du['p50']):>6} {_f(du['p99']):>6} "
+                     f"{_f(s['ratio_p99_during_vs_steady'], '{:.2f}'):>9} {_f(s['ratio_p50_during_vs_steady'], '{:.2f}'):>9} "
+                     f"{s['failed_requests']:>6}  {_f(load.get('start'), '{:.2f}')} -> {_f(load.get('end'), '{:.2f}')}"
+                     + ("" if s["pass"] else "  (target not met)"))
+        per = ", ".join(f"{p['requests']} req p99 {_f(p['p99'])} in {p['swap_ms'] / 1000:.1f} s" for p in s["per_swap"])
+        lines.append(f"{'':<9} per swap: {per}")
+    lines.append("(cold: each swap starts its worker — Pyodide, numpy, wasm_infer — then loads and warms the model; "
+                 "standby: rt.prepareSwap() booted it while no requests flowed, the swap loads and warms only; "
+                 "ms per request as the page sees it)")
+    return lines
 
 
 def collect(per_runtime):
@@ -261,6 +326,8 @@ def format_report(result, per_runtime, runs):
                      "".join(f" {b['nodes_ms']:12.2f} {'':>5}" for b in bd.values()))
         lines.append(f"{'run (incl. run loop)':<22} {'':>5}" +
                      "".join(f" {b['run_ms']:12.2f} {'':>5}" for b in bd.values()))
+    if result.get("swap"):
+        lines += format_swap(result["swap"])
     return "\n".join(lines)
 
 
@@ -272,6 +339,11 @@ def main(argv, node, chromium=None):
     parser.add_argument("--only", choices=RUNTIMES, help="run in this runtime only")
     parser.add_argument("--models", default=",".join(MODELS),
                         help=f"comma-separated subset of {', '.join(MODELS)} (default: all)")
+    parser.add_argument("--breakdown", default=BREAKDOWN_MODEL, choices=list(MODELS),
+                        help=f"the model broken down by op type (default {BREAKDOWN_MODEL}; only when it is run)")
+    parser.add_argument("--no-gemm", action="store_true", help="skip the GEMM micro-benchmarks")
+    parser.add_argument("--no-swap", action="store_true",
+                        help="skip the hot-swap benchmark (Chromium; about 1.5 minutes for its two modes)")
     args = parser.parse_args(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in MODELS]
@@ -286,7 +358,7 @@ def main(argv, node, chromium=None):
     wheel = BUILD / "bench" / "wheel" / wheels[0].name
     wheel.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(wheels[0], wheel)
-    config = make_config(models, args.runs, wheel)
+    config = make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm)
     config_path = BUILD / "bench" / "config.json"
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(config))
@@ -307,5 +379,15 @@ def main(argv, node, chromium=None):
         res["load_avg_1m"] = load
         per_runtime[rt] = res
     result = collect(per_runtime)
+    if not args.no_swap and args.only in (None, "chromium"):
+        result["swap"] = {}
+        for mode in SWAP_MODES:
+            print(f"==> hot-swap benchmark in chromium ({mode})", file=sys.stderr, flush=True)
+            try:
+                r = run_swap(node, wheel, chromium or shutil.which("chromium") or "chromium", mode)
+            except RuntimeError as e:
+                print(f"bench: {e}", file=sys.stderr)
+                return 1
+            result["swap"][mode] = swap_summary(r)
     print(json.dumps(result, indent=1) if args.json else format_report(result, per_runtime, args.runs))
     return 0

@@ -51,7 +51,8 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
       bottom, right). Picks: depthwise kernel (3x3/5x5 s1/s2 fast paths, any
       other shape generic), 1x1 / stride 1 / no pad / group 1 -> GEMM on
       [N*H*W, C], anything else -> indirect GEMM (indirection buffer built
-      here, once; one call per group).
+      here, once; one call per group; it gathers chunks of output pixels'
+      taps into a shared scratch buffer, igemm_rows() rows of KH*KW*Cg).
   bind_unary(op, x, out, lo=-inf, hi=inf)
       op in UNARY_OPS: "clamp", "hardswish", "sigmoid", "silu" (x*sigmoid(x)),
       "exp"; then the clamp. x, out same shape, C-contiguous; out may be x.
@@ -92,14 +93,14 @@ import sys
 
 import numpy as np
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 KERNEL_NAMES = ("f32_gemm_minmax__wasmsimd", "f32_conv2d_nchw_minmax__wasmsimd",
                 "f32_dwconv2d_nchw_minmax__wasmsimd", "f32_gemm_4x8_minmax__wasmsimd",
                 "f32_igemm_4x8_minmax__wasmsimd", "f32_dwconv2d_nhwc_minmax__wasmsimd",
                 "f32_vclamp__wasmsimd", "f32_vhswish__wasmsimd", "f32_vsigmoid__wasmsimd",
                 "f32_vsilu__wasmsimd", "f32_vexp__wasmsimd", "f32_vbinary_minmax__wasmsimd",
                 "f32_gavgpool_nhwc_minmax__wasmsimd", "f32_pool2d_nhwc__wasmsimd",
-                "f32_softmax__wasmsimd")
+                "f32_softmax__wasmsimd", "f32_conv2d_nhwc_3x3s1_minmax__wasmsimd_winograd2x2")
 GEMM_NR = 8        # columns per packed panel (the 4x8 tile's NR)
 RELAXED_NAME = "_kernels_relaxed.wasm"
 
@@ -605,9 +606,9 @@ def _conv_geometry(what, h, w, kernel_shape, strides, pads, dilations):
     return kh, kw, strides, pads, dilations, oh, ow
 
 
-def _indirection(px, n, h, w, c, kh, kw, strides, pads, dilations, oh, ow, zero_ptr):
+def _indirection(px, n, h, w, c, kh, kw, strides, pads, dilations, oh, ow):
     """uint32 [n*oh*ow, kh*kw]: the address of input pixel (b, ih, iw, 0) of every
-    tap of every output pixel, or zero_ptr where the tap falls in the padding."""
+    tap of every output pixel, or 0 where the tap falls in the padding."""
     ih = (np.arange(oh) * strides[0] - pads[0])[:, None] + np.arange(kh) * dilations[0]   # [oh, kh]
     iw = (np.arange(ow) * strides[1] - pads[1])[:, None] + np.arange(kw) * dilations[1]   # [ow, kw]
     ih4 = ih[:, None, :, None]
@@ -616,8 +617,36 @@ def _indirection(px, n, h, w, c, kh, kw, strides, pads, dilations, oh, ow, zero_
     pix = ih4 * w + iw4
     img = (np.arange(n) * (h * w))[:, None, None, None, None]
     addr = px + 4 * c * (img + pix[None]).astype(np.int64)
-    addr = np.where(valid[None], addr, zero_ptr)
+    addr = np.where(valid[None], addr, 0)
     return np.ascontiguousarray(addr.reshape(n * oh * ow, kh * kw).astype(np.uint32))
+
+
+# The indirect GEMM gathers mb output pixels' taps (mb rows of KH*KW*Cg floats)
+# into a scratch buffer per chunk: about this many floats (1 MiB: L2-sized), at
+# least IGEMM_MIN_ROWS rows, a multiple of 4 (the tile's MR). Each chunk streams
+# all the weights once, so ResNet-18's layer4 (9.4 MB of weights, 49 pixels)
+# wants one chunk: 32 KiB chunks made that 3x3 conv 9.8 ms in the model, 1 MiB
+# 7.3 ms (2 MiB: no better). Tests lower it to force many chunks.
+IGEMM_SCRATCH_FLOATS = 262144
+IGEMM_MIN_ROWS = 4
+
+
+class _Scratch:
+    buf = np.zeros(0, np.float32)
+
+
+def _scratch(nfloats):
+    """A float32 buffer of >= nfloats, shared by every bound indirect GEMM (they
+    run one at a time; each runner keeps the array it was bound to alive)."""
+    if _Scratch.buf.size < nfloats:
+        _Scratch.buf = np.zeros(nfloats, np.float32)
+    return _Scratch.buf
+
+
+def igemm_rows(kk, m):
+    """Rows per chunk of the indirect GEMM for KK = KH*KW*Cg and m output pixels."""
+    rows = max(IGEMM_MIN_ROWS, (IGEMM_SCRATCH_FLOATS // max(kk, 1)) & ~3)
+    return max(1, min(rows, m))
 
 
 def bind_conv2d_nhwc(x, packed, out, kernel_shape, strides=(1, 1), pads=(0, 0, 0, 0),
@@ -659,13 +688,99 @@ def bind_conv2d_nhwc(x, packed, out, kernel_shape, strides=(1, 1), pads=(0, 0, 0
         rows = n_ * h * wd
         return _bound([(f, (rows, m, c, px, c, pw, py, m, pp))], (x, packed, out, p))
     f = _func("f32_igemm_4x8_minmax__wasmsimd")
-    zero = np.zeros(max(cg, 4), np.float32)
-    pz = zero.ctypes.data
-    ind = _indirection(px, n_, h, wd, c, kh, kw, strides, pads, dilations, oh, ow, pz)
-    pind, rows, gstride = ind.ctypes.data, n_ * oh * ow, packed[0].nbytes
-    calls = [(f, (rows, mg, cg, kh * kw, pind, pz, 4 * g * cg, pw + g * gstride, py + 4 * g * mg, m, pp))
+    ind = _indirection(px, n_, h, wd, c, kh, kw, strides, pads, dilations, oh, ow)
+    pind, rows, gstride, kk = ind.ctypes.data, n_ * oh * ow, packed[0].nbytes, kh * kw * cg
+    mb = igemm_rows(kk, rows)
+    scratch = _scratch(max(1, mb * kk))
+    if scratch.size < mb * kk:   # the kernel writes scratch[0 .. mb * KK)
+        raise ValueError(f"{what}: scratch of {scratch.size} floats < {mb} rows x {kk}")
+    ps = scratch.ctypes.data
+    _check_out(scratch, _span(ps, scratch), (("x", _span(px, x)), ("packed", _span(pw, packed)),
+                                             ("out", _span(py, out))))
+    calls = [(f, (rows, mg, cg, kh * kw, pind, 4 * g * cg, pw + g * gstride, py + 4 * g * mg, m, ps, mb, pp))
              for g in range(group)]
-    return _bound(calls, (x, packed, out, p, zero, ind))
+    return _bound(calls, (x, packed, out, p, ind, scratch))
+
+
+# Winograd F(2x2, 3x3): U = G w G^T per (output channel, input channel).
+_WG_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+WINOGRAD_MIN_CHANNELS = 16
+
+
+def winograd_applies(w_shape, strides=(1, 1), dilations=(1, 1), group=1):
+    """Does bind_conv2d_nhwc_winograd take this conv (3x3, stride 1, dilation 1,
+    group 1, C and M multiples of 4 and >= WINOGRAD_MIN_CHANNELS)? Off with
+    WASM_INFER_WINOGRAD=0 (read at each call: at session creation)."""
+    if os.environ.get("WASM_INFER_WINOGRAD", "1") == "0" or len(w_shape) != 4:
+        return False
+    m, cg, kh, kw = (int(v) for v in w_shape)
+    return ((kh, kw) == (3, 3) and tuple(strides) == (1, 1) and tuple(dilations) == (1, 1) and group == 1
+            and cg % 4 == 0 and m % 4 == 0 and min(cg, m) >= WINOGRAD_MIN_CHANNELS)
+
+
+def _winograd_size(c, m):
+    return 16 * _panels(m) * (c + 1) * GEMM_NR + ((m + 3) & ~3)
+
+
+def pack_conv2d_nhwc_winograd(w, bias=None):
+    """Pack 3x3 conv weights w [M, C, 3, 3] and bias [M] (or None) for
+    bind_conv2d_nhwc_winograd: 1-D float32, the 16 matrices U_t [C, M] of
+    G w G^T (computed in float64) each packed like pack_gemm (zero bias),
+    then the bias zero-padded to round_up(M, 4)."""
+    w = _f32(w, "w")
+    if w.ndim != 4 or w.shape[2:] != (3, 3):
+        raise ValueError(f"pack_conv2d_nhwc_winograd: w must be [M, C, 3, 3], got {w.shape}")
+    m, c = w.shape[:2]
+    u = np.einsum("ik,mckl,jl->ijcm", _WG_G, w.astype(np.float64), _WG_G).reshape(16, c, m)
+    b = np.zeros((m + 3) & ~3, np.float32)
+    if bias is not None:
+        bias = _f32(bias, "bias").reshape(-1)
+        if bias.shape[0] != m:
+            raise ValueError(f"pack_conv2d_nhwc_winograd: bias has {bias.shape[0]} values, expected M = {m}")
+        b[:m] = bias
+    return np.concatenate([np.stack([pack_gemm(u[q]) for q in range(16)]).reshape(-1), b])
+
+
+# Tiles per chunk of the Winograd conv: scratch holds 16 * tiles * (C + M)
+# floats, about this many (1 MiB), at least 4 tiles.
+WINOGRAD_SCRATCH_FLOATS = 262144
+
+
+def bind_conv2d_nhwc_winograd(x, packed, out, pads=(0, 0, 0, 0), lo=-np.inf, hi=np.inf):
+    """Validate out = clamp(Conv3x3(x, W) + bias, lo, hi) in NHWC, stride 1,
+    dilation 1, group 1, by Winograd F(2x2, 3x3), with W and bias packed by
+    pack_conv2d_nhwc_winograd, and return a runner. x [N, H, W, C], out
+    [N, H + pt + pb - 2, W + pl + pr - 2, M], C and M multiples of 4."""
+    what = "conv2d_nhwc_winograd"
+    f = _func("f32_conv2d_nhwc_3x3s1_minmax__wasmsimd_winograd2x2")
+    _check(x, "x", 4)
+    _check(out, "out", 4)
+    n_, h, wd, c = x.shape
+    m = out.shape[3]
+    if c % 4 or m % 4:
+        raise ValueError(f"{what}: C = {c} and M = {m} must be multiples of 4")
+    _, _, _, pads, _, oh, ow = _conv_geometry(what, h, wd, (3, 3), (1, 1), pads, (1, 1))
+    if out.shape != (n_, oh, ow, m):
+        raise ValueError(f"{what}: out must have shape {(n_, oh, ow, m)}, got {out.shape}")
+    _check(packed, "packed", 1)
+    if packed.shape[0] != _winograd_size(c, m):
+        raise ValueError(f"{what}: packed weights have {packed.shape[0]} floats, expected {_winograd_size(c, m)} "
+                         "(packed for another shape?)")
+    px, py, pw = x.ctypes.data, out.ctypes.data, packed.ctypes.data
+    _check_out(out, _span(py, out), (("x", _span(px, x)), ("packed", _span(pw, packed))))
+    p = params(lo, hi)
+    if out.size == 0:
+        return _nothing
+    total = n_ * ((oh + 1) // 2) * ((ow + 1) // 2)
+    if total >= _INT32_LIMIT or x.size >= _INT32_LIMIT or out.size >= _INT32_LIMIT:
+        raise ValueError(f"{what}: tensors too large for the kernel")
+    tiles = min(total, max(4, (WINOGRAD_SCRATCH_FLOATS // (16 * (c + m))) & ~3))
+    scratch = _scratch(16 * tiles * (c + m))
+    ps = scratch.ctypes.data
+    _check_out(scratch, _span(ps, scratch), (("x", _span(px, x)), ("packed", _span(pw, packed)),
+                                             ("out", _span(py, out))))
+    shape = np.array([n_, h, wd, c, m, oh, ow, pads[0], pads[1]], np.int32)
+    return _bound([(f, (px, pw, py, shape.ctypes.data, ps, tiles, p.ctypes.data))], (x, packed, out, shape, scratch, p))
 
 
 # ---- elementwise, pooling, softmax -------------------------------------------

@@ -236,7 +236,7 @@ test('kernels load under Pyodide: relaxed where the engine validates relaxed SIM
   assert.equal(ok, true, `kernels not available: ${reason}`);
   assert.equal(flavour, RELAXED_OK ? 'relaxed' : 'simd128', reason);
   if (!RELAXED_OK) assert.match(reason, /does not support relaxed SIMD/);
-  assert.equal(version, 2);
+  assert.equal(version, 3);
   const forced = run(`
 import os
 os.environ["WASM_INFER_FLAVOUR"] = "simd128"
@@ -527,8 +527,66 @@ for i in range(100):
     w = int(r.integers(max(1, (kw - 1) * d[1] + 1 - p[1] - p[3]), 20))
     conv_nhwc_case(int(r.integers(1, 3)), cg * group, h, w, mg * group, kh, kw, s, p, d, group,
                    bias=bool(i % 2), clamp=CLAMPS[i % len(CLAMPS)])
+# the indirect GEMM in chunks of 1, 4, 8 or 12 rows (last chunk partial, rows past the tile) and in one chunk
+saved = K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS
+try:
+    for floats, min_rows in ((1, 1), (1, 4), (8 * 27, 4), (12 * 144, 4), (10 ** 7, 4)):
+        K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = floats, min_rows
+        for case in cases[6:]:
+            conv_nhwc_case(**case)
+        conv_nhwc_case(1, 16, 9, 7, 17, 3, 3, p=(1, 1, 1, 1), clamp=(0.0, np.inf))
+finally:
+    K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = saved
 len(cases) + 100`);
     assert.ok(count > 100);
+  });
+
+  test(`[${flav}] conv2d_nhwc_winograd: 3x3 s1 F(2x2, 3x3), channels around the 8-column panels, odd sizes, pads, chunks`, () => {
+    useFlavour(flav);
+    const count = run(`
+def winograd_case(n, h, w, c, m, p=(1, 1, 1, 1), bias=True, clamp=(-np.inf, np.inf)):
+    oh, ow = conv_out_hw(h, w, 3, 3, (1, 1), p, (1, 1))
+    x = rng.uniform(-1, 1, (n, c, h, w)).astype(np.float32)
+    wt = rng.uniform(-1, 1, (m, c, 3, 3)).astype(np.float32)
+    bb = rng.uniform(-1, 1, m).astype(np.float32) if bias else None
+    xh, xbuf = guarded((n, h, w, c), x.transpose(0, 2, 3, 1))
+    packed, _ = guarded_copy(K.pack_conv2d_nhwc_winograd(wt, bb))
+    y, ybuf = guarded((n, oh, ow, m))
+    lo, hi = clamp
+    K.bind_conv2d_nhwc_winograd(xh, packed, y, p, lo, hi)()
+    ref = np.clip(conv_ref(x, wt, bb, (1, 1), p, (1, 1), 1), lo, hi).transpose(0, 2, 3, 1)
+    what = f"conv_nhwc_winograd x={(n, h, w, c)} m={m} pads={p} bias={bias} clamp={clamp}"
+    check_close(y, ref, 9 * c, what)
+    assert guards_intact(y, ybuf), what + ": wrote outside out"
+    assert guards_intact(xh, xbuf), what + ": wrote into x"
+
+assert K.winograd_applies((64, 64, 3, 3)) and K.winograd_applies((16, 20, 3, 3))
+assert not K.winograd_applies((64, 64, 3, 3), strides=(2, 2)) and not K.winograd_applies((64, 64, 3, 3), dilations=(2, 2))
+assert not K.winograd_applies((64, 64, 3, 3), group=2) and not K.winograd_applies((64, 12, 3, 3))
+assert not K.winograd_applies((18, 64, 3, 3)) and not K.winograd_applies((64, 64, 5, 5))
+cases = 0
+saved = K.WINOGRAD_SCRATCH_FLOATS
+try:
+    for floats in (K.WINOGRAD_SCRATCH_FLOATS, 1, 16 * 8 * 60):   # one chunk; chunks of 4 tiles; of 8 tiles
+        K.WINOGRAD_SCRATCH_FLOATS = floats
+        for i, (n, h, w, c, m, p) in enumerate([
+                (1, 5, 5, 16, 16, (1, 1, 1, 1)), (1, 6, 6, 16, 20, (1, 1, 1, 1)), (2, 7, 9, 20, 24, (1, 1, 1, 1)),
+                (1, 8, 5, 16, 28, (0, 0, 0, 0)), (1, 9, 11, 24, 36, (2, 0, 1, 3)), (1, 1, 1, 16, 16, (1, 1, 1, 1)),
+                (1, 3, 3, 16, 16, (0, 0, 0, 0)), (1, 4, 3, 32, 40, (0, 2, 2, 0)), (1, 2, 7, 16, 12 + 4, (3, 1, 0, 1)),
+                (2, 14, 13, 16, 32, (1, 1, 1, 1))]):
+            winograd_case(n, h, w, c, m, p, bias=bool(i % 2), clamp=CLAMPS[i % len(CLAMPS)])
+            cases += 1
+finally:
+    K.WINOGRAD_SCRATCH_FLOATS = saved
+# NaN in x reaches every output the direct convolution's sums reach, and at most the other outputs of
+# the 2x2 tiles whose 4x4 input windows hold it (the transforms mix a window; documented in the kernel)
+x = np.zeros((1, 8, 8, 16), np.float32); x[0, 1, 2, 3] = np.nan
+y = np.zeros((1, 8, 8, 16), np.float32)
+K.bind_conv2d_nhwc_winograd(x, K.pack_conv2d_nhwc_winograd(np.ones((16, 16, 3, 3), np.float32)), y, (1, 1, 1, 1))()
+assert np.isnan(y[0, 0:3, 1:4]).all(), y[0, :, :, 0]
+assert not np.isnan(y[0, 4:]).any() and not np.isnan(y[0, :, 4:]).any(), y[0, :, :, 0]
+cases`);
+    assert.ok(count >= 30);
   });
 
   test(`[${flav}] dwconv2d_nhwc: 3x3 / 5x5 s1 / s2 fast paths and the generic path, channels around 4`, () => {
@@ -640,7 +698,13 @@ for kind in ["max", "avg"]:
                                             ((2, 9, 11, 5), (3, 3), (1, 1), (1, 1, 1, 1), (1, 1)),
                                             ((1, 8, 8, 3), (2, 2), (2, 2), (0, 0, 0, 0), (1, 1)),
                                             ((1, 7, 9, 6), (3, 2), (2, 1), (0, 1, 2, 1), (2, 1)),
-                                            ((1, 5, 5, 1), (5, 5), (1, 1), (2, 2, 2, 2), (1, 1))]:
+                                            ((1, 5, 5, 1), (5, 5), (1, 1), (2, 2, 2, 2), (1, 1)),
+                                            # 16-channel blocks, then 4, then the tail: at, below and above 16
+                                            ((1, 9, 9, 16), (3, 3), (2, 2), (1, 1, 1, 1), (1, 1)),
+                                            ((2, 5, 6, 15), (3, 3), (2, 2), (1, 1, 1, 1), (1, 1)),
+                                            ((1, 6, 7, 17), (3, 3), (1, 2), (0, 1, 1, 0), (1, 1)),
+                                            ((1, 7, 7, 35), (2, 3), (2, 1), (1, 0, 0, 2), (2, 1)),
+                                            ((1, 4, 4, 64), (3, 3), (2, 2), (1, 1, 1, 1), (1, 1))]:
         for include in [False, True]:
             x, _ = guarded((n, h, w, c), rng.uniform(-1, 1, (n, h, w, c)))
             oh, ow = conv_out_hw(h, w, kh, kw, s, p, d)
@@ -683,6 +747,11 @@ bad = {
     "conv_nhwc group": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 3), pc, f32(1, 3, 3, 8), (3, 3), group=2),
     "conv_nhwc out overlaps x": lambda: (lambda buf: K.bind_conv2d_nhwc(buf[:75].reshape(1, 5, 5, 3), pc, buf[70:142].reshape(1, 3, 3, 8), (3, 3)))(f32(200)),
     "conv_nhwc huge pads": lambda: K.bind_conv2d_nhwc(f32(1, 1, 1, 3), pc, f32(1, 3, 3, 8), (3, 3), strides=(2**30, 2**30), pads=(2**30,) * 4),
+    "winograd packed for another shape": lambda: K.bind_conv2d_nhwc_winograd(f32(1, 5, 5, 16), K.pack_conv2d_nhwc_winograd(f32(16, 20, 3, 3)), f32(1, 5, 5, 16), (1, 1, 1, 1)),
+    "winograd C not a multiple of 4": lambda: K.bind_conv2d_nhwc_winograd(f32(1, 5, 5, 18), K.pack_conv2d_nhwc_winograd(f32(16, 18, 3, 3)), f32(1, 5, 5, 16), (1, 1, 1, 1)),
+    "winograd out shape": lambda: K.bind_conv2d_nhwc_winograd(f32(1, 5, 5, 16), K.pack_conv2d_nhwc_winograd(f32(16, 16, 3, 3)), f32(1, 5, 5, 16)),
+    "winograd out overlaps x": lambda: (lambda buf: K.bind_conv2d_nhwc_winograd(buf[:400].reshape(1, 5, 5, 16), K.pack_conv2d_nhwc_winograd(f32(16, 16, 3, 3)), buf[300:700].reshape(1, 5, 5, 16), (1, 1, 1, 1)))(f32(1000)),
+    "winograd 5x5 weights": lambda: K.pack_conv2d_nhwc_winograd(f32(16, 16, 5, 5)),
     "dwconv_nhwc packed": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 4), pd, f32(1, 3, 3, 4), (5, 5), group=4),
     "dwconv_nhwc dense packing": lambda: K.bind_conv2d_nhwc(f32(1, 5, 5, 4), K.pack_conv2d_nhwc(f32(4, 4, 3, 3)), f32(1, 3, 3, 4), (3, 3), group=4),
     "unary op": lambda: K.bind_unary("tanh", f32(4), f32(4)),
@@ -861,30 +930,56 @@ test('bounds: gemm_4x8 / igemm_4x8 read and write nothing outside A (or x), pack
         fillRandom(mem, ad.a, sizes.a / 4, 1); fillRandom(mem, ad.w, sizes.w / 4, 2);
         setParams(mem, ad.params, -Infinity, Infinity);
       }, (ex, ad) => ex.f32_gemm_4x8_minmax__wasmsimd(m, n, k, ad.a, sa, ad.w, ad.c, sc, ad.params));
-      // indirect: m output pixels, ks = 3 taps over a 1-D input of m + 2 pixels of kc = k channels, zero-padded ends
+      // indirect: m output pixels, ks = 3 taps over a 1-D input of m + 2 pixels of kc = k channels, zero-padded
+      // ends (indirection entry 0); chunks of mb rows gathered into scratch (exactly min(m, mb) * ks * kc floats)
       const ks = 3, px = m + 2;
-      const isz = { x: 4 * px * k, zero: 4 * k, ind: 4 * m * ks, w: 4 * panels * (ks * k + 1) * 8, c: 4 * m * n, params: 8 };
-      boundsRun(bytes, isz, (mem, ad) => {
-        fillRandom(mem, ad.x, isz.x / 4, 3); fillRandom(mem, ad.w, isz.w / 4, 4);
-        new Float32Array(mem.buffer, ad.zero, k).fill(0);
-        const ind = new Uint32Array(mem.buffer, ad.ind, m * ks);
-        for (let i = 0; i < m; i++) for (let s = 0; s < ks; s++) {
-          const p = i + s - 1; // pad 1 on the left
-          ind[i * ks + s] = p < 0 || p >= px ? ad.zero : ad.x + 4 * p * k;
-        }
-        setParams(mem, ad.params, 0, 6);
-      }, (ex, ad) => ex.f32_igemm_4x8_minmax__wasmsimd(m, n, k, ks, ad.ind, ad.zero, 0, ad.w, ad.c, n, ad.params));
+      for (const mb of [1, 3, 4, 5, 8]) {
+        const isz = { x: 4 * px * k, ind: 4 * m * ks, w: 4 * panels * (ks * k + 1) * 8, c: 4 * m * n,
+          scratch: 4 * Math.min(m, mb) * ks * k, params: 8 };
+        boundsRun(bytes, isz, (mem, ad) => {
+          fillRandom(mem, ad.x, isz.x / 4, 3); fillRandom(mem, ad.w, isz.w / 4, 4);
+          const ind = new Uint32Array(mem.buffer, ad.ind, m * ks);
+          for (let i = 0; i < m; i++) for (let s = 0; s < ks; s++) {
+            const p = i + s - 1; // pad 1 on the left
+            ind[i * ks + s] = p < 0 || p >= px ? 0 : ad.x + 4 * p * k;
+          }
+          setParams(mem, ad.params, 0, 6);
+        }, (ex, ad) => ex.f32_igemm_4x8_minmax__wasmsimd(m, n, k, ks, ad.ind, 0, ad.w, ad.c, n, ad.scratch, mb, ad.params));
+      }
       runs++;
     }
   }
   assert.ok(runs >= 90);
 });
 
+test('bounds: conv2d_nhwc winograd reads and writes nothing outside x, packed w, y, scratch', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const [n, h, w, c, m, p] of [[1, 5, 5, 4, 4, [1, 1, 1, 1]], [1, 3, 3, 8, 12, [0, 0, 0, 0]], [2, 4, 7, 4, 8, [1, 1, 1, 1]],
+      [1, 6, 5, 12, 20, [2, 0, 1, 3]], [1, 1, 1, 4, 4, [1, 1, 1, 1]], [1, 7, 6, 8, 16, [0, 2, 2, 0]]]) {
+      const oh = h + p[0] + p[2] - 2, ow = w + p[1] + p[3] - 2, total = n * Math.ceil(oh / 2) * Math.ceil(ow / 2);
+      for (const tiles of [1, 3, 4, 5, 64]) {
+        const nt = Math.min(tiles, total);
+        const sizes = { x: 4 * n * h * w * c, w: 4 * (16 * Math.ceil(m / 8) * (c + 1) * 8 + m), y: 4 * n * oh * ow * m,
+          shape: 4 * 9, scratch: 4 * 16 * nt * (c + m), params: 8 };
+        boundsRun(bytes, sizes, (mem, ad) => {
+          fillRandom(mem, ad.x, sizes.x / 4, 1); fillRandom(mem, ad.w, sizes.w / 4, 2);
+          new Int32Array(mem.buffer, ad.shape, 9).set([n, h, w, c, m, oh, ow, p[0], p[1]]);
+          setParams(mem, ad.params, -Infinity, Infinity);
+        }, (ex, ad) => ex.f32_conv2d_nhwc_3x3s1_minmax__wasmsimd_winograd2x2(ad.x, ad.w, ad.y, ad.shape, ad.scratch, tiles, ad.params));
+        runs++;
+      }
+    }
+  }
+  assert.ok(runs >= 30);
+});
+
 test('bounds: dwconv2d_nhwc and pool2d_nhwc read and write nothing outside x, packed w, y', () => {
   let runs = 0;
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
-    for (const c of [1, 3, 4, 5, 8, 13]) for (const [k, s] of [[3, 1], [3, 2], [5, 1], [5, 2], [2, 3]]) for (const [h, w] of [[5, 9], [k, k], [11, 6]]) {
+    for (const c of [1, 3, 4, 5, 8, 13, 16, 17, 20]) for (const [k, s] of [[3, 1], [3, 2], [5, 1], [5, 2], [2, 3]]) for (const [h, w] of [[5, 9], [k, k], [11, 6]]) {
       const p = k >> 1, oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
       const cp = (c + 3) & ~3;
       const sizes = { x: 4 * h * w * c, w: 4 * (1 + k * k) * cp, y: 4 * oh * ow * c, shape: 4 * 17, params: 8 };

@@ -22,7 +22,7 @@ test('Pyodide 314: ctypes.CDLL(_kernels.so) and f32_gemm_minmax__wasmsimd on cty
   const result = pyodide.runPython(`
 import ctypes, sys
 lib = ctypes.CDLL("/tmp/k/_kernels.so")
-assert lib.wasm_infer_kernels_abi_version() == 2
+assert lib.wasm_infer_kernels_abi_version() == 3
 m, n, k = 5, 11, 7          # not multiples of the 4x8 tile: exercises the edges
 A = [[(i * 7 + p * 3) % 11 / 10 - 0.5 for p in range(k)] for i in range(m)]
 B = [[(p * 5 + j * 2) % 13 / 10 - 0.6 for j in range(n)] for p in range(k)]

@@ -19,11 +19,24 @@ class NhwcConv(Op):
         self.hi = float(self.attr("activation_max", np.inf))
         self.kernels = self.ctx.kernels
         self.w, self.b = self.constant(1), self.constant(2)
-        self.packed = None
+        self.packed, self.winograd = None, False
         if self.kernels is not None and hasattr(self.kernels, "pack_conv2d_nhwc") and self.w is not None \
                 and self.w.dtype == np.float32 and self.w.ndim == 4 and \
                 (len(self.node.inputs) < 3 or not self.node.inputs[2] or self.b is not None):
-            self.packed = self.kernels.pack_conv2d_nhwc(self.w, self.b, self.group)
+            strides = tuple(self.attr("strides", None) or (1, 1))
+            dilations = tuple(self.attr("dilations", None) or (1, 1))
+            self.winograd = (hasattr(self.kernels, "winograd_applies") and
+                             self.kernels.winograd_applies(self.w.shape, strides, dilations, self.group))
+            if self.winograd:
+                self.packed = self.kernels.pack_conv2d_nhwc_winograd(self.w, self.b)
+            else:
+                self.packed = self.kernels.pack_conv2d_nhwc(self.w, self.b, self.group)
+
+    def _bind(self, x, y, strides, pads, dilations):
+        if self.winograd:
+            return self.kernels.bind_conv2d_nhwc_winograd(x, self.packed, y, pads, self.lo, self.hi)
+        return self.kernels.bind_conv2d_nhwc(x, self.packed, y, self.w.shape[2:], strides, pads, dilations,
+                                             self.group, self.lo, self.hi)
 
     def _geometry(self, x_shape, w_shape):
         n, h, w, c = x_shape
@@ -41,8 +54,7 @@ class NhwcConv(Op):
     def bind(self, inputs, outputs):
         x = inputs[0]
         strides, dilations, pads, _ = self._geometry(x.shape, self.w.shape)
-        return self.kernels.bind_conv2d_nhwc(x, self.packed, outputs[0], self.w.shape[2:], strides, pads,
-                                             dilations, self.group, self.lo, self.hi)
+        return self._bind(x, outputs[0], strides, pads, dilations)
 
     def run(self, x, w, b=None):
         if x.ndim != 4 or w.ndim != 4:
@@ -51,8 +63,7 @@ class NhwcConv(Op):
         strides, dilations, pads, out = self._geometry(x.shape, w.shape)
         if self.packed is not None and x.dtype == np.float32 and x.size:
             y = np.empty((x.shape[0], *out, w.shape[0]), np.float32)
-            self.kernels.bind_conv2d_nhwc(np.ascontiguousarray(x), self.packed, y, w.shape[2:], strides, pads,
-                                          dilations, self.group, self.lo, self.hi)()
+            self._bind(np.ascontiguousarray(x), y, strides, pads, dilations)()
             return (y,)
         y = conv_numpy(x.transpose(0, 3, 1, 2), w, b, strides, dilations, pads[:2], pads[2:], out, self.group)
         if self.lo != -np.inf or self.hi != np.inf:
