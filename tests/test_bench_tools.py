@@ -70,3 +70,33 @@ def test_json_shape_and_report():
     text = bench.format_report(result, per_runtime, runs=30)
     assert "efficientnet_lite0" in text and "0.67" in text and "Conv 1x1" in text
     assert "FMA 55.0" in text and "55%" in text
+
+
+def _fake_swap_result(standby, failures=0):
+    """The shape tools/bench_swap.mjs --json prints."""
+    p = lambda n, p50, p99: {"requests": n, "p50": p50, "p99": p99, "max": p99 + 1, "mean": p50}
+    swap = {"ms": 700.0, "worker_ms": 0.3 if standby else 2000.0, "load_ms": 300.0, "warmup_ms": 90.0,
+            **p(40, 30.0, 40.0)}
+    return {"standby": standby, "engine": "Chromium 150", "backend": "relaxed", "model": "model.onnx",
+            "failures": failures, "errors": [], "swaps": [swap] * 3, "per_swap": [swap] * 3,
+            "phases": {"steady": p(200, 28.0, 38.0), "during": p(120, 30.0, 41.8), "after": p(60, 28.0, 39.0)},
+            "during_by_step": {"model load": p(80, 31.0, 42.0)},
+            "ratio_p99_during_vs_steady": 41.8 / 38.0, "ratio_p50_during_vs_steady": 30.0 / 28.0,
+            "target_ratio": 1.25, "pass": failures == 0, "load_avg_1m": {"start": 0.4, "end": 1.1}}
+
+
+def test_swap_section_json_and_report():
+    per_runtime = {"chromium": _fake_runtime_result()}
+    result = bench.collect(per_runtime)
+    result["swap"] = {"cold": bench.swap_summary(_fake_swap_result(False)),
+                      "standby": bench.swap_summary(_fake_swap_result(True, failures=2))}
+    cold = result["swap"]["cold"]
+    for key in ("steady", "during", "after"):
+        assert set(cold[key]) == {"requests", "p50", "p99", "max"}
+    assert cold["during"]["requests"] == 120 and cold["steady"]["requests"] == 200
+    assert abs(cold["ratio_p99_during_vs_steady"] - 1.1) < 1e-9 and cold["pass"] and cold["swaps"] == 3
+    assert cold["failed_requests"] == 0 and result["swap"]["standby"]["failed_requests"] == 2
+    assert len(cold["per_swap"]) == 3 and cold["per_swap"][0]["requests"] == 40
+    json.dumps(result)
+    text = bench.format_report(result, per_runtime, runs=30)
+    assert "Hot swap" in text and "1.10" in text and "standby" in text and "target not met" in text

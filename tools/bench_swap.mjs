@@ -1,19 +1,37 @@
 // Hot-swap benchmark (issue 7): requests flow continuously through the JS
-// shim (web/wasm_infer.js) while `rt.swap(session, model)` starts a second
-// worker, loads and warms the new model there and switches over. Reports
-// p50/p99 of request latency (as the page sees it, postMessage included)
-// before, during and after the swap, and failed requests.
+// shim (web/wasm_infer.js), one after another, while `rt.swap(session, model)`
+// starts a second worker (or takes the hot standby, --standby), loads and
+// warms the new model there and switches over. One run performs several swaps
+// with the traffic going on and pools the requests made during all of them, so
+// the p99 during a swap rests on enough samples (>= --min-during, default 100)
+// rather than on the one or two slowest requests of a single swap. Reports
+// p50/p99 of request latency (as the page sees it, postMessage included) in
+// the steady state before the first swap, during the swaps (pooled, and per
+// swap), after them, failed requests, the sample counts, and where in the new
+// worker's startup the slow requests fell.
 //
-//   node tools/bench_swap.mjs [--model build/models/efficientnet_lite0.onnx] [--steady 150]
-//                             [--after 60] [--json] [--chromium PATH]
+//   node tools/bench_swap.mjs [--model build/models/efficientnet_lite0.onnx] [--alternate PATH]
+//                             [--steady 200] [--after 20] [--swaps 3] [--max-swaps 12]
+//                             [--min-during 100] [--standby] [--json] [--chromium PATH] [--wheel PATH]
+//                             [--web DIR] [--stage NAME]
+//
+// --web: take the shim (wasm_infer.js, .worker.js, _bridge.py) from DIR instead of web/
+// (to compare a variant); --stage: the folder under build/ the page is staged in.
+//
+// --swaps: at least this many swaps; more follow until the pooled "during"
+// requests reach --min-during (at most --max-swaps). --alternate: swap back and
+// forth between --model and this file (default: the same file each time).
+// --standby: rt.prepareSwap() boots the next worker while no requests flow
+// (before the traffic, and between swaps), so the swap only loads and warms.
 //
 // Runs in Debian's headless Chromium (playwright-core), where the shim's Web
 // Workers are real: the page is served by tools/serve.py from build/bench_swap/,
 // which links the offline Pyodide, the built wheel, the model and the shim's
 // sources from web/ (so the benchmark always measures the current shim).
-// Target: p99 during the swap <= 1.25 x steady-state p99, zero failures.
+// Target: p99 during the swaps (pooled) <= 1.25 x steady-state p99, zero failures.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -22,42 +40,56 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = path.join(ROOT, 'build');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const TARGET_RATIO = 1.25;
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const model = path.resolve(opt('--model', path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
-const steady = Number(opt('--steady', 150));
-const after = Number(opt('--after', 60));
+const OPTIONS = {
+  model: path.resolve(opt('--model', path.join(BUILD, 'models', 'efficientnet_lite0.onnx'))),
+  alternate: opt('--alternate', null) && path.resolve(opt('--alternate')),
+  steady: Number(opt('--steady', 200)),
+  after: Number(opt('--after', 20)),
+  minSwaps: Number(opt('--swaps', 3)),
+  maxSwaps: Number(opt('--max-swaps', 12)),
+  minDuring: Number(opt('--min-during', 100)),
+  gapMs: 300,
+  stageDir: opt('--stage', 'bench_swap'),                        // under build/
+  web: path.resolve(opt('--web', path.join(ROOT, 'web'))),       // the shim's sources (another copy: A/B comparisons)
+  wheel: opt('--wheel', null) && path.resolve(opt('--wheel')),   // default: build/dist's
+  chromium: opt('--chromium', process.env.CHROMIUM),
+  standby: args.includes('--standby'),
+};
 const asJSON = args.includes('--json');
-const standby = args.includes('--standby');   // start the second worker before the requests (rt.prepareSwap())
 const log = (msg) => process.stderr.write(`[bench_swap] ${msg}\n`);
 
-function stage() {
-  const dir = path.join(BUILD, 'bench_swap');
+export function stage(o = OPTIONS) {
+  const dir = path.join(BUILD, o.stageDir ?? 'bench_swap');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'wheels'), { recursive: true });
   mkdirSync(path.join(dir, 'models'), { recursive: true });
   const need = (p, what) => { if (!existsSync(p)) throw new Error(`${what} missing (${path.relative(ROOT, p)}): run \`python3 build.py setup\``); return p; };
   symlinkSync(need(path.join(BUILD, 'pyodide'), 'the offline Pyodide'), path.join(dir, 'pyodide'));
-  const wheel = readdirSync(need(path.join(BUILD, 'dist'), 'the wheel')).find((f) => f.endsWith('.whl'));
-  if (!wheel) throw new Error('the wheel is missing (build/dist/*.whl): run `python3 build.py setup`');
-  symlinkSync(path.join(BUILD, 'dist', wheel), path.join(dir, 'wheels', wheel));
-  symlinkSync(need(model, 'the model'), path.join(dir, 'models', 'model.onnx'));
-  for (const f of ['wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_bridge.py']) symlinkSync(path.join(ROOT, 'web', f), path.join(dir, f));
+  const wheelPath = o.wheel ?? path.join(BUILD, 'dist', readdirSync(need(path.join(BUILD, 'dist'), 'the wheel')).find((f) => f.endsWith('.whl')) ?? '');
+  if (!wheelPath.endsWith('.whl')) throw new Error('the wheel is missing (build/dist/*.whl): run `python3 build.py setup`');
+  const wheel = path.basename(need(wheelPath, 'the wheel'));
+  symlinkSync(wheelPath, path.join(dir, 'wheels', wheel));
+  symlinkSync(need(o.model, 'the model'), path.join(dir, 'models', 'model.onnx'));
+  if (o.alternate) symlinkSync(need(o.alternate, 'the --alternate model'), path.join(dir, 'models', 'model2.onnx'));
+  for (const f of ['wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_bridge.py']) symlinkSync(path.join(o.web, f), path.join(dir, f));
   writeFileSync(path.join(dir, 'wasm_infer.json'), JSON.stringify({ pyodide: 'pyodide/', wheel: `wheels/${wheel}`, model: 'models/model.onnx' }));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>swap benchmark</title><script type="module" src="bench_swap_page.mjs"></script>');
-  writeFileSync(path.join(dir, 'bench_swap_page.mjs'), `(${pageMain.toString()})(${JSON.stringify({ steady, after, standby })});`);
+  writeFileSync(path.join(dir, 'bench_swap_page.mjs'), `(${pageMain.toString()})(${JSON.stringify({ ...o, alternate: Boolean(o.alternate) })});`);
   return dir;
 }
 
 // Runs in the page.
-async function pageMain({ steady, after, standby }) {
+async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring, alternate, gapMs }) {
   const state = window.__swap = { done: false };
+  const log = (m) => console.log(m);
   try {
     const { WasmInfer } = await import('./wasm_infer.js');
     const rt = await WasmInfer.init();
     const session = await rt.load('models/model.onnx');
-    if (standby) await rt.prepareSwap();
     const input = session.inputs[0];
     const dims = input.dims.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
     const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
@@ -66,61 +98,79 @@ async function pageMain({ steady, after, standby }) {
     const records = [];
     let failures = 0;
     const errors = [];
-    async function request(phase) {
+    let phase = 'unmeasured';
+    let swapIndex = -1;
+    async function request() {
       const t0 = performance.now();
-      const swaps = session.swaps;
+      const rec = { phase, swap: swapIndex, t: t0, model: session.swaps };
       try {
         await session.run(feeds);
-        records.push({ phase, ms: performance.now() - t0, t: t0, model: swaps });
+        rec.ms = performance.now() - t0;
+        records.push(rec);
       } catch (e) {
         failures += 1;
-        errors.push(`${phase}: ${e.name}: ${e.message}`);
+        errors.push(`${phase} (swap ${swapIndex}): ${e.name}: ${e.message}`);
       }
     }
-    for (let i = 0; i < 10; i++) await request('unmeasured');
-    for (let i = 0; i < steady; i++) await request('steady');
-    const workersBefore = rt.workers;
-    let swapDone = false;
-    let maxWorkers = rt.workers;
-    const t0 = performance.now();
-    const swapping = rt.swap(session, 'models/model.onnx').then((s) => { swapDone = true; return s; });
-    let swapError = null;
-    swapping.catch((e) => { swapError = `${e.name}: ${e.message}`; swapDone = true; });
-    while (!swapDone) {
-      await request('during');
-      maxWorkers = Math.max(maxWorkers, rt.workers);
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    // Continuous traffic: one request after another, on its own, while `until()` is false.
+    async function traffic(p, until) {
+      phase = p;
+      while (!until()) await request();
     }
-    const swapMs = performance.now() - t0;
-    if (swapError) throw new Error(`swap failed: ${swapError}`);
-    for (let i = 0; i < after; i++) await request('after');
-    await new Promise((r) => setTimeout(r, 200));   // the old worker drains and ends
-    const pct = (xs, p) => {
-      const s = [...xs].sort((a, b) => a - b);
-      if (!s.length) return null;
-      const k = (s.length - 1) * p; const lo = Math.floor(k); const hi = Math.ceil(k);
-      return s[lo] + (s[hi] - s[lo]) * (k - lo);
-    };
-    const phases = {};
-    for (const phase of ['steady', 'during', 'after']) {
-      const ms = records.filter((r) => r.phase === phase).map((r) => r.ms);
-      phases[phase] = { requests: ms.length, p50: pct(ms, 0.5), p99: pct(ms, 0.99), max: Math.max(...ms), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+    async function count(p, n) { let i = 0; await traffic(p, () => i++ >= n); }
+
+    if (standby) await rt.prepareSwap();
+    await count('unmeasured', 10);
+    await count('steady', steady);
+    const swaps = [];
+    const sources = ['models/model.onnx', alternate ? 'models/model2.onnx' : 'models/model.onnx'];
+    let pooled = 0;
+    for (let k = 0; k < maxSwaps && (k < minSwaps || pooled < minDuring); k++) {
+      swapIndex = k;
+      const marks = [];                          // [{ phase, t }]: the new worker's phases as they start
+      let progressEvents = 0;
+      const onProgress = (e) => { progressEvents += 1; if (!marks.length || marks[marks.length - 1].phase !== e.phase) marks.push({ phase: e.phase, t: performance.now() }); };
+      const workersBefore = rt.workers;
+      let maxWorkers = workersBefore;
+      let done = false;
+      let swapError = null;
+      const t0 = performance.now();
+      rt.swap(session, sources[(k + 1) % 2], { onProgress }).then(() => { done = true; }, (e) => { swapError = `${e.name}: ${e.message}`; done = true; });
+      phase = 'during';
+      while (!done) {
+        await request();
+        maxWorkers = Math.max(maxWorkers, rt.workers);
+      }
+      const t1 = performance.now();
+      if (swapError) throw new Error(`swap ${k} failed: ${swapError}`);
+      await count('after', after);
+      while (rt.workers > 1) await request();     // the old worker drains and ends (counted as 'after')
+      const during = records.filter((r) => r.phase === 'during' && r.swap === k);
+      pooled += during.length;
+      // which phase of the new worker each request started in
+      for (const r of during) r.step = marks.filter((m) => m.t <= r.t).pop()?.phase ?? 'worker start';
+      swaps.push({ ms: t1 - t0, ...session.timings.swap, workers: { before: workersBefore, during_max: maxWorkers, after: rt.workers },
+        progress_events: progressEvents, served: { old_model: during.filter((r) => r.model === k).length, new_model: during.filter((r) => r.model === k + 1).length },
+        steps: marks.map((m, i) => ({ phase: m.phase, ms: (marks[i + 1]?.t ?? t1) - m.t })) });
+      log(`swap ${k}: ${(t1 - t0).toFixed(0)} ms, ${during.length} requests during it (${pooled} pooled)`);
+      if (standby) {                               // the next hot standby boots while no requests flow
+        await pause(gapMs);
+        await rt.prepareSwap();
+        await pause(gapMs);
+        phase = 'unmeasured';
+        await count('unmeasured', 5);
+      }
     }
-    const during = records.filter((r) => r.phase === 'during');
-    state.result = {
-      backend: session.backend, model: session.name, standby, failures, errors: errors.slice(0, 5),
-      swap: { ms: swapMs, ...session.timings.swap },
-      workers: { before: workersBefore, during_max: maxWorkers, after: rt.workers },
-      served_during_swap: { old_model: during.filter((r) => r.model === 0).length, new_model: during.filter((r) => r.model === 1).length },
-      phases,
-      ratio_p99_during_vs_steady: phases.during.p99 / phases.steady.p99,
-    };
+    state.records = records;
+    state.result = { init_steps: rt.timings.map((t) => ({ phase: t.phase, ms: t.ms })), backend: session.backend, model: session.name, standby, alternate, failures, errors: errors.slice(0, 5), swaps };
   } catch (e) {
     state.error = String(e?.stack ?? e);
   }
   state.done = true;
 }
 
-async function serve(dir) {
+export async function serve(dir) {
   const proc = spawn(process.env.PYTHON || 'python3', [path.join(ROOT, 'tools', 'serve.py'), '--dir', dir, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const url = await new Promise((resolve, reject) => {
     let out = '';
@@ -130,35 +180,83 @@ async function serve(dir) {
   return { url, stop: () => proc.kill('SIGTERM') };
 }
 
-export async function benchSwap() {
-  const dir = stage();
+// Linear-interpolation percentile (numpy's default), null for no samples.
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return null;
+  const k = (s.length - 1) * p; const lo = Math.floor(k); const hi = Math.ceil(k);
+  return s[lo] + (s[hi] - s[lo]) * (k - lo);
+}
+
+export function summarize(ms) {
+  if (!ms.length) return { requests: 0, p50: null, p99: null, max: null, mean: null };
+  return { requests: ms.length, p50: percentile(ms, 0.5), p99: percentile(ms, 0.99), max: Math.max(...ms),
+    mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+}
+
+// The page's records -> the report: phases (during pooled over all swaps), per swap, per startup step.
+export function analyse(records, result) {
+  const of = (pred) => records.filter(pred).map((r) => r.ms);
+  const phases = {};
+  for (const phase of ['steady', 'during', 'after']) phases[phase] = summarize(of((r) => r.phase === phase));
+  const perSwap = result.swaps.map((s, k) => ({ ...s, ...summarize(of((r) => r.phase === 'during' && r.swap === k)) }));
+  const steps = {};
+  for (const r of records) if (r.phase === 'during') (steps[r.step] ??= []).push(r.ms);
+  const ratio = phases.during.p99 != null && phases.steady.p99 ? phases.during.p99 / phases.steady.p99 : null;
+  return {
+    ...result, phases, per_swap: perSwap,
+    during_by_step: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, summarize(v)])),
+    ratio_p99_during_vs_steady: ratio, ratio_p50_during_vs_steady: phases.during.p50 / phases.steady.p50,
+    target_ratio: TARGET_RATIO,
+    pass: ratio != null && ratio <= TARGET_RATIO && result.failures === 0,
+  };
+}
+
+export async function benchSwap(options = OPTIONS) {
+  const o = { ...OPTIONS, ...options };
+  const dir = stage(o);
   const server = await serve(dir);
-  const executablePath = opt('--chromium', process.env.CHROMIUM) || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+  const executablePath = o.chromium || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
   const browser = await chromium.launch({ executablePath, headless: true, args: FLAGS });
+  const load = [os.loadavg()[0]];
   try {
     const page = await browser.newPage();
     page.on('console', (m) => log(m.text()));
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
     await page.goto(server.url);
-    await page.waitForFunction(() => window.__swap?.done, null, { timeout: 10 * 60 * 1000, polling: 250 });
+    await page.waitForFunction(() => window.__swap?.done, null, { timeout: 20 * 60 * 1000, polling: 250 });
     const state = await page.evaluate(() => window.__swap);
     if (state.error) throw new Error(state.error);
-    state.result.engine = `Chromium ${browser.version()}`;
-    return state.result;
+    load.push(os.loadavg()[0]);
+    const r = analyse(state.records, state.result);
+    r.engine = `Chromium ${browser.version()}`;
+    r.load_avg_1m = { start: load[0], end: load[1] };
+    r.cpus = os.cpus().length;
+    return r;
   } finally {
     await browser.close();
     server.stop();
   }
 }
 
-function show(r) {
+export function show(r) {
   const f = (x) => (x == null ? '-' : x.toFixed(1));
-  const lines = [`hot swap${r.standby ? ' (standby worker started before the requests)' : ''}, ${r.engine}, ${r.backend}, ${r.model}`,
-    '  phase      requests   p50 ms   p99 ms   max ms'];
-  for (const [name, p] of Object.entries(r.phases)) lines.push(`  ${name.padEnd(10)} ${String(p.requests).padStart(8)} ${f(p.p50).padStart(8)} ${f(p.p99).padStart(8)} ${f(p.max).padStart(8)}`);
-  lines.push(`  p99 during / steady: ${r.ratio_p99_during_vs_steady.toFixed(2)} (target <= 1.25); failed requests: ${r.failures}`);
-  lines.push(`  swap ${f(r.swap.ms)} ms (second worker ready ${f(r.swap.worker_ms)}, model load ${f(r.swap.load_ms)}, warm-up ${f(r.swap.warmup_ms)}); `
-    + `workers ${r.workers.before} -> ${r.workers.during_max} -> ${r.workers.after}; during the swap ${r.served_during_swap.old_model} requests served by the old model, ${r.served_during_swap.new_model} by the new`);
+  const row = (name, p) => `  ${name.padEnd(22)} ${String(p.requests).padStart(8)} ${f(p.p50).padStart(8)} ${f(p.p99).padStart(8)} ${f(p.max).padStart(8)}`;
+  const lines = [`hot swap${r.standby ? ' (hot standby: each next worker boots while no requests flow)' : ''}, ${r.engine}, ${r.backend}, ${r.model}; `
+    + `${r.per_swap.length} swaps${r.alternate ? ' alternating between two models' : ''}; load average ${r.load_avg_1m.start.toFixed(2)} -> ${r.load_avg_1m.end.toFixed(2)} on ${r.cpus} CPUs`,
+  `  ${'phase'.padEnd(22)} ${'requests'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`];
+  lines.push(row('steady', r.phases.steady));
+  lines.push(row('during (all swaps)', r.phases.during));
+  lines.push(row('after', r.phases.after));
+  lines.push(`  p99 during / steady: ${r.ratio_p99_during_vs_steady?.toFixed(2)} (target <= ${r.target_ratio}; ${r.pass ? 'met' : 'NOT met'}); `
+    + `p50 during / steady: ${r.ratio_p50_during_vs_steady?.toFixed(2)}; failed requests: ${r.failures}`);
+  lines.push('  per swap:');
+  r.per_swap.forEach((s, k) => {
+    lines.push(`${row(`  swap ${k + 1}`, s)}   ${f(s.ms)} ms (worker ${f(s.worker_ms)}, load ${f(s.load_ms)}, warm-up ${f(s.warmup_ms)}); `
+      + `old/new model served ${s.served.old_model}/${s.served.new_model}; workers ${s.workers.before}->${s.workers.during_max}->${s.workers.after}`);
+  });
+  lines.push('  during, by the step the new worker was in when the request started:');
+  for (const [step, p] of Object.entries(r.during_by_step)) lines.push(row(`  ${step}`, p));
   return lines.join('\n');
 }
 
