@@ -25,3 +25,12 @@ def drop_unused_initializers(graph):
         used.update(implicit_inputs(node))
     for name in [n for n in graph.initializers if n not in used]:
         del graph.initializers[name]
+
+
+def fresh_initializer_name(graph, base):
+    """`base`, or `base_1`, `base_2`, ... : the first name no initializer has."""
+    name, i = base, 0
+    while name in graph.initializers:
+        i += 1
+        name = f"{base}_{i}"
+    return name

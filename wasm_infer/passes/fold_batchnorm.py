@@ -7,7 +7,7 @@ normalisation folded into its weights and bias:
 import numpy as np
 
 from ..ir import Node
-from ._util import consumers, graph_output_names
+from ._util import consumers, graph_output_names, fresh_initializer_name
 
 
 def _stats(bn, graph, opset):
@@ -23,13 +23,6 @@ def _stats(bn, graph, opset):
     s = scale / np.sqrt(var + float(bn.attrs.get("epsilon", 1e-5)))
     return s, bias - mean * s
 
-
-def _unique(graph, base):
-    name, i = base, 0
-    while name in graph.initializers:
-        i += 1
-        name = f"{base}_{i}"
-    return name
 
 
 def apply(graph, ctx):
@@ -70,7 +63,8 @@ def apply(graph, ctx):
             b = b.reshape(-1)
             prod.attrs["beta"] = 1.0
         new_b = (b.astype(np.float64) - 0) * s + shift
-        w_name, nb_name = _unique(graph, prod.inputs[1] + "_bn"), _unique(graph, (b_name or prod.inputs[1]) + "_bnbias")
+        w_name = fresh_initializer_name(graph, prod.inputs[1] + "_bn")
+        nb_name = fresh_initializer_name(graph, (b_name or prod.inputs[1]) + "_bnbias")
         graph.initializers[w_name] = new_w.astype(w.dtype)
         graph.initializers[nb_name] = new_b.astype(w.dtype)
         prod.inputs[1:] = [w_name, nb_name]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..ir import Node
 from ..ops.op_fused_conv import DOMAIN
-from ._util import consumers, graph_output_names
+from ._util import consumers, graph_output_names, fresh_initializer_name
 
 
 def _bias(graph, name, n, max_rank=2):
@@ -20,13 +20,6 @@ def _bias(graph, name, n, max_rank=2):
         return np.full(n, c.reshape(()), c.dtype)
     return None
 
-
-def _new_name(graph, base):
-    name, i = base, 0
-    while name in graph.initializers:
-        i += 1
-        name = f"{base}_{i}"
-    return name
 
 
 def apply(graph, ctx):
@@ -42,14 +35,14 @@ def apply(graph, ctx):
             if b is None or b.ndim != 2 or b.dtype.kind != "f":
                 continue
             b = (b.T if node.attrs.get("transB", 0) else b) * b.dtype.type(node.attrs.get("alpha", 1.0))
-            inputs = [node.inputs[0], _new_name(graph, node.inputs[1] + "_kn")]
+            inputs = [node.inputs[0], fresh_initializer_name(graph, node.inputs[1] + "_kn")]
             graph.initializers[inputs[1]] = np.ascontiguousarray(b)
             if len(node.inputs) > 2 and node.inputs[2]:
                 c = _bias(graph, node.inputs[2], b.shape[1])
                 if c is None:
                     del graph.initializers[inputs[1]]
                     continue
-                inputs.append(_new_name(graph, node.inputs[2] + "_beta"))
+                inputs.append(fresh_initializer_name(graph, node.inputs[2] + "_beta"))
                 graph.initializers[inputs[2]] = (c * c.dtype.type(node.attrs.get("beta", 1.0))).astype(b.dtype)
             graph.nodes[i] = Node("FusedMatMul", inputs, node.outputs, {}, DOMAIN, node.name)
             changed = True
@@ -65,7 +58,7 @@ def apply(graph, ctx):
                 c = _bias(graph, node.inputs[1 - j], b.shape[1], max_rank=1)
                 if c is None or c.dtype != b.dtype:
                     continue
-                name = _new_name(graph, node.inputs[1 - j] + "_bias")
+                name = fresh_initializer_name(graph, node.inputs[1 - j] + "_bias")
                 graph.initializers[name] = c
                 graph.nodes[i] = Node("FusedMatMul", [mm.inputs[0], mm.inputs[1], name], node.outputs, {},
                                       DOMAIN, mm.name or node.name)
