@@ -12,6 +12,7 @@ from onnx import TensorProto, helper, numpy_helper
 import wasm_infer
 from wasm_infer import InputError, ModelError, ResourceError, ir, onnx_proto, tensor
 
+from fuzzing import encode_varint as _varint
 from helpers import FLOAT, make_model
 
 
@@ -254,13 +255,3 @@ def test_warmup_runs_representative_inputs():
     m.ir_version = 8
     with pytest.raises(InputError, match="warm-up needs feeds"):
         wasm_infer.InferenceSession(m.SerializeToString()).warmup()
-
-
-def _varint(n):
-    n &= (1 << 64) - 1
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)

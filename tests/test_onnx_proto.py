@@ -6,6 +6,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from wasm_infer import ModelError, ir, onnx_proto
 
+from fuzzing import encode_varint as _varint
+
 
 def _model():
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])
@@ -88,15 +90,6 @@ def test_nesting_depth_is_bounded():
         data = bytes([key]) + _varint(len(data)) + data
     with pytest.raises(ModelError, match="nested deeper"):
         onnx_proto.decode(memoryview(data), onnx_proto.TypeProto)
-
-
-def _varint(n):
-    out = bytearray()
-    while True:
-        b, n = n & 0x7F, n >> 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
 
 
 def test_real_model_parses_like_onnx(effnet_path):
