@@ -162,6 +162,9 @@ function toFeeds(feeds) {
 
 // ---- public API ----------------------------------------------------------------
 
+// How a swap paces the new worker while the old one serves: sleep sleepMs after every workMs of work.
+export const SWAP_PACE = Object.freeze({ workMs: 3, sleepMs: 7 });
+
 /** A loaded model. */
 export class Session {
   constructor(channel, meta) {
@@ -236,8 +239,8 @@ export class Runtime {
     return this._loadInto(this._channel, source, options);
   }
 
-  async _loadInto(channel, source, { onProgress, warmup = true, name } = {}) {
-    const args = { warmup };
+  async _loadInto(channel, source, { onProgress, warmup = true, name, pace } = {}) {
+    const args = { warmup, pace };
     const transfer = [];
     if (typeof source === 'string' || source instanceof URL) {
       args.url = new URL(source, globalThis.location?.href ?? this.baseURL).href;
@@ -266,10 +269,15 @@ export class Runtime {
    * step and release the old model (its worker ends once its last session is
    * gone and its calls in flight have answered). No request fails or waits for
    * the load. Resolves to `session` itself, now serving the new model, with
-   * `session.timings.swap` = { worker_ms, load_ms, warmup_ms, total_ms }.
+   * `session.timings.swap` = { worker_ms, load_ms, warmup_ms, paused_ms, total_ms }.
    * Options as for load(); onProgress also sees the new worker's startup phases.
+   * pace: { workMs, sleepMs } (default SWAP_PACE): the new worker sleeps sleepMs
+   * after every workMs of work, so that it takes little CPU and memory
+   * bandwidth from the worker serving requests (on two cores an unpaced start
+   * made the slowest 1% of requests up to 1.3-1.6x slower; paced, the swap
+   * takes 2-2.5x as long; docs/PERFORMANCE.md). pace: null: full speed.
    */
-  async swap(session, newSource, { onProgress, warmup = true, name } = {}) {
+  async swap(session, newSource, { onProgress, warmup = true, name, pace = SWAP_PACE } = {}) {
     if (!(session instanceof Session) || session._owner !== this) {
       throw new WasmInferError({ type: 'TypeError', message: 'swap(session, source): session must be a Session of this runtime' });
     }
@@ -277,12 +285,12 @@ export class Runtime {
     const t0 = performance.now();
     const spare = this._spare;
     this._spare = null;
-    const { channel } = await (spare ?? startWorker(this._options, onProgress));
+    const { channel, info } = await (spare ?? startWorker(this._options, onProgress, pace));
     this._channels.add(channel);
     const t1 = performance.now();
     let fresh;
     try {
-      fresh = await this._loadInto(channel, newSource, { onProgress, warmup, name });
+      fresh = await this._loadInto(channel, newSource, { onProgress, warmup, name, pace });
     } catch (err) {
       this._channels.delete(channel);
       channel.terminate();
@@ -297,7 +305,10 @@ export class Runtime {
     const meta = {
       id: fresh._id, inputs: fresh.inputs, outputs: fresh.outputs, backend: fresh.backend, name: fresh.name,
       bytes: fresh.bytes, warmup_error: fresh.warmupError,
-      timings: { ...fresh.timings, swap: { worker_ms: t1 - t0, load_ms: fresh.timings.load_ms, warmup_ms: fresh.timings.warmup_ms, total_ms: performance.now() - t0 } },
+      timings: { ...fresh.timings, swap: {
+        worker_ms: t1 - t0, load_ms: fresh.timings.load_ms, warmup_ms: fresh.timings.warmup_ms,
+        paused_ms: (spare ? 0 : info.paused_ms ?? 0) + (fresh.timings.paused_ms ?? 0), total_ms: performance.now() - t0,
+      } },
     };
     session._bind(channel, meta);               // the switch: later calls go to the new worker
     session.swaps += 1;
@@ -310,9 +321,10 @@ export class Runtime {
    * Start the worker the next swap() will use, now (a hot standby): the
    * swap then only loads and warms the model, and Pyodide's startup (seconds
    * of CPU) happens outside the swap, e.g. before traffic starts.
+   * pace: as for swap(); default null (full speed: meant for idle moments).
    */
-  async prepareSwap({ onProgress } = {}) {
-    this._spare ??= startWorker(this._options, onProgress);
+  async prepareSwap({ onProgress, pace = null } = {}) {
+    this._spare ??= startWorker(this._options, onProgress, pace);
     const { channel } = await this._spare;
     this._channels.add(channel);
     return this;
@@ -360,14 +372,14 @@ export async function init(options = {}) {
 }
 
 // One worker with Pyodide, numpy and wasm_infer ready: { channel, info, base }.
-async function startWorker({ baseURL, env = {}, pyodideURL, wheelURL, workerURL } = {}, onProgress) {
+async function startWorker({ baseURL, env = {}, pyodideURL, wheelURL, workerURL } = {}, onProgress, pace = null) {
   const features = detectFeatures();
   const base = new URL(baseURL ?? './', import.meta.url).href.replace(/\/?$/, '/');
   const worker = new Worker(workerURL ?? new URL('wasm_infer.worker.js', import.meta.url), { type: 'module', name: 'wasm_infer' });
   const channel = new Channel(worker);
   try {
     const info = await channel.call('init', {
-      baseURL: base, env, features,
+      baseURL: base, env, features, pace,
       pyodideURL: pyodideURL && new URL(pyodideURL, base).href,
       wheelURL: wheelURL && new URL(wheelURL, base).href,
     }, { onProgress });

@@ -26,6 +26,7 @@ self.fetch = async (input, init) => {
   current.file(file, 0, total);
   const counter = new TransformStream({
     transform(chunk, controller) {
+      pace();
       loaded += chunk.byteLength;
       current.file(file, loaded, total);
       controller.enqueue(chunk);
@@ -35,6 +36,87 @@ self.fetch = async (input, init) => {
     status: response.status, statusText: response.statusText, headers: response.headers,
   });
 };
+
+// ---- pacing ----------------------------------------------------------------------
+
+// While a swap boots this worker and loads its model, the old worker is still
+// serving requests; on a machine with few cores the two compete for CPU and
+// memory bandwidth. Pacing makes this worker sleep `sleepMs` after every
+// `workMs` of work, at points reached often: Python's periodic signal check
+// (every few dozen bytecode branches), WebAssembly compiles, download chunks.
+// Atomics.wait on a private shared memory sleeps without burning CPU (and
+// needs no cross-origin isolation: the memory never leaves this worker).
+let pacing = null;            // { workMs, sleepMs } or null
+let sliceStart = 0;
+let pausedMs = 0;
+const sleepCell = (() => {
+  try { return new Int32Array(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer); } catch { return null; }
+})();
+
+function pace() {
+  if (!pacing || !sleepCell) return;
+  const now = performance.now();
+  if (now - sliceStart < pacing.workMs) return;
+  Atomics.wait(sleepCell, 0, 0, pacing.sleepMs);
+  sliceStart = performance.now();
+  pausedMs += sliceStart - now;
+}
+
+// Run command `fn` paced by `settings` ({ workMs, sleepMs }, or null: at full speed).
+async function paced(settings, fn) {
+  pacing = settings && settings.workMs > 0 && settings.sleepMs > 0 ? settings : null;
+  sliceStart = performance.now();
+  pausedMs = 0;
+  pythonPacing(true);
+  try {
+    return await fn();
+  } finally {
+    pacing = null;
+    pythonPacing(false);
+  }
+}
+
+// Pyodide reads element 0 of its interrupt buffer every few dozen eval-loop
+// checks (to raise KeyboardInterrupt); a getter there is a cheap, regular
+// pacing point inside Python. Installed only while a command is paced.
+const pacingBuffer = { get 0() { pace(); return 0; }, set 0(_) {} };
+function pythonPacing(on) {
+  pyodide?.setInterruptBuffer(on && pacing ? pacingBuffer : undefined);
+}
+
+// Python's start-up runs before that buffer can be set; it reads its standard
+// library through Pyodide's file system, so the main module's file-system
+// imports (__syscall_*, fd_*) are pacing points. Compiling and instantiating
+// wasm (the start creates a few hundred small modules) are too.
+function pacedImports(imports) {
+  const env = imports?.env;
+  if (typeof env?._Py_CheckEmscriptenSignals_Helper !== 'function') return imports;   // not Pyodide's main module
+  for (const ns of new Set([env, imports.wasi_snapshot_preview1])) {
+    for (const [name, f] of Object.entries(ns ?? {})) {
+      if (typeof f !== 'function' || !/^(__syscall_|fd_)/.test(name) || f.paced) continue;
+      const wrapped = Object.assign(function pacedImport(...args) { pace(); return f.apply(this, args); }, f);
+      wrapped.paced = true;
+      ns[name] = wrapped;
+    }
+  }
+  return imports;
+}
+
+const RealModule = WebAssembly.Module;
+const realInstantiate = WebAssembly.instantiate;
+const realInstantiateStreaming = WebAssembly.instantiateStreaming;
+WebAssembly.Module = new Proxy(RealModule, {
+  construct(target, args, newTarget) { pace(); return Reflect.construct(target, args, newTarget); },
+});
+WebAssembly.instantiate = function instantiate(source, imports) {
+  pace();
+  return realInstantiate(source, pacedImports(imports));
+};
+if (realInstantiateStreaming) {
+  WebAssembly.instantiateStreaming = function instantiateStreaming(source, imports) {
+    return realInstantiateStreaming(source, pacedImports(imports));
+  };
+}
 
 class Phase {
   constructor(name, report) {
@@ -152,78 +234,87 @@ function outputsFromPython(result) {
 
 // ---- commands ------------------------------------------------------------------------
 
-const COMMANDS = {
-  async init({ baseURL, env, features, pyodideURL, wheelURL }, report) {
-    const phases = [];
-    let manifest = {};
-    if (!pyodideURL || !wheelURL) {
-      const url = new URL('wasm_infer.json', baseURL).href;
-      manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(url, 'the site manifest')));
-    }
-    const indexURL = pyodideURL ?? new URL(manifest.pyodide ?? 'pyodide/', baseURL).href;
-    const wheel = wheelURL ?? new URL(manifest.wheel, baseURL).href;
+async function initRuntime({ baseURL, env, features, pyodideURL, wheelURL }, report) {
+  const phases = [];
+  let manifest = {};
+  if (!pyodideURL || !wheelURL) {
+    const url = new URL('wasm_infer.json', baseURL).href;
+    manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(url, 'the site manifest')));
+  }
+  const indexURL = pyodideURL ?? new URL(manifest.pyodide ?? 'pyodide/', baseURL).href;
+  const wheel = wheelURL ?? new URL(manifest.wheel, baseURL).href;
 
-    await inPhase('Pyodide runtime', report, async () => {
-      const { loadPyodide } = await import(new URL('pyodide.mjs', indexURL).href);
-      pyodide = await loadPyodide({
-        indexURL,
-        env: { HOME: '/home/pyodide', ...env },
-        stdout: (s) => console.log(s),
-        stderr: (s) => console.warn(s),
-      });
-      // pyodide.asm.js is loaded by import(), not fetch: count it from resource timing.
-      const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/pyodide.asm.js'));
-      return script?.decodedBodySize ?? 0;
+  await inPhase('Pyodide runtime', report, async () => {
+    const { loadPyodide } = await import(new URL('pyodide.mjs', indexURL).href);
+    pyodide = await loadPyodide({
+      indexURL,
+      env: { HOME: '/home/pyodide', ...env },
+      stdout: (s) => console.log(s),
+      stderr: (s) => console.warn(s),
+    });
+    pythonPacing(true);
+    // pyodide.asm.js is loaded by import(), not fetch: count it from resource timing.
+    const script = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/pyodide.asm.js'));
+    return script?.decodedBodySize ?? 0;
+  }, phases);
+  // loadPackage reports failures through errorCallback rather than by rejecting.
+  const install = async (what) => {
+    const problems = [];
+    await pyodide.loadPackage(what, { messageCallback: () => {}, errorCallback: (s) => problems.push(s) });
+    if (problems.length) throw errorWith('NetworkError', `could not install ${what}: ${problems.join('; ')}`);
+  };
+  await inPhase('numpy', report, () => install('numpy'), phases);
+  // A wheel URL: Pyodide installs it and preloads its _kernels.so asynchronously.
+  await inPhase('wasm_infer wheel', report, () => install(wheel), phases);
+  let runtime;
+  await inPhase('Python setup', report, async () => {
+    const code = new TextDecoder().decode(await fetchBytes(new URL('wasm_infer_bridge.py', import.meta.url).href, 'wasm_infer_bridge.py'));
+    const dict = pyodide.globals.get('dict');
+    const namespace = dict();
+    dict.destroy();
+    namespace.set('__name__', 'wasm_infer_bridge');
+    pyodide.runPython(code, { globals: namespace, filename: 'wasm_infer_bridge.py' });
+    bridge = Object.fromEntries(['runtime_info', 'load', 'run', 'benchmark', 'profile', 'release', 'take_last_error']
+      .map((name) => [name, namespace.get(name)]));
+    namespace.destroy();
+    runtime = JSON.parse(bridge.runtime_info(JSON.stringify(features ?? {})));   // imports wasm_infer, loads the kernels
+  }, phases);
+  runtime.pyodide = pyodide.version;
+  return { result: { runtime, timings: phases, manifest, ...(pacing ? { paused_ms: pausedMs } : {}) } };
+}
+
+async function loadModel({ url, blob, bytes, name, warmup }, report) {
+  requireReady();
+  const phases = [];
+  let data;
+  if (url) {
+    const rec = await inPhase('model download', report, async () => { data = await fetchBytes(url, 'the model'); }, phases);
+    rec.bytes = data.byteLength;
+  } else if (blob) {
+    await inPhase('model read', report, async (p) => {
+      data = new Uint8Array(await blob.arrayBuffer());
+      p.file(name, data.byteLength, data.byteLength);
     }, phases);
-    // loadPackage reports failures through errorCallback rather than by rejecting.
-    const install = async (what) => {
-      const problems = [];
-      await pyodide.loadPackage(what, { messageCallback: () => {}, errorCallback: (s) => problems.push(s) });
-      if (problems.length) throw errorWith('NetworkError', `could not install ${what}: ${problems.join('; ')}`);
-    };
-    await inPhase('numpy', report, () => install('numpy'), phases);
-    // A wheel URL: Pyodide installs it and preloads its _kernels.so asynchronously.
-    await inPhase('wasm_infer wheel', report, () => install(wheel), phases);
-    let runtime;
-    await inPhase('Python setup', report, async () => {
-      const code = new TextDecoder().decode(await fetchBytes(new URL('wasm_infer_bridge.py', import.meta.url).href, 'wasm_infer_bridge.py'));
-      const dict = pyodide.globals.get('dict');
-      const namespace = dict();
-      dict.destroy();
-      namespace.set('__name__', 'wasm_infer_bridge');
-      pyodide.runPython(code, { globals: namespace, filename: 'wasm_infer_bridge.py' });
-      bridge = Object.fromEntries(['runtime_info', 'load', 'run', 'benchmark', 'profile', 'release', 'take_last_error']
-        .map((name) => [name, namespace.get(name)]));
-      namespace.destroy();
-      runtime = JSON.parse(bridge.runtime_info(JSON.stringify(features ?? {})));   // imports wasm_infer, loads the kernels
-    }, phases);
-    runtime.pyodide = pyodide.version;
-    return { result: { runtime, timings: phases, manifest } };
+  } else {
+    data = new Uint8Array(bytes);
+  }
+  // Python reports the two steps of a load: 'model load' (parse, optimise, plan) and 'warm-up'.
+  const step = (phaseName, ms) => report(ms == null ? { phase: phaseName, loaded: 0, done: false } : { phase: phaseName, loaded: 0, done: true, ms });
+  const meta = JSON.parse(bridge.load(data, name, Boolean(warmup), step));
+  const download = phases[0];
+  meta.timings = { ...(download ? { download_ms: download.ms } : {}), ...meta.timings, ...(pacing ? { paused_ms: pausedMs } : {}) };
+  meta.bytes = data.byteLength;
+  meta.name = name;
+  return { result: meta };
+}
+
+const COMMANDS = {
+  async init(args, report) {
+    return paced(args.pace, () => initRuntime(args, report));
   },
 
-  async load({ url, blob, bytes, name, warmup }, report) {
-    requireReady();
-    const phases = [];
-    let data;
-    if (url) {
-      const rec = await inPhase('model download', report, async () => { data = await fetchBytes(url, 'the model'); }, phases);
-      rec.bytes = data.byteLength;
-    } else if (blob) {
-      await inPhase('model read', report, async (p) => {
-        data = new Uint8Array(await blob.arrayBuffer());
-        p.file(name, data.byteLength, data.byteLength);
-      }, phases);
-    } else {
-      data = new Uint8Array(bytes);
-    }
-    // Python reports the two steps of a load: 'model load' (parse, optimise, plan) and 'warm-up'.
-    const step = (phaseName, ms) => report(ms == null ? { phase: phaseName, loaded: 0, done: false } : { phase: phaseName, loaded: 0, done: true, ms });
-    const meta = JSON.parse(bridge.load(data, name, Boolean(warmup), step));
-    const download = phases[0];
-    meta.timings = { ...(download ? { download_ms: download.ms } : {}), ...meta.timings };
-    meta.bytes = data.byteLength;
-    meta.name = name;
-    return { result: meta };
+  async load(args, report) {
+    return paced(args.pace, () => loadModel(args, report));
   },
 
   async run({ id, feeds, outputNames }) {

@@ -12,7 +12,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tinyClassifier, unsupportedOpModel } from './onnx_min.mjs';
+import { tinyClassifier, tinyClassifierNegated, unsupportedOpModel } from './onnx_min.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SITE = process.env.WASM_INFER_SITE || path.join(ROOT, 'build', 'site');   // another built site, for debugging
@@ -276,6 +276,48 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     assert.ok(result.profile.ops.every((op) => ['Flatten', 'GlobalAveragePool'].includes(op)), String(result.profile.ops));
     assert.equal(result.profile.nodes, result.profile.ops.length);
     assert.equal(result.afterRelease, 'SessionReleased');
+  });
+
+  it('rt.swap: requests keep flowing and none fails, the session then answers from the new model, the old worker ends', async () => {
+    const result = await page.evaluate(async ([oldBytes, newBytes]) => {
+      const { WasmInfer } = await import('./wasm_infer.js');
+      const rt = await WasmInfer.init();                 // its own runtime: the demo's stays as it is
+      try {
+        const session = await rt.load(new Uint8Array(oldBytes).buffer, { name: 'tiny.onnx' });
+        const data = new Float32Array(3 * 32 * 32).map((_, i) => Math.floor(i / 1024) + 1);
+        const feeds = { image: { data, dims: [1, 3, 32, 32] } };
+        const served = [];
+        const failures = [];
+        let workersDuring = 0;
+        let done = false;
+        const swapping = rt.swap(session, new Uint8Array(newBytes).buffer, { name: 'tiny-negated.onnx' }).finally(() => { done = true; });
+        while (!done) {
+          try { served.push((await session.run(feeds)).outputs.scores.data[0]); } catch (e) { failures.push(`${e.name}: ${e.message}`); }
+          workersDuring = Math.max(workersDuring, rt.workers);
+        }
+        const swapped = await swapping;
+        const after = Array.from((await session.run(feeds)).outputs.scores.data);
+        for (let i = 0; i < 200 && rt.workers > 1; i++) await new Promise((r) => setTimeout(r, 25));
+        return { sameSession: swapped === session, served, failures, after, workersDuring, workersAfter: rt.workers,
+          swaps: session.swaps, name: session.name, timings: session.timings.swap };
+      } finally {
+        rt.terminate();
+      }
+    }, [Array.from(tinyClassifier()), Array.from(tinyClassifierNegated())]);
+    assert.deepEqual(result.failures, []);
+    assert.ok(result.sameSession);
+    assert.ok(result.served.length >= 10, `only ${result.served.length} requests were served during the swap`);
+    assert.equal(result.served[0], 1, 'the old model serves while the new one loads');
+    assert.ok(result.served.every((x) => x === 1 || x === -1), String([...new Set(result.served)]));
+    assert.deepEqual(result.after, [-1, -2, -3]);
+    assert.equal(result.workersDuring, 2);
+    assert.equal(result.workersAfter, 1);
+    assert.equal(result.swaps, 1);
+    assert.equal(result.name, 'tiny-negated.onnx');
+    const t = result.timings;
+    assert.ok(t.worker_ms > 0 && t.load_ms >= 0 && t.total_ms >= t.worker_ms, JSON.stringify(t));
+    assert.ok(t.paused_ms > 0, `swap() paces the new worker by default: ${JSON.stringify(t)}`);
+    console.log(`# swap of a tiny model with traffic (ms): ${JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])))}, ${result.served.length} requests served during it`);
   });
 
   it('lays out on a phone-width screen without horizontal scrolling', async () => {

@@ -58,6 +58,19 @@ export function tinyClassifier() {
   });
 }
 
+/** tinyClassifier with negated scores: another model with the same inputs and outputs (for rt.swap). */
+export function tinyClassifierNegated() {
+  return model({
+    nodes: [
+      { op: 'GlobalAveragePool', inputs: ['image'], outputs: ['pooled'], name: 'pool' },
+      { op: 'Flatten', inputs: ['pooled'], outputs: ['flat'], name: 'flatten' },
+      { op: 'Neg', inputs: ['flat'], outputs: ['scores'], name: 'negate' },
+    ],
+    inputs: [['image', ['N', 3, 32, 32]]],
+    outputs: [['scores', ['N', 3]]],
+  });
+}
+
 /** A model whose only node is an op no runtime implements. */
 export function unsupportedOpModel() {
   return model({
