@@ -76,8 +76,8 @@ def _fake_swap_result(standby, failures=0):
     """The shape tools/bench_swap.mjs --json prints."""
     p = lambda n, p50, p99: {"requests": n, "p50": p50, "p99": p99, "max": p99 + 1, "mean": p50}
     swap = {"ms": 700.0, "worker_ms": 0.3 if standby else 2000.0, "load_ms": 300.0, "warmup_ms": 90.0,
-            **p(40, 30.0, 40.0)}
-    return {"standby": standby, "engine": "Chromium 150", "backend": "relaxed", "model": "model.onnx",
+            "paused_ms": 350.0, **p(40, 30.0, 40.0)}
+    return {"standby": standby, "pace": {"workMs": 3, "sleepMs": 7}, "engine": "Chromium 150", "backend": "relaxed", "model": "model.onnx",
             "failures": failures, "errors": [], "swaps": [swap] * 3, "per_swap": [swap] * 3,
             "phases": {"steady": p(200, 28.0, 38.0), "during": p(120, 30.0, 41.8), "after": p(60, 28.0, 39.0)},
             "during_by_step": {"model load": p(80, 31.0, 42.0)},
@@ -97,6 +97,8 @@ def test_swap_section_json_and_report():
     assert abs(cold["ratio_p99_during_vs_steady"] - 1.1) < 1e-9 and cold["pass"] and cold["swaps"] == 3
     assert cold["failed_requests"] == 0 and result["swap"]["standby"]["failed_requests"] == 2
     assert len(cold["per_swap"]) == 3 and cold["per_swap"][0]["requests"] == 40
+    assert cold["pace"] == {"workMs": 3, "sleepMs": 7} and cold["per_swap"][0]["paused_ms"] == 350.0
     json.dumps(result)
     text = bench.format_report(result, per_runtime, runs=30)
     assert "Hot swap" in text and "1.10" in text and "standby" in text and "target not met" in text
+    assert "paced 3 ms work / 7 ms sleep" in text

@@ -190,7 +190,7 @@ def swap_summary(r):
     keep = ("requests", "p50", "p99", "max")
     phase = lambda p: {k: p.get(k) for k in keep}
     return {
-        "standby": r["standby"], "engine": r.get("engine"), "backend": r.get("backend"),
+        "standby": r["standby"], "pace": r.get("pace"), "engine": r.get("engine"), "backend": r.get("backend"),
         "swaps": len(r["per_swap"]), "failed_requests": r["failures"], "errors": r.get("errors", []),
         "steady": phase(r["phases"]["steady"]), "during": phase(r["phases"]["during"]),
         "after": phase(r["phases"]["after"]),
@@ -198,7 +198,7 @@ def swap_summary(r):
         "ratio_p50_during_vs_steady": r["ratio_p50_during_vs_steady"],
         "target_ratio": r["target_ratio"], "pass": r["pass"],
         "per_swap": [{**phase(s), "swap_ms": s["ms"], "worker_ms": s.get("worker_ms"), "load_ms": s.get("load_ms"),
-                      "warmup_ms": s.get("warmup_ms")} for s in r["per_swap"]],
+                      "warmup_ms": s.get("warmup_ms"), "paused_ms": s.get("paused_ms")} for s in r["per_swap"]],
         "during_by_step": {k: phase(v) for k, v in r.get("during_by_step", {}).items()},
         "load_avg_1m": r.get("load_avg_1m"),
     }
@@ -219,8 +219,11 @@ def format_swap(swap):
                      + ("" if s["pass"] else "  (target not met)"))
         per = ", ".join(f"{p['requests']} req p99 {_f(p['p99'])} in {p['swap_ms'] / 1000:.1f} s" for p in s["per_swap"])
         lines.append(f"{'':<9} per swap: {per}")
+    pace = next((s.get("pace") for s in swap.values() if s.get("pace")), None)
+    paced = f"paced {pace['workMs']} ms work / {pace['sleepMs']} ms sleep" if pace else "unpaced"
     lines.append("(cold: each swap starts its worker — Pyodide, numpy, wasm_infer — then loads and warms the model; "
                  "standby: rt.prepareSwap() booted it while no requests flowed, the swap loads and warms only; "
+                 f"the new worker {paced} (swap()'s default); steady: windows before each swap; "
                  "ms per request as the page sees it)")
     return lines
 

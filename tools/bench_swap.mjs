@@ -1,22 +1,27 @@
 // Hot-swap benchmark (issue 7): requests flow continuously through the JS
 // shim (web/wasm_infer.js), one after another, while `rt.swap(session, model)`
 // starts a second worker (or takes the hot standby, --standby), loads and
-// warms the new model there and switches over. One run performs several swaps
-// with the traffic going on and pools the requests made during all of them, so
-// the p99 during a swap rests on enough samples (>= --min-during, default 100)
-// rather than on the one or two slowest requests of a single swap. Reports
-// p50/p99 of request latency (as the page sees it, postMessage included) in
-// the steady state before the first swap, during the swaps (pooled, and per
-// swap), after them, failed requests, the sample counts, and where in the new
-// worker's startup the slow requests fell.
+// warms the new model there (paced, as swap() does by default) and switches
+// over. One run performs several swaps with the traffic going on and pools the
+// requests made during all of them, so the p99 during a swap rests on enough
+// samples (>= --min-during, default 100) rather than on the one or two slowest
+// requests of a single swap. The steady state is measured in a window before
+// each swap (--steady requests in all, split over the first --swaps windows),
+// so both are sampled over the same stretch of time. Reports p50/p99 of
+// request latency (as the page sees it, postMessage included) in the steady
+// state, during the swaps (pooled, and per swap), after them, failed requests,
+// the sample counts, and where in the new worker's startup the slow requests fell.
 //
 //   node tools/bench_swap.mjs [--model build/models/efficientnet_lite0.onnx] [--alternate PATH]
-//                             [--steady 200] [--after 20] [--swaps 3] [--max-swaps 12]
-//                             [--min-during 100] [--standby] [--json] [--chromium PATH] [--wheel PATH]
-//                             [--web DIR] [--stage NAME]
+//                             [--steady 300] [--after 20] [--swaps 3] [--max-swaps 12]
+//                             [--min-during 100] [--standby] [--pace WORK,SLEEP|off] [--json]
+//                             [--records FILE] [--chromium PATH] [--wheel PATH] [--web DIR] [--stage NAME]
 //
 // --web: take the shim (wasm_infer.js, .worker.js, _bridge.py) from DIR instead of web/
 // (to compare a variant); --stage: the folder under build/ the page is staged in.
+// --pace: how swap() paces the new worker, in ms of work and of sleep
+// (default: the shim's SWAP_PACE; off: full speed). --records: write every
+// request (phase, swap, latency, run_ms inside the worker, startup step) as JSON.
 //
 // --swaps: at least this many swaps; more follow until the pooled "during"
 // requests reach --min-during (at most --max-swaps). --alternate: swap back and
@@ -47,7 +52,7 @@ const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args
 const OPTIONS = {
   model: path.resolve(opt('--model', path.join(BUILD, 'models', 'efficientnet_lite0.onnx'))),
   alternate: opt('--alternate', null) && path.resolve(opt('--alternate')),
-  steady: Number(opt('--steady', 200)),
+  steady: Number(opt('--steady', 300)),
   after: Number(opt('--after', 20)),
   minSwaps: Number(opt('--swaps', 3)),
   maxSwaps: Number(opt('--max-swaps', 12)),
@@ -58,6 +63,7 @@ const OPTIONS = {
   wheel: opt('--wheel', null) && path.resolve(opt('--wheel')),   // default: build/dist's
   chromium: opt('--chromium', process.env.CHROMIUM),
   standby: args.includes('--standby'),
+  pace: opt('--pace', null),                                      // "work,sleep" ms, "off"; default: the shim's
 };
 const asJSON = args.includes('--json');
 const log = (msg) => process.stderr.write(`[bench_swap] ${msg}\n`);
@@ -77,17 +83,18 @@ export function stage(o = OPTIONS) {
   if (o.alternate) symlinkSync(need(o.alternate, 'the --alternate model'), path.join(dir, 'models', 'model2.onnx'));
   for (const f of ['wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_bridge.py']) symlinkSync(path.join(o.web, f), path.join(dir, f));
   writeFileSync(path.join(dir, 'wasm_infer.json'), JSON.stringify({ pyodide: 'pyodide/', wheel: `wheels/${wheel}`, model: 'models/model.onnx' }));
-  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>swap benchmark</title><script type="module" src="bench_swap_page.mjs"></script>');
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>swap benchmark</title><link rel="icon" href="data:,"><script type="module" src="bench_swap_page.mjs"></script>');
   writeFileSync(path.join(dir, 'bench_swap_page.mjs'), `(${pageMain.toString()})(${JSON.stringify({ ...o, alternate: Boolean(o.alternate) })});`);
   return dir;
 }
 
 // Runs in the page.
-async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring, alternate, gapMs }) {
+async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring, alternate, gapMs, pace }) {
   const state = window.__swap = { done: false };
   const log = (m) => console.log(m);
   try {
-    const { WasmInfer } = await import('./wasm_infer.js');
+    const { WasmInfer, SWAP_PACE } = await import('./wasm_infer.js');
+    const paceSetting = pace === 'off' ? null : pace ? { workMs: Number(pace.split(',')[0]), sleepMs: Number(pace.split(',')[1]) } : SWAP_PACE;
     const rt = await WasmInfer.init();
     const session = await rt.load('models/model.onnx');
     const input = session.inputs[0];
@@ -104,8 +111,10 @@ async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring,
       const t0 = performance.now();
       const rec = { phase, swap: swapIndex, t: t0, model: session.swaps };
       try {
-        await session.run(feeds);
+        const { timings } = await session.run(feeds);
         rec.ms = performance.now() - t0;
+        rec.run_ms = timings.run_ms;             // inside the worker: the graph run alone
+        rec.convert_ms = timings.convert_ms;
         records.push(rec);
       } catch (e) {
         failures += 1;
@@ -122,12 +131,15 @@ async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring,
 
     if (standby) await rt.prepareSwap();
     await count('unmeasured', 10);
-    await count('steady', steady);
     const swaps = [];
     const sources = ['models/model.onnx', alternate ? 'models/model2.onnx' : 'models/model.onnx'];
+    const steadyPerSwap = Math.ceil(steady / minSwaps);
     let pooled = 0;
     for (let k = 0; k < maxSwaps && (k < minSwaps || pooled < minDuring); k++) {
       swapIndex = k;
+      // The steady state is measured before every swap, so that it is sampled
+      // over the same stretch of time (and machine noise) as the swaps.
+      await count('steady', steadyPerSwap);
       const marks = [];                          // [{ phase, t }]: the new worker's phases as they start
       let progressEvents = 0;
       const onProgress = (e) => { progressEvents += 1; if (!marks.length || marks[marks.length - 1].phase !== e.phase) marks.push({ phase: e.phase, t: performance.now() }); };
@@ -136,7 +148,7 @@ async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring,
       let done = false;
       let swapError = null;
       const t0 = performance.now();
-      rt.swap(session, sources[(k + 1) % 2], { onProgress }).then(() => { done = true; }, (e) => { swapError = `${e.name}: ${e.message}`; done = true; });
+      rt.swap(session, sources[(k + 1) % 2], { onProgress, pace: paceSetting }).then(() => { done = true; }, (e) => { swapError = `${e.name}: ${e.message}`; done = true; });
       phase = 'during';
       while (!done) {
         await request();
@@ -149,7 +161,11 @@ async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring,
       const during = records.filter((r) => r.phase === 'during' && r.swap === k);
       pooled += during.length;
       // which phase of the new worker each request started in
-      for (const r of during) r.step = marks.filter((m) => m.t <= r.t).pop()?.phase ?? 'worker start';
+      for (const r of during) {
+        const mark = marks.filter((m) => m.t <= r.t).pop();
+        r.step = mark?.phase ?? 'worker start';
+        r.into_step_ms = r.t - (mark?.t ?? t0);
+      }
       swaps.push({ ms: t1 - t0, ...session.timings.swap, workers: { before: workersBefore, during_max: maxWorkers, after: rt.workers },
         progress_events: progressEvents, served: { old_model: during.filter((r) => r.model === k).length, new_model: during.filter((r) => r.model === k + 1).length },
         steps: marks.map((m, i) => ({ phase: m.phase, ms: (marks[i + 1]?.t ?? t1) - m.t })) });
@@ -162,8 +178,8 @@ async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring,
         await count('unmeasured', 5);
       }
     }
-    state.records = records;
-    state.result = { init_steps: rt.timings.map((t) => ({ phase: t.phase, ms: t.ms })), backend: session.backend, model: session.name, standby, alternate, failures, errors: errors.slice(0, 5), swaps };
+    state.records = records; state.timeOrigin = performance.timeOrigin;
+    state.result = { init_steps: rt.timings.map((t) => ({ phase: t.phase, ms: t.ms })), backend: session.backend, model: session.name, standby, alternate, pace: paceSetting, failures, errors: errors.slice(0, 5), swaps };
   } catch (e) {
     state.error = String(e?.stack ?? e);
   }
@@ -229,6 +245,8 @@ export async function benchSwap(options = OPTIONS) {
     if (state.error) throw new Error(state.error);
     load.push(os.loadavg()[0]);
     const r = analyse(state.records, state.result);
+    Object.defineProperty(r, 'records', { value: state.records });   // raw, for --records; not in the report
+    Object.defineProperty(r, 'timeOrigin', { value: state.timeOrigin });
     r.engine = `Chromium ${browser.version()}`;
     r.load_avg_1m = { start: load[0], end: load[1] };
     r.cpus = os.cpus().length;
@@ -242,7 +260,8 @@ export async function benchSwap(options = OPTIONS) {
 export function show(r) {
   const f = (x) => (x == null ? '-' : x.toFixed(1));
   const row = (name, p) => `  ${name.padEnd(22)} ${String(p.requests).padStart(8)} ${f(p.p50).padStart(8)} ${f(p.p99).padStart(8)} ${f(p.max).padStart(8)}`;
-  const lines = [`hot swap${r.standby ? ' (hot standby: each next worker boots while no requests flow)' : ''}, ${r.engine}, ${r.backend}, ${r.model}; `
+  const paceText = r.pace ? `paced ${r.pace.workMs} ms work / ${r.pace.sleepMs} ms sleep` : 'unpaced';
+  const lines = [`hot swap${r.standby ? ' (hot standby: each next worker boots while no requests flow)' : ''}, ${paceText}, ${r.engine}, ${r.backend}, ${r.model}; `
     + `${r.per_swap.length} swaps${r.alternate ? ' alternating between two models' : ''}; load average ${r.load_avg_1m.start.toFixed(2)} -> ${r.load_avg_1m.end.toFixed(2)} on ${r.cpus} CPUs`,
   `  ${'phase'.padEnd(22)} ${'requests'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`];
   lines.push(row('steady', r.phases.steady));
@@ -252,7 +271,7 @@ export function show(r) {
     + `p50 during / steady: ${r.ratio_p50_during_vs_steady?.toFixed(2)}; failed requests: ${r.failures}`);
   lines.push('  per swap:');
   r.per_swap.forEach((s, k) => {
-    lines.push(`${row(`  swap ${k + 1}`, s)}   ${f(s.ms)} ms (worker ${f(s.worker_ms)}, load ${f(s.load_ms)}, warm-up ${f(s.warmup_ms)}); `
+    lines.push(`${row(`  swap ${k + 1}`, s)}   ${f(s.ms)} ms (worker ${f(s.worker_ms)}, load ${f(s.load_ms)}, warm-up ${f(s.warmup_ms)}, paused ${f(s.paused_ms)}); `
       + `old/new model served ${s.served.old_model}/${s.served.new_model}; workers ${s.workers.before}->${s.workers.during_max}->${s.workers.after}`);
   });
   lines.push('  during, by the step the new worker was in when the request started:');
@@ -263,6 +282,7 @@ export function show(r) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const r = await benchSwap();
+    if (opt('--records', null)) writeFileSync(opt('--records'), JSON.stringify(r.records.map((x) => ({ ...x, abs: x.t + r.timeOrigin }))));
     process.stdout.write(asJSON ? JSON.stringify(r) + '\n' : show(r) + '\n');
     process.exit(r.failures ? 1 : 0);
   } catch (e) {
