@@ -3,20 +3,14 @@
 // with playwright-core, wait for it to finish and print its result as JSON.
 // Usage: node tools/bench_chromium.mjs URL [CHROMIUM_BINARY]
 // Progress (the page's console) goes to stderr.
-import { execFileSync } from 'node:child_process';
-import { chromium } from 'playwright-core';
-
-// FACTS.md: without the last flags Chromium floods a closed network with lookups.
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import { launchChromium } from './chromium.mjs';
 
 const log = (msg) => process.stderr.write(`[chromium] ${msg}\n`);
 const [url, given] = process.argv.slice(2);
-const executablePath = given || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
 let browser;
 let code = 0;
 try {
-  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
+  browser = await launchChromium(given || undefined);
   const page = await browser.newPage();
   page.on('console', (msg) => log(msg.text()));
   page.on('pageerror', (e) => log(`page error: ${e.message}`));

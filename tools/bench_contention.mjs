@@ -5,16 +5,15 @@
 // p99/max of the graph run inside the worker (run_ms) and of the whole request.
 //
 //   node tools/bench_contention.mjs [--chromium PATH]
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { stage, serve, percentile } from './bench_swap.mjs';
+import { stage, percentile } from './bench_swap.mjs';
+import { startServer } from './serve.mjs';
+import { launchChromium } from './chromium.mjs';
 
 const args = process.argv.slice(2);
-const executablePath = (args.includes('--chromium') && args[args.indexOf('--chromium') + 1])
-  || process.env.CHROMIUM || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
+const executablePath = (args.includes('--chromium') && args[args.indexOf('--chromium') + 1]) || process.env.CHROMIUM;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = stage({ stageDir: 'bench_contention', model: path.join(ROOT, 'build', 'models', 'efficientnet_lite0.onnx'), web: path.join(ROOT, 'web') });
 writeFileSync(`${dir}/burn.js`, `onmessage = (e) => {
@@ -40,8 +39,8 @@ window.measure = async (kind, n) => {
   return { run, total };
 };
 </script>`);
-const server = await serve(dir);
-const browser = await chromium.launch({ executablePath, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const server = await startServer(dir);
+const browser = await launchChromium(executablePath || undefined);
 try {
   const page = await browser.newPage();
   await page.goto(`${server.url}contention.html`);

@@ -34,17 +34,15 @@
 // which links the offline Pyodide, the built wheel, the model and the shim's
 // sources from web/ (so the benchmark always measures the current shim).
 // Target: p99 during the swaps (pooled) <= 1.25 x steady-state p99, zero failures.
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
+import { startServer } from './serve.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = path.join(ROOT, 'build');
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 export const TARGET_RATIO = 1.25;
 
 const args = process.argv.slice(2);
@@ -178,22 +176,12 @@ async function pageMain({ steady, after, standby, minSwaps, maxSwaps, minDuring,
         await count('unmeasured', 5);
       }
     }
-    state.records = records; state.timeOrigin = performance.timeOrigin;
+    state.records = records;
     state.result = { init_steps: rt.timings.map((t) => ({ phase: t.phase, ms: t.ms })), backend: session.backend, model: session.name, standby, alternate, pace: paceSetting, failures, errors: errors.slice(0, 5), swaps };
   } catch (e) {
     state.error = String(e?.stack ?? e);
   }
   state.done = true;
-}
-
-export async function serve(dir) {
-  const proc = spawn(process.env.PYTHON || 'python3', [path.join(ROOT, 'tools', 'serve.py'), '--dir', dir, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => { out += d; const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out); if (m) resolve(m[0]); });
-    proc.on('exit', (code) => reject(new Error(`tools/serve.py exited with ${code}`)));
-  });
-  return { url, stop: () => proc.kill('SIGTERM') };
 }
 
 // Linear-interpolation percentile (numpy's default), null for no samples.
@@ -231,9 +219,8 @@ export function analyse(records, result) {
 export async function benchSwap(options = OPTIONS) {
   const o = { ...OPTIONS, ...options };
   const dir = stage(o);
-  const server = await serve(dir);
-  const executablePath = o.chromium || execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  const browser = await chromium.launch({ executablePath, headless: true, args: FLAGS });
+  const server = await startServer(dir);
+  const browser = await launchChromium(o.chromium || undefined);
   const load = [os.loadavg()[0]];
   try {
     const page = await browser.newPage();
@@ -246,7 +233,6 @@ export async function benchSwap(options = OPTIONS) {
     load.push(os.loadavg()[0]);
     const r = analyse(state.records, state.result);
     Object.defineProperty(r, 'records', { value: state.records });   // raw, for --records; not in the report
-    Object.defineProperty(r, 'timeOrigin', { value: state.timeOrigin });
     r.engine = `Chromium ${browser.version()}`;
     r.load_avg_1m = { start: load[0], end: load[1] };
     r.cpus = os.cpus().length;
@@ -282,7 +268,7 @@ export function show(r) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const r = await benchSwap();
-    if (opt('--records', null)) writeFileSync(opt('--records'), JSON.stringify(r.records.map((x) => ({ ...x, abs: x.t + r.timeOrigin }))));
+    if (opt('--records', null)) writeFileSync(opt('--records'), JSON.stringify(r.records));
     process.stdout.write(asJSON ? JSON.stringify(r) + '\n' : show(r) + '\n');
     process.exit(r.failures ? 1 : 0);
   } catch (e) {

@@ -275,7 +275,7 @@ export class Runtime {
    * after every workMs of work, so that it takes little CPU and memory
    * bandwidth from the worker serving requests (on two cores an unpaced start
    * made the slowest 1% of requests up to 1.3-1.6x slower; paced, the swap
-   * takes 2-2.5x as long; docs/PERFORMANCE.md). pace: null: full speed.
+   * takes about 2.5x as long; docs/PERFORMANCE.md). pace: null: full speed.
    */
   async swap(session, newSource, { onProgress, warmup = true, name, pace = SWAP_PACE } = {}) {
     if (!(session instanceof Session) || session._owner !== this) {

@@ -8,11 +8,12 @@
 // refreshes docs/screenshot-demo.png.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tinyClassifier, tinyClassifierNegated, unsupportedOpModel } from './onnx_min.mjs';
+import { tinyClassifier, unsupportedOpModel } from './onnx_min.mjs';
+import { findChromium, launchChromium } from '../../tools/chromium.mjs';
+import { startServer } from '../../tools/serve.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SITE = process.env.WASM_INFER_SITE || path.join(ROOT, 'build', 'site');   // another built site, for debugging
@@ -20,44 +21,11 @@ const ARTIFACTS = path.join(ROOT, 'build', 'test-artifacts');
 const IMAGES = path.join(ROOT, 'build', 'data', 'images');
 const REFERENCE = path.join(ROOT, 'build', 'reference');
 
-// The flags of FACTS.md: headless, and no background traffic into the closed network.
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-export function findChromium() {
-  if (process.env.CHROMIUM) return existsSync(process.env.CHROMIUM) ? process.env.CHROMIUM : null;
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim().split('\n')[0] || null;
-  } catch {
-    return null;
-  }
-}
-
 const chromiumPath = findChromium();
 const skip = chromiumPath ? false : process.env.CHROMIUM
   ? `CHROMIUM=${process.env.CHROMIUM} does not exist — browser tests skipped`
   : 'no Chromium found (`command -v chromium` failed; install Debian\'s `chromium` package or set CHROMIUM=/path/to/chromium) — browser tests skipped';
 if (skip) console.log(`# SKIP browser tests: ${skip}`);
-
-// Start tools/serve.py on a free port; resolves to { url, stop }.
-export async function startServer(dir = SITE) {
-  const python = process.env.PYTHON || 'python3';
-  const proc = spawn(python, [path.join(ROOT, 'tools', 'serve.py'), '--dir', dir, '--port', '0', '--quiet'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
-      if (m) resolve(m[0]);
-    });
-    proc.on('exit', (code) => reject(new Error(`tools/serve.py exited with ${code}: ${stderr}`)));
-    setTimeout(() => reject(new Error(`tools/serve.py did not start within 20 s: ${stderr}`)), 20000);
-  });
-  return { url, stop: () => { if (proc.exitCode === null) proc.kill('SIGTERM'); } };
-}
 
 function readNpyFloat32(file) {
   const buf = readFileSync(file);
@@ -93,9 +61,8 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
   before(async () => {
     assert.ok(existsSync(path.join(SITE, 'index.html')), 'build/site is missing: run `python3 build.py test` (it builds the site)');
     mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startServer();
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    server = await startServer(SITE);
+    browser = await launchChromium(chromiumPath);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     context.on('request', (r) => requests.push(r.url()));     // the page's and its worker's requests
     context.on('requestfailed', (r) => failures.push(`${r.url()}: ${r.failure()?.errorText}`));
@@ -303,7 +270,7 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
       } finally {
         rt.terminate();
       }
-    }, [Array.from(tinyClassifier()), Array.from(tinyClassifierNegated())]);
+    }, [Array.from(tinyClassifier()), Array.from(tinyClassifier({ negated: true }))]);
     assert.deepEqual(result.failures, []);
     assert.ok(result.sameSession);
     assert.ok(result.served.length >= 10, `only ${result.served.length} requests were served during the swap`);

@@ -11,48 +11,21 @@
 // a screenshot of classify.ipynb after the run (docs/screenshot-lite.png).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findChromium, launchChromium } from '../../tools/chromium.mjs';
+import { startServer } from '../../tools/serve.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SITE = path.join(ROOT, 'build', 'site');
 const CAT = /Egyptian Mau|tabby|tiger cat|Persian cat|Siamese cat/;
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-function findChromium() {
-  if (process.env.CHROMIUM) return process.env.CHROMIUM;
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' })
-      .trim().split('\n')[0] || null;
-  } catch {
-    return null;
-  }
-}
+// build/site (the web demo, with JupyterLite at /lite/) when the site step
+// has run, else the JupyterLite folder on its own at /.
+const WHOLE_SITE = existsSync(path.join(SITE, 'index.html'));
 
-// tools/serve.py on a free port; resolves to [process, base URL of the lite site].
-function serve() {
-  // build/site (the web demo, with JupyterLite at /lite/) when the site step
-  // has run, else the JupyterLite folder on its own at /.
-  const whole = existsSync(path.join(SITE, 'index.html'));
-  const dir = whole ? SITE : path.join(SITE, 'lite');
-  const proc = spawn(process.env.PYTHON || 'python3',
-    [path.join(ROOT, 'tools', 'serve.py'), '--dir', dir, '--port', '0', '--quiet'],
-    { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+)\//);
-      if (m) resolve([proc, whole ? `${m[1]}/lite` : m[1]]);
-    });
-    proc.on('exit', (code) => reject(new Error(`tools/serve.py exited with ${code}: ${out}`)));
-  });
-}
-
-const chromium = findChromium();
+const chromium = process.env.CHROMIUM || findChromium();   // a CHROMIUM that does not exist fails, not skips
 const skip = chromium ? false : 'no Chromium: install Debian\'s `chromium` (or set CHROMIUM=/path/to/chrome)';
 let server, browser, base;
 
@@ -60,14 +33,14 @@ before(async () => {
   if (skip) return;
   assert.ok(existsSync(path.join(SITE, 'lite', 'index.html')),
     'build/site/lite is missing: run `python3 build.py lite` (`python3 build.py test` builds it too)');
-  [server, base] = await serve();
-  const { chromium: pw } = await import('playwright-core');
-  browser = await pw.launch({ executablePath: chromium, args: CHROMIUM_FLAGS });
+  server = await startServer(WHOLE_SITE ? SITE : path.join(SITE, 'lite'));
+  base = WHOLE_SITE ? `${server.url}lite` : server.url.replace(/\/$/, '');
+  browser = await launchChromium(chromium);
 });
 
 after(async () => {
   await browser?.close();
-  server?.kill();
+  server?.stop();
 });
 
 // Open `name`, run all cells, wait until the kernel is idle and every code cell

@@ -46,25 +46,17 @@ export function model({ nodes, inputs, outputs, opset = 13, irVersion = 8, name 
   return new Uint8Array([...int(1, irVersion), ...str(2, 'wasm_infer tests'), ...graph, ...msg(8, [str(1, ''), int(2, opset)])]);
 }
 
-/** A 3-class "classifier": GlobalAveragePool then Flatten of a [N, 3, 32, 32] image: scores = channel means. */
-export function tinyClassifier() {
+/**
+ * A 3-class "classifier": GlobalAveragePool then Flatten of a [N, 3, 32, 32] image: scores = channel means.
+ * negated: the scores negated (Neg at the end): another model with the same inputs and outputs (for rt.swap).
+ */
+export function tinyClassifier({ negated = false } = {}) {
+  const flat = negated ? 'flat' : 'scores';
   return model({
     nodes: [
       { op: 'GlobalAveragePool', inputs: ['image'], outputs: ['pooled'], name: 'pool' },
-      { op: 'Flatten', inputs: ['pooled'], outputs: ['scores'], name: 'flatten' },
-    ],
-    inputs: [['image', ['N', 3, 32, 32]]],
-    outputs: [['scores', ['N', 3]]],
-  });
-}
-
-/** tinyClassifier with negated scores: another model with the same inputs and outputs (for rt.swap). */
-export function tinyClassifierNegated() {
-  return model({
-    nodes: [
-      { op: 'GlobalAveragePool', inputs: ['image'], outputs: ['pooled'], name: 'pool' },
-      { op: 'Flatten', inputs: ['pooled'], outputs: ['flat'], name: 'flatten' },
-      { op: 'Neg', inputs: ['flat'], outputs: ['scores'], name: 'negate' },
+      { op: 'Flatten', inputs: ['pooled'], outputs: [flat], name: 'flatten' },
+      ...(negated ? [{ op: 'Neg', inputs: [flat], outputs: ['scores'], name: 'negate' }] : []),
     ],
     inputs: [['image', ['N', 3, 32, 32]]],
     outputs: [['scores', ['N', 3]]],
