@@ -138,17 +138,20 @@ def e8m0_encode(x, saturate=True, round_mode="up"):
     return np.where(special, 0xFF, out).astype(np.uint8)
 
 
-# ---- sub-byte integers, one value per byte, wrapped like a C cast ----
+# ---- sub-byte integers, one value per byte ----
 
 INT_RANGES = {"int4": (-8, 16), "uint4": (0, 16), "int2": (-2, 4), "uint2": (0, 4)}
 
 
 def int_encode(x, name):
+    """Cast to int4/uint4/int2/uint2 (docs/CONFORMANCE.md says why): a float
+    is truncated toward zero, NaN and +-inf give 0; the integer keeps its low
+    bits (two's complement for the signed types), e.g. int4: -9 -> 7, 16 -> 0."""
     low, span = INT_RANGES[name]
     x = np.asarray(x)
     if x.dtype.kind == "f":
-        with np.errstate(invalid="ignore"):
-            x = np.where(np.isfinite(x), x, 0).astype(np.int64)
+        # fmod is exact for every finite float, so no float -> int64 conversion overflows (1e30 -> 0)
+        x = np.fmod(np.trunc(np.where(np.isfinite(x), x, 0)), span)
     v = (x.astype(np.int64) - low) % span + low
     return v.astype(np.int8 if low < 0 else np.uint8)
 

@@ -16,7 +16,10 @@ def apply(graph, ctx):
             cls = resolve(node.op_type, node.domain, opset, node.name)
             if cls.deterministic:
                 op = cls(node, ctx.numpy_only())
-                outputs = op.run(*(known[n] if n else None for n in node.inputs))
+                from ..graph_runner import _run_promoted   # here: graph_runner imports the passes
+                args = tuple(known[n] if n else None for n in node.inputs)
+                # as the run loop does: ops without handles_exotic compute on widened bfloat16/float8/int4
+                outputs = op.run(*args) if getattr(op, "handles_exotic", False) else _run_promoted(op, args)
                 for name, value in zip(node.outputs, outputs):
                     if name:
                         known[name] = value
