@@ -330,15 +330,18 @@ def cmd_demo(args):
 
 def cmd_test(args):
     prepare("test")
+    # Strict plans: a memory plan that fails to build raises PlanError instead of
+    # falling back unseen, natively, in Pyodide under Node and in the browser's worker.
+    env = {**os.environ, "WASM_INFER_PLAN": "strict"}
     say("==> native tests (pytest)")
-    native = subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=ROOT).returncode
+    native = subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=ROOT, env=env).returncode
     say("==> Pyodide tests in Node (node --test tests/node/)")
     tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "node").glob("*.test.mjs"))
-    pyodide = subprocess.run([*node_cmd(), "--test", "--test-concurrency=1", *tests], cwd=ROOT).returncode
+    pyodide = subprocess.run([*node_cmd(), "--test", "--test-concurrency=1", *tests], cwd=ROOT, env=env).returncode
     say("==> browser tests in Chromium (node --test tests/browser/)")
     tests = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "browser").glob("*.test.mjs"))
     browser = subprocess.run([*node_cmd(), "--test", "--test-concurrency=1", *tests], cwd=ROOT,
-                             env={**os.environ, "PYTHON": sys.executable}).returncode if tests else 0
+                             env={**env, "PYTHON": sys.executable}).returncode if tests else 0
     if native or pyodide or browser:
         say(f"FAILED: pytest exit {native}, node --test exit {pyodide}, browser tests exit {browser}")
     return 1 if native or pyodide or browser else 0

@@ -14,7 +14,8 @@ mutations: wrong dtypes, ranks, shapes (including zero-size), layouts
 (non-contiguous, Fortran, negative strides, read-only, big-endian), special
 values, non-arrays, unknown and missing names.
 
-Every outcome must be success or a WasmInferError subclass.
+Every outcome must be success or a WasmInferError subclass (PlanError excepted:
+a plan that fails to build is a bug, which the suite runs strict to catch).
 
     python tests/fuzzing.py --seed 1 --seconds 20 model1.onnx model2.onnx
 prints one JSON object: counts per outcome and the failing cases (seed,
@@ -294,6 +295,8 @@ def _classify(fn):
     try:
         fn()
         return "ok", None
+    except wasm_infer.PlanError as e:   # a plan that fails to build is a bug, not a refused input
+        return "FAIL", f"PlanError: {e}\n{traceback.format_exc(limit=-6)}"
     except wasm_infer.WasmInferError as e:
         return type(e).__name__, None
     except CaseTimeout:

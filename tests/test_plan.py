@@ -1,16 +1,20 @@
 """The memory plan (wasm_infer/plan.py): offsets from lifetimes, the planned
 run loop against the slow path, outputs that do not alias the arena,
-re-planning per input-shape signature, and no allocation during `run`."""
+re-planning per input-shape signature, no allocation during `run`, and what
+a plan that fails to build does (WASM_INFER_PLAN: raise when strict, else
+warn once) and how plan_info() reports unplanned signatures."""
 import tracemalloc
 
 import numpy as np
 import pytest
-from onnx import helper
+from onnx import TensorProto, helper
 
 import wasm_infer
 from wasm_infer import plan
 
 from helpers import FLOAT, INT64, make_model
+
+STRING = TensorProto.STRING
 
 
 def test_assign_offsets_never_overlaps_live_buffers():
@@ -149,3 +153,88 @@ def test_profile_run_uses_the_plan(runs):
         records = sess.profile_run(_feeds(1))
     assert {r[0] for r in records} >= {"Add", "Relu", "GlobalAveragePool"}
     assert "Shape" not in {r[0] for r in records}
+
+
+# ---- a plan that fails to build: loud in strict mode, a warning otherwise ----
+
+@pytest.fixture
+def broken_sigmoid_bind(monkeypatch):
+    """A planner bug on demand: Sigmoid's bind raises (the slow path still works)."""
+    from wasm_infer.ops import resolve
+
+    def bind(self, inputs, outputs):
+        raise RuntimeError("bind is broken")
+    monkeypatch.setattr(resolve("Sigmoid", "", 17), "bind", bind)
+
+
+def test_strict_mode_raises_when_a_plan_fails(monkeypatch, broken_sigmoid_bind):
+    monkeypatch.setenv("WASM_INFER_PLAN", "strict")
+    sess = wasm_infer.InferenceSession(_chain_model())
+    for _ in range(2):          # not cached as "unplanned": every try raises
+        with pytest.raises(wasm_infer.PlanError, match=r"no memory plan for inputs \[\[\[1, 4, 5, 6\], '<f4'\]\]: "
+                                                       r"RuntimeError: bind is broken \(WASM_INFER_PLAN=strict\)") as e:
+            sess.run(None, _feeds(1))
+        assert isinstance(e.value.__cause__, RuntimeError)
+    assert isinstance(e.value, wasm_infer.WasmInferError)
+
+
+def test_default_mode_warns_once_and_reports_unplanned_signatures(monkeypatch, broken_sigmoid_bind):
+    monkeypatch.setenv("WASM_INFER_PLAN", "1")
+    sess = wasm_infer.InferenceSession(_chain_model())
+    ref = wasm_infer.InferenceSession(_chain_model())
+    ref._use_plans = False
+    message = r"no memory plan for inputs \[\[\[1, 4, 5, 6\], '<f4'\]\]: RuntimeError: bind is broken; .* session.plan_info\(\)"
+    with pytest.warns(wasm_infer.PlanWarning, match=message) as caught:
+        for batch in (1, 1, 2, 2):    # two signatures fail, each once (then cached): one warning in all
+            for a, b in zip(sess.run(None, _feeds(batch)), ref.run(None, _feeds(batch))):
+                np.testing.assert_array_equal(a, b)
+    assert len([w for w in caught if issubclass(w.category, wasm_infer.PlanWarning)]) == 1
+    info = sess.plan_info()
+    assert info["mode"] == "on" and info["planned"] == []
+    assert info["unplanned"] == [
+        {"inputs": [[[b, 4, 5, 6], "<f4"]], "reason": "building the plan failed: RuntimeError: bind is broken"}
+        for b in (1, 2)]
+
+
+def test_nothing_bindable_is_unplanned_without_a_failure():
+    """Strict (as the suite runs) and silent: a graph with no bindable node is no plan bug."""
+    nodes = [helper.make_node("TopK", ["x", "k"], ["v", "i"])]
+    model = make_model(nodes, [("x", FLOAT, [5])], [("v", FLOAT, None), ("i", INT64, None)],
+                       {"k": np.array([2], np.int64)})
+    sess = wasm_infer.InferenceSession(model)
+    (v, i) = sess.run(None, {"x": np.array([3, 1, 4, 1, 5], np.float32)})
+    assert v.tolist() == [5, 4] and i.tolist() == [4, 2]
+    assert sess.plan_info() == {"mode": "strict", "planned": [], "unplanned": [
+        {"inputs": [[[5], "<f4"]], "reason": plan.NOTHING_BINDABLE}]}
+
+
+def test_feeds_without_a_signature_are_reported_unplanned():
+    model = make_model([helper.make_node("Identity", ["s"], ["t"])], [("s", STRING, [2])], [("t", STRING, None)])
+    sess = wasm_infer.InferenceSession(model)
+    assert sess.run(None, {"s": np.array(["a", "b"], dtype=object)})[0].tolist() == ["a", "b"]
+    (entry,) = sess.plan_info()["unplanned"]
+    assert entry["inputs"] == [[[2], "|O"]] and entry["reason"].startswith("a feed is not a plain numeric array")
+
+
+def test_plan_info_lists_planned_signatures_and_the_mode(monkeypatch):
+    sess = wasm_infer.InferenceSession(_chain_model())
+    sess.run(None, _feeds(1))
+    sess.run(None, _feeds(3))
+    info = sess.plan_info()
+    assert info["mode"] == "strict" and info["unplanned"] == []
+    assert info["planned"] == sess.memory_info()["plans"] and len(info["planned"]) == 2
+    monkeypatch.setenv("WASM_INFER_PLAN", "0")
+    off = wasm_infer.InferenceSession(_chain_model())
+    off.run(None, _feeds(1))
+    assert off.plan_info() == {"mode": "off", "planned": [], "unplanned": []}
+
+
+def test_plan_mode_values(monkeypatch):
+    for value, mode in (("1", "on"), ("strict", "strict"), (" Strict ", "strict"), ("0", "off"), ("", "off")):
+        monkeypatch.setenv("WASM_INFER_PLAN", value)
+        assert wasm_infer.runtime_info()["plan"] == mode
+        assert wasm_infer.InferenceSession(_chain_model()).plan_info()["mode"] == mode
+    monkeypatch.setenv("WASM_INFER_PLAN", "sometimes")
+    with pytest.raises(ValueError, match=r"WASM_INFER_PLAN='sometimes': expected 1 \(the default\), strict or 0"):
+        wasm_infer.InferenceSession(_chain_model())
+    assert wasm_infer.runtime_info()["plan"].startswith("invalid: WASM_INFER_PLAN='sometimes'")

@@ -5,23 +5,30 @@
     print(sess.get_inputs())
     (logits,) = sess.run(None, {"input": x})
 """
-from .errors import InputError, ModelError, ResourceError, UnsupportedError, WasmInferError
+from .errors import (InputError, ModelError, PlanError, PlanWarning, ResourceError, UnsupportedError,
+                     WasmInferError)
 from .session import InferenceSession, NodeArg
 
 __version__ = "0.1.0"
 __all__ = ["InferenceSession", "NodeArg", "WasmInferError", "ModelError", "UnsupportedError",
-           "InputError", "ResourceError", "runtime_info"]
+           "InputError", "ResourceError", "PlanError", "PlanWarning", "runtime_info"]
 
 
 def runtime_info():
-    """Where we run and which compute backend a new session would use."""
+    """Where we run, which compute backend a new session would use, and its
+    memory-plan mode ("plan": WASM_INFER_PLAN as plan.mode reads it; a
+    session's plan_info() says how each of its input signatures runs)."""
     import platform
     import sys
 
     import numpy
 
-    from . import kernels
+    from . import kernels, plan
+    try:
+        plan_mode = plan.mode()
+    except ValueError as e:
+        plan_mode = f"invalid: {e}"
     return {"wasm_infer": __version__, "python": platform.python_version(),
             "platform": "pyodide" if sys.platform == "emscripten" else sys.platform,
             "numpy": numpy.__version__, "kernels": kernels.flavour(),
-            "kernels_reason": kernels.reason()}
+            "kernels_reason": kernels.reason(), "plan": plan_mode}

@@ -21,6 +21,18 @@ class ResourceError(WasmInferError):
     """The model or its working memory does not fit in this runtime's memory."""
 
 
+class PlanError(WasmInferError):
+    """Only with WASM_INFER_PLAN=strict: the memory plan for an input-shape
+    signature could not be built (without strict, the run falls back to the
+    unplanned path and warns with PlanWarning)."""
+
+
+class PlanWarning(UserWarning):
+    """A session runs an input-shape signature without its memory plan because
+    building the plan failed: correct results, slower runs. Once per session;
+    `InferenceSession.plan_info()` lists the unplanned signatures and why."""
+
+
 def reraise_unexpected(what):
     """Decorator for entry points: an exception that is not a WasmInferError,
     raised somewhere below the decorated function (a corrupt model tripping

@@ -23,9 +23,14 @@ may alias) the arena are copied when returned, so results never alias it.
 
 A NumPy step may return a view of its input (e.g. Transpose): each arena
 buffer therefore lives until the last read of anything computed from it.
-If anything about a graph does not fit (exotic dtypes, sequences, nothing to
-bind) `build` returns None and the slow path is used for that signature.
+Nodes that do not fit (exotic dtypes, sequences, ops without `bind`) run
+their NumPy `op.run` inside the plan; when no node at all can be bound,
+`build` returns None (NOTHING_BINDABLE) and the slow path is used for that
+signature. `build` raising is a bug in a plan: the session falls back to the
+slow path and warns, or raises PlanError with WASM_INFER_PLAN=strict.
 """
+import os
+
 import numpy as np
 
 from .errors import ModelError, ResourceError, WasmInferError
@@ -37,6 +42,19 @@ TAIL = 64             # bytes after the last buffer: room for documented kernel 
 VIEW_OPS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"})
 SHAPE_OPS = frozenset({"Shape", "Size"})
 RECORD_VALUE_BYTES = 1 << 16   # values up to this size are kept by the recording run
+NOTHING_BINDABLE = "nothing bindable: no node can run in preallocated memory for these inputs"
+_MODES = {"": "off", "0": "off", "off": "off", "1": "on", "on": "on", "strict": "strict"}
+
+
+def mode():
+    """WASM_INFER_PLAN: "on" (the default: a failing plan falls back to the
+    slow path with a PlanWarning), "strict" (it raises PlanError) or "off"
+    ("0": never plan). Any other value is a ValueError."""
+    value = os.environ.get("WASM_INFER_PLAN", "1")
+    found = _MODES.get(value.strip().lower())
+    if found is None:
+        raise ValueError(f"WASM_INFER_PLAN={value!r}: expected 1 (the default), strict or 0")
+    return found
 
 
 class Recorder(dict):

@@ -1,12 +1,13 @@
 """InferenceSession: the onnxruntime-shaped entry point."""
 import os
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import dtypes, ir, plan as planning
-from .errors import InputError, ModelError, UnsupportedError, reraise_unexpected
+from .errors import InputError, ModelError, PlanError, PlanWarning, UnsupportedError, reraise_unexpected
 from .graph_runner import Context, GraphRunner
 
 MAX_IR_VERSION = 14          # ONNX 1.23 writes IR 14
@@ -42,7 +43,8 @@ class InferenceSession:
 
     backend: "auto" (kernels when running in Pyodide with WebAssembly SIMD,
     else NumPy) or "numpy". The environment variable WASM_INFER_BACKEND=numpy
-    forces NumPy too.
+    forces NumPy too. WASM_INFER_PLAN (read here, see plan.mode) decides what
+    a failing memory plan does: warn once and run unplanned, or raise.
     """
 
     @reraise_unexpected("cannot load the model")   # errors.py: no exception but WasmInferError escapes
@@ -50,6 +52,10 @@ class InferenceSession:
         from . import kernels as kernel_module
         if backend not in ("auto", "numpy"):
             raise ValueError(f"backend must be 'auto' or 'numpy', not {backend!r}")
+        try:
+            self._plan_mode = planning.mode()
+        except ValueError as e:
+            raise ValueError(str(e)) from None      # raised here: a caller's error, not a ModelError
         self.model = model = ir.load_source(path_or_bytes)
         if model.ir_version > MAX_IR_VERSION:
             raise UnsupportedError(f"model IR version {model.ir_version} is newer than the newest this "
@@ -75,7 +81,9 @@ class InferenceSession:
         self._input_info = {v.name: v for v in graph.inputs}
         # input-shape signature -> Plan (or None: use the slow path), see plan.py
         self._plans = {}
-        self._use_plans = os.environ.get("WASM_INFER_PLAN", "1") not in ("", "0")
+        self._unplanned = {}     # signature (None: feeds that have none) -> why it runs unplanned
+        self._warned = False     # PlanWarning: once per session
+        self._use_plans = self._plan_mode != "off"
 
     @property
     def _steps(self):
@@ -149,6 +157,9 @@ class InferenceSession:
     def _run(self, feeds, names):
         key = planning.signature(self._runner, feeds) if self._use_plans else None
         if key is None:
+            if self._use_plans:
+                self._unplanned[None] = ("a feed is not a plain numeric array (a sequence, optional, "
+                                         "string or structured value)", _describe(feeds))
             return self._runner.run(feeds, names=names)
         plan = self._plans.get(key, False)
         if plan is not False:
@@ -157,16 +168,41 @@ class InferenceSession:
         results = self._runner.run(feeds, names=names, record=record)
         try:
             plan = planning.build(self._runner, feeds, record)
-        except Exception as e:  # noqa: BLE001 (a plan is an optimisation: fall back to the slow path)
-            if self.ctx.debug:
-                print(f"[wasm_infer] no plan for {key}: {type(e).__name__}: {e}")
-            plan = None
+            why = planning.NOTHING_BINDABLE if plan is None else None
+        except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
+            plan, why = None, f"building the plan failed: {type(e).__name__}: {e}"
+            self._plan_failed(key, e)
         if len(self._plans) >= self.MAX_PLANS:
-            self._plans.pop(next(iter(self._plans)))
+            oldest = next(iter(self._plans))
+            self._plans.pop(oldest)
+            self._unplanned.pop(oldest, None)
         self._plans[key] = plan
-        if self.ctx.debug and plan is not None:
-            print(f"[wasm_infer] plan for {key}: {plan.memory_info()}")
+        if why is not None:
+            self._unplanned[key] = (why, _inputs_of(key))
+        if self.ctx.debug:
+            print(f"[wasm_infer] plan for {key}: {plan.memory_info()}" if plan is not None else
+                  f"[wasm_infer] no plan for {key}: {why}")
         return results
+
+    def _plan_failed(self, key, error):
+        """A plan that raises is a bug: loud in strict mode, a warning (once per session) otherwise."""
+        what = f"no memory plan for inputs {_inputs_of(key)}: {type(error).__name__}: {error}"
+        if self._plan_mode == "strict":
+            raise PlanError(f"{what} (WASM_INFER_PLAN=strict)") from error
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"{what}; these inputs run unplanned (slower). session.plan_info() lists the "
+                          "unplanned input signatures; WASM_INFER_PLAN=strict raises instead",
+                          PlanWarning, stacklevel=5)
+
+    def plan_info(self):
+        """How each input signature seen so far runs: {"mode": "on" | "strict"
+        | "off" (WASM_INFER_PLAN), "planned": memory_info()'s plans, "unplanned":
+        [{"inputs": [[shape, dtype]...], "reason"}]}. A reason starting with
+        "building the plan failed" is a bug worth reporting; "nothing bindable"
+        means the model has nothing a plan could speed up for those inputs."""
+        return {"mode": self._plan_mode, "planned": self.memory_info()["plans"],
+                "unplanned": [{"inputs": inputs, "reason": why} for why, inputs in self._unplanned.values()]}
 
     def memory_info(self):
         """The memory plans made so far (one per input-shape signature):
@@ -219,3 +255,14 @@ def _timed(op, records, clock=time.perf_counter):
         finally:
             records.append((op_type, name, (clock() - t0) * 1e3))
     return timed
+
+
+def _inputs_of(key):
+    """[[shape, dtype]...] of an input-shape signature, as memory_info shows it."""
+    return [[list(shape), dtype] for shape, dtype in key]
+
+
+def _describe(feeds):
+    """[[shape, dtype] or a type name] per feed, for feeds that have no signature."""
+    return [[list(v.shape), v.dtype.str] if isinstance(v, np.ndarray) else type(v).__name__
+            for v in feeds.values()]

@@ -17,6 +17,7 @@ const state = {
   lastFeeds: null,        // { name: { data, dims } } of the last classified photo
   charts: null,           // { stats, profile } of the last Run 50×, redrawn on resize
   queue: Promise.resolve(),
+  env: {},                // what WasmInfer.init got as Python's environment (?backend=numpy, ?plan=strict)
 };
 window.wasmInferDemo = state;   // for the console (and the browser tests): state.rt is the shim's runtime
 
@@ -407,6 +408,8 @@ function addSamples(urls) {
 async function main() {
   wire();
   const env = params.get('backend') === 'numpy' ? { WASM_INFER_BACKEND: 'numpy' } : {};
+  if (params.get('plan')) env.WASM_INFER_PLAN = params.get('plan');   // ?plan=strict: the tests make plan failures raise
+  state.env = env;
   try {
     state.rt = await WasmInfer.init({ onProgress, env });
     state.manifest = state.rt.manifest;

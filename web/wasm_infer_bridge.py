@@ -182,6 +182,8 @@ def load(data, name, warmup, progress=None):
                     sess.run(None, feeds)
                 timings["warmup_ms"] = _ms(t2, time.perf_counter())
                 report("warm-up", timings["warmup_ms"])
+            except wasm_infer.PlanError:   # WASM_INFER_PLAN=strict: a plan bug fails the load, loudly
+                raise
             except wasm_infer.WasmInferError as e:   # a real input may still work: report, don't fail
                 warmup_error, feeds = f"{type(e).__name__}: {e}", None
                 report("warm-up", 0.0)
@@ -302,7 +304,8 @@ def profile(sid, feeds, runs):
     mean_wall = float(np.mean(wall))
     return json.dumps({"runs": runs, "total_ms": mean_wall, "nodes_ms": nodes_ms,
                        "overhead_ms": max(0.0, mean_wall - nodes_ms), "nodes": nodes,
-                       "ops": sorted(by_type.values(), key=lambda e: -e["ms"]), "backend": sess.backend})
+                       "ops": sorted(by_type.values(), key=lambda e: -e["ms"]), "backend": sess.backend,
+                       "plans": sess.plan_info()})   # which input signatures run planned, which not and why
 
 
 @_reports_errors

@@ -20,6 +20,15 @@ const SITE = process.env.WASM_INFER_SITE || path.join(ROOT, 'build', 'site');   
 const ARTIFACTS = path.join(ROOT, 'build', 'test-artifacts');
 const IMAGES = path.join(ROOT, 'build', 'data', 'images');
 const REFERENCE = path.join(ROOT, 'build', 'reference');
+const PLAN = process.env.WASM_INFER_PLAN;
+
+// Time limits for a busy 2-core machine: generous, but each test has its own,
+// so a stuck test fails alone, by name, instead of using up a clock it shares.
+// Idle, the boot takes under 10 s and every test under 20 s; with two busy
+// processes on the two cores, under 10 s and 25 s.
+const BOOT_MS = 180_000;    // Pyodide, numpy, the wheel and the model in the page's worker
+const STEP_MS = 60_000;     // one action on the page: a photo classified, a model loaded
+const TEST_MS = 150_000;    // one test: a few steps
 
 const chromiumPath = findChromium();
 const skip = chromiumPath ? false : process.env.CHROMIUM
@@ -36,7 +45,7 @@ function readNpyFloat32(file) {
   return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
 }
 
-describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
+describe('the web demo in Chromium', { skip }, () => {
   let server; let browser; let context; let page;
   const requests = [];
   const failures = [];
@@ -51,11 +60,11 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     await page.waitForFunction(([n, r]) => {
       const ol = document.querySelector('#top5');
       return ol.dataset.source === n && Number(ol.dataset.runs) > r && document.body.dataset.state === 'ready';
-    }, [name, runs], { timeout: 60_000 });
+    }, [name, runs], { timeout: STEP_MS });
     return top5();
   }
   async function waitIdle() {
-    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: STEP_MS });
   }
 
   before(async () => {
@@ -64,23 +73,29 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     server = await startServer(SITE);
     browser = await launchChromium(chromiumPath);
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(STEP_MS);     // clicks, waits and navigation that name no timeout
     context.on('request', (r) => requests.push(r.url()));     // the page's and its worker's requests
     context.on('requestfailed', (r) => failures.push(`${r.url()}: ${r.failure()?.errorText}`));
     context.on('response', (r) => { if (r.status() >= 400) failures.push(`${r.url()}: HTTP ${r.status()}`); });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
-  });
-
-  after(async () => {
-    await browser?.close();
-    server?.stop();
-  });
-
-  it('boots offline: Pyodide, numpy, the wheel and the model load in a worker, with the SIMD kernels', async () => {
-    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 180_000 });
+    // WASM_INFER_PLAN (build.py test: strict) reaches the worker's Python through the page's ?plan=
+    await page.goto(PLAN ? `${server.url}?plan=${encodeURIComponent(PLAN)}` : server.url);
+    // Every test uses the booted page: if it does not start, they all fail here, at once.
+    await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: BOOT_MS });
     const ready = await page.evaluate(() => document.body.dataset.ready);
     assert.equal(ready, 'true', `the page did not start: ${JSON.stringify(await errorBox())}`);
+  }, { timeout: BOOT_MS + STEP_MS });
+
+  after(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      server?.stop();
+    }
+  }, { timeout: STEP_MS });
+
+  it('boots offline: Pyodide, numpy, the wheel and the model load in a worker, with the SIMD kernels', { timeout: TEST_MS }, async () => {
     const badge = await page.$eval('#kernel-badge', (b) => ({ kind: b.dataset.kind, text: b.textContent, backend: b.dataset.backend }));
     assert.ok(['simd128', 'relaxed'].includes(badge.kind), `kernel badge: ${JSON.stringify(badge)}`);
     const t = {};
@@ -91,7 +106,7 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     console.log(`# boot (ms): ${JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])))}`);
   });
 
-  it('classifies chelsea.png uploaded through the file input as a cat and fills the timings panel', async () => {
+  it('classifies chelsea.png uploaded through the file input as a cat and fills the timings panel', { timeout: TEST_MS }, async () => {
     const top = await classifyFile(path.join(IMAGES, 'chelsea.png'));
     assert.equal(top.length, 5);
     assert.ok(top[0].id >= 281 && top[0].id <= 285, `top-1 is ${JSON.stringify(top[0])}, expected a cat (281–285)`);
@@ -102,14 +117,15 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     console.log(`# first inference: ${first.toFixed(1)} ms`);
   });
 
-  it('preprocesses on the canvas close to wasm_infer.vision (the tensor the reference logits were made from)', async (t) => {
+  it('preprocesses on the canvas close to wasm_infer.vision (the tensor the reference logits were made from)', { timeout: TEST_MS }, async (t) => {
     const ref = path.join(REFERENCE, 'chelsea.png.input.npy');
     if (!existsSync(ref)) return t.skip('build/reference/chelsea.png.input.npy not built');
     const expected = readNpyFloat32(ref);
-    const got = await page.evaluate(async () => {
-      const feeds = window.wasmInferDemo.lastFeeds;
-      return Array.from(Object.values(feeds)[0].data);
-    });
+    // The Float32Array itself: playwright sends typed arrays as base64, where a plain
+    // array would go through its protocol number by number (150,528 of them: about
+    // 1 s idle, 2 s with two busy processes, against 0.06 s and 0.1 s).
+    const got = await page.evaluate(() => Object.values(window.wasmInferDemo.lastFeeds)[0].data);
+    assert.ok(got instanceof Float32Array, `the page's feed is a ${got?.constructor?.name}, not a Float32Array`);
     assert.equal(got.length, expected.length);
     let sum = 0;
     for (let i = 0; i < got.length; i++) sum += Math.abs(got[i] - expected[i]);
@@ -118,9 +134,9 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     assert.ok(mean < 0.05, `mean |canvas - Pillow| = ${mean}`);
   });
 
-  it('Run 50× fills p50/p90/p99, the latency histogram and the per-op-type chart', async () => {
+  it('Run 50× fills p50/p90/p99, the latency histogram and the per-op-type chart', { timeout: TEST_MS }, async () => {
     await page.click('#bench');
-    await page.waitForFunction(() => document.querySelector('#op-chart').dataset.drawn === 'ops', null, { timeout: 120_000 });
+    await page.waitForFunction(() => document.querySelector('#op-chart').dataset.drawn === 'ops', null, { timeout: 2 * STEP_MS });
     await waitIdle();
     const p = {};
     for (const key of ['p50', 'p90', 'p99']) p[key] = await timing(key);
@@ -135,7 +151,7 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     }
   });
 
-  it('a text file instead of a photo gives a readable error, and the next photo still classifies', async () => {
+  it('a text file instead of a photo gives a readable error, and the next photo still classifies', { timeout: TEST_MS }, async () => {
     await page.setInputFiles('#image-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a picture\n') });
     await page.waitForFunction(() => !document.querySelector('#error').hidden, null, { timeout: 30_000 });
     const err = await errorBox();
@@ -147,7 +163,7 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     assert.equal((await errorBox()).hidden, true, 'the error should clear on the next photo');
   });
 
-  it('a photo dropped on the page and a sample button classify too', async () => {
+  it('a photo dropped on the page and a sample button classify too', { timeout: TEST_MS }, async () => {
     const runs = await page.$eval('#top5', (ol) => Number(ol.dataset.runs ?? 0));
     const dropped = await page.evaluateHandle(async () => {
       const blob = await (await fetch('data/images/motorcycle_left.png')).blob();
@@ -156,15 +172,15 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
       return dt;
     });
     await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer: dropped });
-    await page.waitForFunction((r) => Number(document.querySelector('#top5').dataset.runs) > r && document.body.dataset.state === 'ready', runs, { timeout: 60_000 });
+    await page.waitForFunction((r) => Number(document.querySelector('#top5').dataset.runs) > r && document.body.dataset.state === 'ready', runs, { timeout: STEP_MS });
     assert.equal(await page.$eval('#top5', (ol) => ol.dataset.source), 'motorcycle_left.png');
     assert.equal((await top5())[0].id, 665, `motorcycle_left.png: ${JSON.stringify((await top5())[0])}`);
     await page.click('.sample[data-sample="coffee.png"]');
-    await page.waitForFunction(() => document.querySelector('#top5').dataset.source === 'coffee.png' && document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('#top5').dataset.source === 'coffee.png' && document.body.dataset.state === 'ready', null, { timeout: STEP_MS });
     assert.equal((await top5())[0].id, 967);
   });
 
-  it('a corrupt .onnx and a model with an unsupported op give readable errors; the demo model keeps working', async () => {
+  it('a corrupt .onnx and a model with an unsupported op give readable errors; the demo model keeps working', { timeout: TEST_MS }, async () => {
     const truncated = readFileSync(path.join(SITE, 'models', 'efficientnet_lite0.onnx')).subarray(0, 5000);
     const cases = [
       [{ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: truncated }, 'model', /broken\.onnx.*not a valid ONNX model.*truncated/],
@@ -185,19 +201,19 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     assert.equal(top[0].id, 657, `rocket.jpg: ${JSON.stringify(top[0])}`);
   });
 
-  it('"Open your own .onnx" runs another classifier, with class numbers when it does not have 1,000 classes', async () => {
+  it('"Open your own .onnx" runs another classifier, with class numbers when it does not have 1,000 classes', { timeout: TEST_MS }, async () => {
     await page.setInputFiles('#model-input', { name: 'tiny.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(tinyClassifier()) });
     await page.waitForFunction(() => /tiny\.onnx/.test(document.querySelector('#model-name').textContent) && document.body.dataset.state === 'ready', null, { timeout: 30_000 });
     const top = await classifyFile(path.join(IMAGES, 'chelsea.png'));
     assert.equal(top.length, 3);
     assert.match(top[0].text, /^class \d/);
     await page.click('#reset-model');
-    await page.waitForFunction(() => /EfficientNet/.test(document.querySelector('#model-name').textContent) && document.body.dataset.state === 'ready');
+    await page.waitForFunction(() => /EfficientNet/.test(document.querySelector('#model-name').textContent) && document.body.dataset.state === 'ready', null, { timeout: STEP_MS });
     const again = await classifyFile(path.join(IMAGES, 'chelsea.png'));
     assert.ok(again[0].id >= 281 && again[0].id <= 285);
   });
 
-  it('the shim API: load bytes, run, errors with Python types, profile, release', async () => {
+  it('the shim API: load bytes, run, errors with Python types, profile, release', { timeout: TEST_MS }, async () => {
     const result = await page.evaluate(async (modelBytes) => {
       const rt = window.wasmInferDemo.rt;
       const out = {};
@@ -220,7 +236,8 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
         await rt.load(new Uint8Array([1, 2, 3, 4, 5]));
       } catch (e) { out.loadError = { name: e.name, message: e.message }; }
       const profile = await session.profile();
-      out.profile = { ops: profile.ops.map((o) => o.op_type).sort(), nodes: profile.nodes.length, runs: profile.runs };
+      out.profile = { ops: profile.ops.map((o) => o.op_type).sort(), nodes: profile.nodes.length, runs: profile.runs, plans: profile.plans };
+      out.runtimePlan = rt.info.plan;
       await session.release();
       try { await session.run({ image: { data, dims: [1, 3, 32, 32] } }); } catch (e) { out.afterRelease = e.name; }
       return out;
@@ -242,13 +259,21 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     assert.ok(result.profile.ops.includes('GlobalAveragePool'), String(result.profile.ops));
     assert.ok(result.profile.ops.every((op) => ['Flatten', 'GlobalAveragePool'].includes(op)), String(result.profile.ops));
     assert.equal(result.profile.nodes, result.profile.ops.length);
+    // profile().plans is InferenceSession.plan_info(): the one input signature run so far is planned
+    assert.equal(result.profile.plans.planned.length, 1, JSON.stringify(result.profile.plans));
+    assert.deepEqual(result.profile.plans.unplanned, []);
+    if (PLAN) {      // the test run's plan mode reached Python in the worker
+      const mode = { 1: 'on', 0: 'off', strict: 'strict' }[PLAN.trim().toLowerCase()];
+      assert.equal(result.profile.plans.mode, mode);
+      assert.equal(result.runtimePlan, mode);
+    }
     assert.equal(result.afterRelease, 'SessionReleased');
   });
 
-  it('rt.swap: requests keep flowing and none fails, the session then answers from the new model, the old worker ends', async () => {
+  it('rt.swap: requests keep flowing and none fails, the session then answers from the new model, the old worker ends', { timeout: TEST_MS }, async () => {
     const result = await page.evaluate(async ([oldBytes, newBytes]) => {
       const { WasmInfer } = await import('./wasm_infer.js');
-      const rt = await WasmInfer.init();                 // its own runtime: the demo's stays as it is
+      const rt = await WasmInfer.init({ env: window.wasmInferDemo.env });   // its own runtime: the demo's stays as it is
       try {
         const session = await rt.load(new Uint8Array(oldBytes).buffer, { name: 'tiny.onnx' });
         const data = new Float32Array(3 * 32 * 32).map((_, i) => Math.floor(i / 1024) + 1);
@@ -287,7 +312,7 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     console.log(`# swap of a tiny model with traffic (ms): ${JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])))}, ${result.served.length} requests served during it`);
   });
 
-  it('lays out on a phone-width screen without horizontal scrolling', async () => {
+  it('lays out on a phone-width screen without horizontal scrolling', { timeout: TEST_MS }, async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(200);
     const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
@@ -295,7 +320,7 @@ describe('the web demo in Chromium', { skip, timeout: 300_000 }, () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'demo-phone.png'), fullPage: true });
   });
 
-  it('made no request outside 127.0.0.1, every request succeeded, and no uncaught page errors', async () => {
+  it('made no request outside 127.0.0.1, every request succeeded, and no uncaught page errors', { timeout: TEST_MS }, async () => {
     assert.ok(requests.some((u) => u.endsWith('/pyodide.asm.wasm')), 'the worker\'s requests were not observed');
     const outside = requests.filter((u) => {
       if (u.startsWith('data:') || u.startsWith('blob:')) return false;

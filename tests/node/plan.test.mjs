@@ -1,0 +1,92 @@
+// Memory plans inside Pyodide: WASM_INFER_PLAN from the Node environment
+// reaches Python (tools/pyodide_node.mjs passes WASM_INFER_* through), and a
+// plan that fails to build is loud: PlanError when strict (as `python3
+// build.py test` runs every suite), one PlanWarning and plan_info() otherwise.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUILD } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+
+const PLAN = process.env.WASM_INFER_PLAN;
+const MODES = { '': 'off', 0: 'off', off: 'off', 1: 'on', on: 'on', strict: 'strict' };
+// Pyodide in a worker thread, so each test's timeout can stop it (tools/pyodide_thread.mjs).
+const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
+  await fresh.writeFile('/ref/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
+  await fresh.writeFile('/ref/chelsea.input.npy', readFileSync(path.join(BUILD, 'reference', 'chelsea.png.input.npy')));
+  await fresh.writeFile('/ref/chelsea.logits.npy', readFileSync(path.join(BUILD, 'reference', 'chelsea.png.logits.npy')));
+});
+before(() => py.start(), { timeout: BOOT_MS });
+after(() => py.terminate());
+
+test('WASM_INFER_PLAN of the test run is the plan mode of Python in Pyodide', { timeout: 60_000 }, async (t) => {
+  if (PLAN === undefined) return t.skip('WASM_INFER_PLAN is not set (python3 build.py test sets it to strict)');
+  const r = await py.runJSON(`
+import json, os, wasm_infer
+sess = wasm_infer.InferenceSession("/ref/model.onnx")
+json.dumps({"env": os.environ.get("WASM_INFER_PLAN"), "runtime": wasm_infer.runtime_info()["plan"],
+            "session": sess.plan_info()["mode"]})
+`, t);
+  const want = MODES[PLAN.trim().toLowerCase()];
+  assert.ok(want, `WASM_INFER_PLAN=${PLAN} is not a plan mode`);
+  assert.deepEqual(r, { env: PLAN, runtime: want, session: want });
+});
+
+test('EfficientNet-Lite0 is planned with the kernels: plan_info() lists its signature, nothing unplanned', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, numpy as np, wasm_infer
+sess = wasm_infer.InferenceSession("/ref/model.onnx")
+x = np.load("/ref/chelsea.input.npy")
+sess.run(None, {"input": x})
+json.dumps({"backend": sess.backend, **sess.plan_info()})
+`, t);
+  assert.notEqual(r.backend, 'numpy');
+  if (r.mode === 'off') return;
+  assert.deepEqual(r.planned.map((p) => p.inputs), [[[[1, 3, 224, 224], '<f4']]]);
+  assert.ok(r.planned[0].arena_bytes > 0);
+  assert.deepEqual(r.unplanned, []);
+});
+
+test('a plan that fails to build: PlanError when strict, else the right answer, one PlanWarning and plan_info()', { timeout: 120_000 }, async (t) => {
+  // A planner bug on demand: assign_offsets raises for this test only.
+  const r = await py.runJSON(`
+import json, warnings, numpy as np, wasm_infer
+from wasm_infer import plan
+x = np.load("/ref/chelsea.input.npy")
+ref = np.load("/ref/chelsea.logits.npy")
+real = plan.assign_offsets
+def broken(*args, **kwargs):
+    raise RuntimeError("offsets are broken")
+plan.assign_offsets = broken
+out = {}
+try:
+    sess = wasm_infer.InferenceSession("/ref/model.onnx")
+    out["mode"] = sess.plan_info()["mode"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            for _ in range(3):
+                (y,) = sess.run(None, {"input": x})
+            out["maxdiff"] = float(np.abs(y - ref).max())
+        except wasm_infer.PlanError as e:
+            out["error"] = str(e)
+    out["warnings"] = [str(w.message) for w in caught if issubclass(w.category, wasm_infer.PlanWarning)]
+    out["info"] = sess.plan_info()
+finally:
+    plan.assign_offsets = real
+json.dumps(out)
+`, t);
+  if (r.mode === 'off') return;
+  if (r.mode === 'strict') {
+    assert.match(r.error ?? '', /^no memory plan for inputs \[\[\[1, 3, 224, 224\], '<f4'\]\]: RuntimeError: offsets are broken \(WASM_INFER_PLAN=strict\)$/);
+    assert.deepEqual(r.warnings, []);
+    return;
+  }
+  assert.equal(r.error, undefined);
+  assert.ok(r.maxdiff <= 1e-3, `unplanned logits vs onnxruntime: ${r.maxdiff}`);
+  assert.equal(r.warnings.length, 1, JSON.stringify(r.warnings));
+  assert.match(r.warnings[0], /RuntimeError: offsets are broken; these inputs run unplanned/);
+  assert.deepEqual(r.info.unplanned, [{ inputs: [[[1, 3, 224, 224], '<f4']], reason: 'building the plan failed: RuntimeError: offsets are broken' }]);
+  assert.deepEqual(r.info.planned, []);
+});
