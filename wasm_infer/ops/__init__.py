@@ -2,7 +2,12 @@
 `@register(op_type, since)`; modules are discovered by file name, so there is
 no import list to keep. For a model, the newest version whose `since` is ≤
 the model's opset for the op's domain is picked (as in tinygrad and
-onnx.reference)."""
+onnx.reference).
+
+`record_executions()` (for the test suite's op coverage) makes every
+registered implementation note when it runs; until it is called nothing is
+wrapped, so a normal session pays nothing."""
+import functools
 import importlib
 import pkgutil
 
@@ -35,3 +40,35 @@ def resolve(op_type, domain, opset, node_name="", inside=""):
             return cls
     raise UnsupportedError(f"{where}op {op_type!r} (domain {shown!r}) is implemented from opset "
                            f"{versions[0][0]}, the model uses opset {opset}")
+
+
+_executed = None   # {(domain, op_type, since)} once record_executions() was called
+
+
+def record_executions():
+    """Start recording which implementations run: wraps `run` and `bind` of
+    every registered class with a recorder of (domain, op_type, since) of the
+    instance's class. Returns the live set (idempotent). Wraps the classes in
+    place, so call it before sessions are made (their plans keep bound methods)."""
+    global _executed
+    if _executed is None:
+        _executed = set()
+        for versions in load_all().values():
+            for _, cls in versions:
+                for method in ("run", "bind"):
+                    setattr(cls, method, _recording(getattr(cls, method)))
+    return _executed
+
+
+def _recording(fn):
+    @functools.wraps(fn)
+    def wrapper(self, *args):
+        cls = type(self)   # a subclass inherits its parent's wrapper: record the class that ran
+        _executed.add((cls.domain, cls.op_type, cls.since))
+        return fn(self, *args)
+    return wrapper
+
+
+def implementations():
+    """Every registered implementation as (domain, op_type, since)."""
+    return {(domain, op_type, since) for (domain, op_type), versions in load_all().items() for since, _ in versions}
