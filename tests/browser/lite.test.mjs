@@ -36,12 +36,15 @@ before(async () => {
   server = await startServer(WHOLE_SITE ? SITE : path.join(SITE, 'lite'));
   base = WHOLE_SITE ? `${server.url}lite` : server.url.replace(/\/$/, '');
   browser = await launchChromium(chromium);
-});
+}, { timeout: 120_000 });
 
 after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+  try {
+    await browser?.close();
+  } finally {
+    server?.stop();
+  }
+}, { timeout: 60_000 });
 
 // Open `name`, run all cells, wait until the kernel is idle and every code cell
 // has run; returns the outputs' text (plain and markdown) and the error outputs.

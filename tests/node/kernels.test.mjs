@@ -15,7 +15,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bootPyodide, ROOT } from '../../tools/pyodide_node.mjs';
+import { ROOT } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
@@ -27,8 +28,9 @@ const RELAXED_OK = WebAssembly.validate(RELAXED_PROBE);
 const FLAVOURS = RELAXED_OK ? ['simd128', 'relaxed'] : ['simd128'];
 const KERNELS_PY = path.join(ROOT, 'wasm_infer', 'kernels.py');
 const FS_DIR = '/tmp/wasm_infer_kernels_test';
-
-let py;
+// Per test inside Pyodide, for a busy 2-core machine (idle, each takes under 1 s;
+// a test after one that timed out boots Pyodide anew).
+const TEST_MS = 120_000;
 
 const HELPERS = String.raw`
 import sys, math, itertools, ctypes
@@ -213,64 +215,67 @@ def binary_case(op, sa, sb, clamp=(-np.inf, np.inf), inplace=None):
     assert guards_intact(y, ybuf), what + ": wrote outside out"
 `;
 
-before(async () => {
+const py = new PyodideThread({ packages: ['numpy'], env: { WASM_INFER_KERNELS: `${FS_DIR}/_kernels.so` } }, async (fresh) => {
+  await fresh.writeFile(`${FS_DIR}/_kernels.so`, readFileSync(SO));
+  await fresh.writeFile(`${FS_DIR}/_kernels_relaxed.wasm`, readFileSync(RELAXED));
+  await fresh.writeFile(`${FS_DIR}/wi_kernels.py`, readFileSync(KERNELS_PY));
+  await fresh.run(HELPERS);
+  await fresh.run(HELPERS_NHWC);
+});
+
+before(() => {
   if (!existsSync(SO)) {
     throw new Error(`kernel module not found at ${path.relative(ROOT, SO)}: run \`python3 build.py test\` first (it builds the kernels with tools/build_kernels.py)`);
   }
-  ({ pyodide: py } = await bootPyodide({ packages: ['numpy'], env: { WASM_INFER_KERNELS: `${FS_DIR}/_kernels.so` } }));
-  py.FS.mkdirTree(FS_DIR);
-  py.FS.writeFile(`${FS_DIR}/_kernels.so`, readFileSync(SO));
-  py.FS.writeFile(`${FS_DIR}/_kernels_relaxed.wasm`, readFileSync(RELAXED));
-  py.FS.writeFile(`${FS_DIR}/wi_kernels.py`, readFileSync(KERNELS_PY));
-  py.runPython(HELPERS);
-  py.runPython(HELPERS_NHWC);
-});
+  return py.start();
+}, { timeout: BOOT_MS });
 
-after(() => { py = undefined; });
+after(() => py.terminate());
 
-const run = (code) => py.runPython(code);
+// Python `code` in the test's interpreter, within test `t`'s time limit.
+const run = (code, t) => py.run(code, t);
 
-test('kernels load under Pyodide: relaxed where the engine validates relaxed SIMD, else SIMD128', () => {
-  const [ok, flavour, reason, version] = run(`
-[K.available(), K.flavour(), K.reason(), K._State.lib.wasm_infer_kernels_abi_version()]`).toJs();
+test('kernels load under Pyodide: relaxed where the engine validates relaxed SIMD, else SIMD128', { timeout: TEST_MS }, async (t) => {
+  const [ok, flavour, reason, version] = await run(`
+[K.available(), K.flavour(), K.reason(), K._State.lib.wasm_infer_kernels_abi_version()]`, t);
   assert.equal(ok, true, `kernels not available: ${reason}`);
   assert.equal(flavour, RELAXED_OK ? 'relaxed' : 'simd128', reason);
   if (!RELAXED_OK) assert.match(reason, /does not support relaxed SIMD/);
   assert.equal(version, 3);
-  const forced = run(`
+  const forced = await run(`
 import os
 os.environ["WASM_INFER_FLAVOUR"] = "simd128"
 r = [K.reload(), K.flavour()]
 del os.environ["WASM_INFER_FLAVOUR"]
 K.reload()
-r`).toJs();
+r`, t);
   assert.deepEqual(forced, [true, 'simd128']);
   if (!RELAXED_OK) console.log('# relaxed-SIMD kernels not tested: this engine lacks relaxed SIMD (use Node 22+ or --experimental-wasm-relaxed-simd)');
 });
 
-test('gemm: every m, n, k around the tiles (4x8, 3x8, 2x16, 1x16, edges 4 and 1..3)', () => {
-  const count = run(`
+test('gemm: every m, n, k around the tiles (4x8, 3x8, 2x16, 1x16, edges 4 and 1..3)', { timeout: TEST_MS }, async (t) => {
+  const count = await run(`
 sizes = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17]
 count = 0
 for i, (m, n, k) in enumerate(itertools.product(sizes, sizes, [1, 3, 4, 5, 8, 17])):
     gemm_case(m, n, k, bias=i % 2 == 0, clamp=CLAMPS[i % len(CLAMPS)])
     count += 1
-count`);
+count`, t);
   assert.ok(count > 800);
 });
 
-test('gemm: larger and strided (row stride > row length)', () => {
-  run(`
+test('gemm: larger and strided (row stride > row length)', { timeout: TEST_MS }, async (t) => {
+  await run(`
 for m, n, k in [(33, 65, 129), (64, 100, 70), (1, 1000, 1280), (2, 1000, 300), (3, 37, 300), (100, 3, 5), (1, 1, 1000)]:
     gemm_case(m, n, k, bias=True, clamp=(0.0, 6.0))
     gemm_case(m, n, k, bias=False, clamp=(-np.inf, np.inf), pads=(3, 5, 7))
 for m, n, k in itertools.product([1, 4, 5, 6], [3, 8, 13], [2, 9]):
     gemm_case(m, n, k, bias=True, clamp=(-np.inf, np.inf), pads=(1, 2, 1))
-`);
+`, t);
 });
 
-test('gemm: NaN propagates through the clamp, k == 0 gives clamp(bias)', () => {
-  run(`
+test('gemm: NaN propagates through the clamp, k == 0 gives clamp(bias)', { timeout: TEST_MS }, async (t) => {
+  await run(`
 a = np.ones((5, 3), np.float32); b = np.ones((3, 9), np.float32); a[2, 1] = np.nan
 c = np.empty((5, 9), np.float32)
 K.gemm(a, b, None, c, 0.0, 6.0)
@@ -279,11 +284,11 @@ assert (np.delete(c, 2, 0) == 3.0).all()
 bias = np.arange(9, dtype=np.float32) - 4
 K.gemm(np.zeros((5, 0), np.float32), np.zeros((0, 9), np.float32), bias, c, -1.0, 2.0)
 assert (c == np.clip(bias, -1, 2)).all(), c
-`);
+`, t);
 });
 
-test('conv2d (general): 1x1 GEMM path, groups, strides, kernels 1/3/5, asymmetric pads, dilation', () => {
-  const count = run(`
+test('conv2d (general): 1x1 GEMM path, groups, strides, kernels 1/3/5, asymmetric pads, dilation', { timeout: TEST_MS }, async (t) => {
+  const count = await run(`
 cases = [
     # 1x1 stride 1 (GEMM fast path): channels and spatial sizes around the tiles
     dict(n=1, c=32, h=12, w=12, m=16, kh=1, kw=1),
@@ -332,12 +337,12 @@ for i in range(150):
     w = int(r.integers(max(1, (kw - 1) * d[1] + 1 - p[1] - p[3]), 30))
     conv_case(int(r.integers(1, 3)), cg * group, h, w, mg * group, kh, kw, s, p, d, group,
               bias=bool(i % 2), clamp=CLAMPS[i % len(CLAMPS)])
-len(cases) + 150`);
+len(cases) + 150`, t);
   assert.ok(count > 100);
 });
 
-test('dwconv2d: EfficientNet-Lite0 depthwise 3x3 / 5x5, stride 1 / 2, asymmetric pads, dilation', () => {
-  const count = run(`
+test('dwconv2d: EfficientNet-Lite0 depthwise 3x3 / 5x5, stride 1 / 2, asymmetric pads, dilation', { timeout: TEST_MS }, async (t) => {
+  const count = await run(`
 cases = [
     dict(n=1, c=8, h=17, w=17, kh=3, kw=3, p=(1, 1, 1, 1)),
     dict(n=1, c=4, h=16, w=16, kh=3, kw=3, s=(2, 2), p=(0, 0, 1, 1)),
@@ -371,12 +376,12 @@ for i in range(150):
     w = int(r.integers(max(1, (kw - 1) * d[1] + 1 - p[1] - p[3]), 45))
     conv_case(int(r.integers(1, 3)), c, h, w, c, kh, kw, s, p, d, c,
               bias=bool(i % 2), clamp=CLAMPS[i % len(CLAMPS)])
-len(cases) + 150`);
+len(cases) + 150`, t);
   assert.ok(count > 100);
 });
 
-test('wrappers reject bad dtypes, layouts and shapes with ValueError', () => {
-  const failures = run(`
+test('wrappers reject bad dtypes, layouts and shapes with ValueError', { timeout: TEST_MS }, async (t) => {
+  const failures = await run(`
 f32 = lambda *s: np.zeros(s, np.float32)
 bad = {
     "gemm float64 a": lambda: K.gemm(np.zeros((2, 3)), f32(3, 4), None, f32(2, 4)),
@@ -416,12 +421,12 @@ for name, call in bad.items():
         pass
     except Exception as e:
         failures.append(f"{name}: {type(e).__name__}: {e}")
-failures`).toJs();
+failures`, t);
   assert.deepEqual(failures, []);
 });
 
-test('heap addresses >= 2**31 pass through ctypes without argtypes, as unsigned or as signed ints', () => {
-  run(`
+test('heap addresses >= 2**31 pass through ctypes without argtypes, as unsigned or as signed ints', { timeout: TEST_MS }, async (t) => {
+  await run(`
 f = K.raw("f32_gemm_minmax__wasmsimd")
 p = K.params(0, 1)
 # m = n = 0: the kernel reads only params; the other pointers are never dereferenced
@@ -431,11 +436,11 @@ f(0, 0, 0, -16, 1, -2**31, 1, 0, -2**31 + 4, 1, p.ctypes.data)
 libc = ctypes.CDLL(None)
 assert libc.labs(0xFFFFFFFF) == 1 and libc.labs(-1) == 1
 assert libc.labs(0x80000000) == -2**31
-`);
+`, t);
 });
 
-test('fallback: WASM_INFER_BACKEND=numpy and a missing module disable the kernels with a reason', () => {
-  const [r1, r2, r3] = run(`
+test('fallback: WASM_INFER_BACKEND=numpy and a missing module disable the kernels with a reason', { timeout: TEST_MS }, async (t) => {
+  const [r1, r2, r3] = await run(`
 import os
 out = []
 os.environ["WASM_INFER_BACKEND"] = "numpy"
@@ -451,28 +456,28 @@ try:
 except RuntimeError as e:
     out.append(str(e))
 K.reload()
-out`).toJs();
+out`, t);
   assert.deepEqual(r1.slice(0, 2), [false, 'numpy']);
   assert.match(r1[2], /WASM_INFER_BACKEND=numpy/);
   assert.deepEqual(r2.slice(0, 2), [false, 'numpy']);
   assert.match(r2[2], /not found/);
   assert.match(r3, /not available/);
-  assert.equal(run('K.available()'), true);
+  assert.equal(await run('K.available()', t), true);
 });
 
 // ---- the NHWC / packed-weight API, per flavour ----
 
-const useFlavour = (flav) => run(`
+const useFlavour = (flav, t) => run(`
 import os
 os.environ["WASM_INFER_FLAVOUR"] = "${flav}"
 K.reload()
 del os.environ["WASM_INFER_FLAVOUR"]
-assert K.flavour() == "${flav}", K.reason()`);
+assert K.flavour() == "${flav}", K.reason()`, t);
 
 for (const flav of FLAVOURS) {
-  test(`[${flav}] gemm_packed: every m, n, k around the 4x8 tile, strided rows, k = 0`, () => {
-    useFlavour(flav);
-    run(`
+  test(`[${flav}] gemm_packed: every m, n, k around the 4x8 tile, strided rows, k = 0`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
 sizes = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17]
 for i, (m, n, k) in enumerate(itertools.product(sizes, sizes, [1, 3, 8, 17])):
     gemm_packed_case(m, n, k, bias=i % 2 == 0, clamp=CLAMPS[i % len(CLAMPS)])
@@ -488,12 +493,12 @@ a = rng.uniform(-1, 1, (6, 10)).astype(np.float32); bt = rng.uniform(-1, 1, (13,
 c = np.empty((6, 13), np.float32)
 K.bind_gemm_packed(a, K.pack_gemm(bt, None, trans_b=True, alpha=0.5), c)()
 check_close(c, 0.5 * (a.astype(np.float64) @ bt.T), 10, "gemm_packed transB alpha")
-`);
+`, t);
   });
 
-  test(`[${flav}] conv2d_nhwc: 1x1 GEMM path, indirect GEMM (K x K, strides, pads, dilations, groups)`, () => {
-    useFlavour(flav);
-    const count = run(`
+  test(`[${flav}] conv2d_nhwc: 1x1 GEMM path, indirect GEMM (K x K, strides, pads, dilations, groups)`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    const count = await run(`
 cases = [
     dict(n=1, c=32, h=12, w=12, m=16, kh=1, kw=1),
     dict(n=2, c=5, h=3, w=7, m=9, kh=1, kw=1, clamp=(0.0, 6.0)),
@@ -537,13 +542,13 @@ try:
         conv_nhwc_case(1, 16, 9, 7, 17, 3, 3, p=(1, 1, 1, 1), clamp=(0.0, np.inf))
 finally:
     K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = saved
-len(cases) + 100`);
+len(cases) + 100`, t);
     assert.ok(count > 100);
   });
 
-  test(`[${flav}] conv2d_nhwc_winograd: 3x3 s1 F(2x2, 3x3), channels around the 8-column panels, odd sizes, pads, chunks`, () => {
-    useFlavour(flav);
-    const count = run(`
+  test(`[${flav}] conv2d_nhwc_winograd: 3x3 s1 F(2x2, 3x3), channels around the 8-column panels, odd sizes, pads, chunks`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    const count = await run(`
 def winograd_case(n, h, w, c, m, p=(1, 1, 1, 1), bias=True, clamp=(-np.inf, np.inf)):
     oh, ow = conv_out_hw(h, w, 3, 3, (1, 1), p, (1, 1))
     x = rng.uniform(-1, 1, (n, c, h, w)).astype(np.float32)
@@ -585,13 +590,13 @@ y = np.zeros((1, 8, 8, 16), np.float32)
 K.bind_conv2d_nhwc_winograd(x, K.pack_conv2d_nhwc_winograd(np.ones((16, 16, 3, 3), np.float32)), y, (1, 1, 1, 1))()
 assert np.isnan(y[0, 0:3, 1:4]).all(), y[0, :, :, 0]
 assert not np.isnan(y[0, 4:]).any() and not np.isnan(y[0, :, 4:]).any(), y[0, :, :, 0]
-cases`);
+cases`, t);
     assert.ok(count >= 30);
   });
 
-  test(`[${flav}] dwconv2d_nhwc: 3x3 / 5x5 s1 / s2 fast paths and the generic path, channels around 4`, () => {
-    useFlavour(flav);
-    const count = run(`
+  test(`[${flav}] dwconv2d_nhwc: 3x3 / 5x5 s1 / s2 fast paths and the generic path, channels around 4`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    const count = await run(`
 cases = []
 for c in [1, 3, 4, 5, 8, 12, 19]:
     for k, s in [(3, 1), (3, 2), (5, 1), (5, 2)]:
@@ -615,13 +620,13 @@ for i, case in enumerate(cases):
     case.setdefault("clamp", CLAMPS[i % len(CLAMPS)])
     case.setdefault("bias", i % 3 != 0)
     conv_nhwc_case(c=c, m=c, group=c, **case)
-len(cases)`);
+len(cases)`, t);
     assert.ok(count > 60);
   });
 
-  test(`[${flav}] unary: clamp, hardswish, sigmoid, silu, exp; in place; tails`, () => {
-    useFlavour(flav);
-    run(`
+  test(`[${flav}] unary: clamp, hardswish, sigmoid, silu, exp; in place; tails`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
 for op in ["clamp", "hardswish", "sigmoid", "silu", "exp"]:
     for n in [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 1000]:
         unary_case(op, n, CLAMPS[n % len(CLAMPS)])
@@ -638,12 +643,12 @@ for op in ["sigmoid", "silu", "hardswish"]:
     assert np.isnan(y[0]), (op, y)
 K.bind_unary("sigmoid", x[1:3], y[1:3])()
 assert y[1] == 1 and y[2] == 0, y
-`);
+`, t);
   });
 
-  test(`[${flav}] binary: same shape, scalar, per-channel NHWC / NCHW, rows, in place, fused clamp`, () => {
-    useFlavour(flav);
-    run(`
+  test(`[${flav}] binary: same shape, scalar, per-channel NHWC / NCHW, rows, in place, fused clamp`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
 for op in BIN_REF:
     for sa, sb in [((7,), (7,)), ((1, 5, 6, 16), (1, 5, 6, 16)), ((1, 5, 6, 16), (16,)), ((2, 5, 6, 13), (1, 1, 1, 13)),
                    ((2, 6, 5, 3), (1, 6, 1, 1)), ((3, 4), ()), ((), (3, 4)), ((4, 1), (1, 7)), ((1,), (9,)),
@@ -660,12 +665,12 @@ try:
     raise AssertionError("accepted a wrong out shape")
 except ValueError:
     pass
-`);
+`, t);
   });
 
-  test(`[${flav}] pooling NHWC: global average, max / average windows with pads and strides; softmax`, () => {
-    useFlavour(flav);
-    run(`
+  test(`[${flav}] pooling NHWC: global average, max / average windows with pads and strides; softmax`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
 for n, h, w, c in [(1, 7, 7, 1280), (2, 3, 5, 17), (1, 1, 1, 3), (1, 14, 14, 5)]:
     x, _ = guarded((n, h, w, c), rng.uniform(-1, 1, (n, h, w, c)))
     for shape in [(n, c), (n, 1, 1, c)]:
@@ -724,12 +729,12 @@ for rows, cols in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 1000), (7, 17)]:
     assert guards_intact(y, ybuf)
     K.bind_softmax(x, x)()
     assert np.allclose(x, ref, rtol=1e-5, atol=1e-7)
-`);
+`, t);
   });
 }
 
-test('NHWC wrappers reject bad packed weights, shapes and overlaps with ValueError', () => {
-  const failures = run(`
+test('NHWC wrappers reject bad packed weights, shapes and overlaps with ValueError', { timeout: TEST_MS }, async (t) => {
+  const failures = await run(`
 f32 = lambda *s: np.zeros(s, np.float32)
 pk = K.pack_gemm(f32(3, 10))
 pc = K.pack_conv2d_nhwc(f32(8, 3, 3, 3))
@@ -777,7 +782,7 @@ for name, call in bad.items():
         pass
     except Exception as e:
         failures.append(f"{name}: {type(e).__name__}: {e}")
-failures`).toJs();
+failures`, t);
   assert.deepEqual(failures, []);
 });
 

@@ -1,38 +1,39 @@
 // EfficientNet-Lite0 inside Pyodide 0.27.7 with the wasm kernels, installed
 // from the built wheel, against onnxruntime's logits computed natively on the
 // same preprocessed inputs (build/reference, made by `python3 build.py test`).
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bootPyodide, BUILD } from '../../tools/pyodide_node.mjs';
+import { BUILD } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 // Either build of the kernel module counts: relaxed SIMD where the engine has it.
 const KERNEL_FLAVOURS = ['simd128', 'relaxed'];
 
 const PHOTOS = ['chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png'];
-let py;
+// Per test, for a busy 2-core machine (idle, each takes under 1 s; a test after one that timed out boots Pyodide anew).
+const TEST_MS = 120_000;
 
-before(async () => {
-  ({ pyodide: py } = await bootPyodide({ packages: ['numpy'], wheel: true }));
-  py.FS.mkdirTree('/ref');
-  py.FS.writeFile('/ref/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
+const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
+  await fresh.writeFile('/ref/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
   for (const p of PHOTOS) {
     for (const kind of ['input', 'logits']) {
-      py.FS.writeFile(`/ref/${p}.${kind}.npy`, readFileSync(path.join(BUILD, 'reference', `${p}.${kind}.npy`)));
+      await fresh.writeFile(`/ref/${p}.${kind}.npy`, readFileSync(path.join(BUILD, 'reference', `${p}.${kind}.npy`)));
     }
   }
 });
+before(() => py.start(), { timeout: BOOT_MS });
+after(() => py.terminate());
 
-test('the wheel installs and the kernel module loads with SIMD128', () => {
-  const info = py.runPython('import wasm_infer, json; json.dumps(wasm_infer.runtime_info())');
-  const rt = JSON.parse(info);
+test('the wheel installs and the kernel module loads with SIMD128', { timeout: TEST_MS }, async (t) => {
+  const rt = await py.runJSON('import wasm_infer, json; json.dumps(wasm_infer.runtime_info())', t);
   assert.equal(rt.platform, 'pyodide');
   assert.ok(KERNEL_FLAVOURS.includes(rt.kernels), `kernels did not load: ${rt.kernels_reason}`);
 });
 
-test('EfficientNet-Lite0 logits match onnxruntime on four photos (max abs diff <= 1e-3, same top-1)', () => {
-  const result = JSON.parse(py.runPython(`
+test('EfficientNet-Lite0 logits match onnxruntime on four photos (max abs diff <= 1e-3, same top-1)', { timeout: TEST_MS }, async (t) => {
+  const result = await py.runJSON(`
 import json, numpy as np, wasm_infer
 sess = wasm_infer.InferenceSession("/ref/model.onnx")
 out = {"backend": sess.backend}
@@ -41,7 +42,7 @@ for p in ${JSON.stringify(PHOTOS)}:
     ref = np.load(f"/ref/{p}.logits.npy")
     out[p] = {"maxdiff": float(np.abs(got - ref).max()), "top1": int(got.argmax()), "ref_top1": int(ref.argmax())}
 json.dumps(out)
-`));
+`, t);
   assert.ok(KERNEL_FLAVOURS.includes(result.backend), result.backend);
   for (const p of PHOTOS) {
     const r = result[p];
@@ -52,8 +53,8 @@ json.dumps(out)
   assert.equal(result['coffee.png'].top1, 967);
 });
 
-test('the kernels are really used: the NumPy backend gives the same answer by another route', () => {
-  const r = JSON.parse(py.runPython(`
+test('the kernels are really used: the NumPy backend gives the same answer by another route', { timeout: TEST_MS }, async (t) => {
+  const r = await py.runJSON(`
 import json, numpy as np, wasm_infer
 from wasm_infer import kernels
 x = np.load("/ref/chelsea.png.input.npy")
@@ -77,15 +78,15 @@ finally:
 plan = next(iter(k._plans.values()))
 bound_convs = sum(1 for op, fn in zip(plan.where, plan.fns) if "Conv" in op.op_type and fn.__name__ != "step")
 json.dumps({"conv_calls": calls["n"], "bound_convs": bound_convs, "diff": float(np.abs(a - b).max()), "backends": [k.backend, n.backend]})
-`));
+`, t);
   assert.ok(KERNEL_FLAVOURS.includes(r.backends[0]) && r.backends[1] === 'numpy', String(r.backends));
   assert.equal(r.conv_calls, 2 * 49, 'every Conv of the model should run on the kernels (run, then bind)');
   assert.equal(r.bound_convs, 49, 'every Conv of the model is a bound kernel step in the memory plan');
   assert.ok(r.diff <= 1e-3, `kernels vs NumPy: ${r.diff}`);
 });
 
-test('no allocation during run: the memory plan of EfficientNet-Lite0 (one arena, bound kernels)', () => {
-  const r = JSON.parse(py.runPython(`
+test('no allocation during run: the memory plan of EfficientNet-Lite0 (one arena, bound kernels)', { timeout: TEST_MS }, async (t) => {
+  const r = await py.runJSON(`
 import json, tracemalloc, numpy as np, wasm_infer
 sess = wasm_infer.InferenceSession("/ref/model.onnx")
 x = np.load("/ref/chelsea.png.input.npy")
@@ -100,15 +101,15 @@ plan = next(iter(sess._plans.values()))
 numpy_steps = [op.op_type for op, fn in zip(plan.where, plan.fns) if getattr(fn, "__name__", "") == "step"]
 json.dumps({"peak": peak, "out": y.nbytes, "info": sess.memory_info(), "same": bool(np.array_equal(first, y)),
             "numpy_steps": numpy_steps})
-`));
+`, t);
   assert.ok(r.info.arena_bytes > 0, 'a plan was made');
   assert.deepEqual(r.numpy_steps, [], 'every step of the planned run is bound');
   assert.ok(r.peak <= r.out + 4096, `run allocated ${r.peak} bytes (outputs: ${r.out})`);
   assert.ok(r.same, 'the planned run gives the same logits as the first (recording) run');
 });
 
-test('bad input raises wasm_infer errors inside Pyodide, and the interpreter keeps working', () => {
-  const r = JSON.parse(py.runPython(`
+test('bad input raises wasm_infer errors inside Pyodide, and the interpreter keeps working', { timeout: TEST_MS }, async (t) => {
+  const r = await py.runJSON(`
 import json, numpy as np, wasm_infer
 errors = []
 data = open("/ref/model.onnx", "rb").read()
@@ -126,7 +127,7 @@ for feeds in ({"input": np.zeros((1, 3, 224, 224), np.float64)}, {"image": np.ze
         errors.append(type(e).__name__)
 (ok,) = sess.run(None, {"input": np.load("/ref/coffee.png.input.npy")})
 json.dumps({"errors": errors, "top1": int(ok.argmax())})
-`));
+`, t);
   assert.deepEqual(r.errors, ['ModelError', 'ModelError', 'ModelError', 'InputError', 'InputError', 'InputError']);
   assert.equal(r.top1, 967);
 });

@@ -8,18 +8,19 @@
 //    50 create/release cycles keep the wasm heap (HEAPU8.length) and
 //    Python's traced memory (tracemalloc) flat.
 // WASM_INFER_FUZZ_SEED / WASM_INFER_FUZZ_SECONDS choose the fuzz run.
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bootPyodide, BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const SEED = Number(process.env.WASM_INFER_FUZZ_SEED || 20261123);
 const FUZZ_SECONDS = Number(process.env.WASM_INFER_FUZZ_SECONDS || 15);
 const MiB = 1 << 20;
-let py;
+let corpus;    // the synthetic seed models, written by the host (they are built with onnx.helper)
 
 function python() {
   if (process.env.PYTHON) return process.env.PYTHON;
@@ -27,37 +28,32 @@ function python() {
   try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
 }
 
-const heapBytes = () => py._module.HEAPU8.length;
-// Bytes in use in the C heap (dlmalloc's mallinfo().uordblks): everything
-// Python, numpy and the kernels' callers hold, finer than the heap size.
-let mallinfoBuf = 0;
-function mallocInUse() {
-  const m = py._module;
-  if (typeof m._mallinfo !== 'function') return NaN;
-  mallinfoBuf ||= m._PyMem_RawMalloc(64);
-  m._mallinfo(mallinfoBuf);
-  return m.HEAP32[(mallinfoBuf >> 2) + 7] >>> 0;
-}
-const runJSON = (code) => JSON.parse(py.runPython(code));
-
-before(async () => {
-  ({ pyodide: py } = await bootPyodide({ packages: ['numpy'], wheel: true }));
-  // The synthetic seed models are written by the host (they are built with onnx.helper).
-  const corpus = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_fuzz_'));
-  execFileSync(python(), [path.join(ROOT, 'tests', 'fuzz_corpus.py'), corpus]);
-  py.FS.mkdirTree('/fuzz/corpus');
-  for (const f of readdirSync(corpus)) py.FS.writeFile(`/fuzz/corpus/${f}`, readFileSync(path.join(corpus, f)));
-  py.FS.writeFile('/fuzz/fuzzing.py', readFileSync(path.join(ROOT, 'tests', 'fuzzing.py')));
-  py.FS.writeFile('/fuzz/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
+const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
+  for (const f of readdirSync(corpus)) await fresh.writeFile(`/fuzz/corpus/${f}`, readFileSync(path.join(corpus, f)));
+  await fresh.writeFile('/fuzz/fuzzing.py', readFileSync(path.join(ROOT, 'tests', 'fuzzing.py')));
+  await fresh.writeFile('/fuzz/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
   for (const kind of ['input', 'logits']) {
-    py.FS.writeFile(`/fuzz/coffee.${kind}.npy`, readFileSync(path.join(BUILD, 'reference', `coffee.png.${kind}.npy`)));
+    await fresh.writeFile(`/fuzz/coffee.${kind}.npy`, readFileSync(path.join(BUILD, 'reference', `coffee.png.${kind}.npy`)));
   }
-  py.runPython('import sys; sys.path.insert(0, "/fuzz")');
+  await fresh.run('import sys; sys.path.insert(0, "/fuzz")');
 });
 
-test(`fuzzing inside Pyodide with the kernels: only WasmInferErrors, then EfficientNet-Lite0 still right (seed ${SEED}, ${FUZZ_SECONDS} s)`, { timeout: (FUZZ_SECONDS + 120) * 1000 }, () => {
-  const heapBefore = heapBytes();
-  const r = runJSON(`
+before(() => {
+  corpus = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_fuzz_'));
+  execFileSync(python(), [path.join(ROOT, 'tests', 'fuzz_corpus.py'), corpus], { timeout: 120_000 });
+  return py.start();
+}, { timeout: BOOT_MS });
+
+after(async () => {
+  await py.terminate();
+  if (corpus) rmSync(corpus, { recursive: true, force: true });
+});
+
+// The time limits below are per test, for a busy 2-core machine; a test after
+// one that timed out boots Pyodide anew within its own.
+test(`fuzzing inside Pyodide with the kernels: only WasmInferErrors, then EfficientNet-Lite0 still right (seed ${SEED}, ${FUZZ_SECONDS} s)`, { timeout: (FUZZ_SECONDS + 120) * 1000 }, async (t) => {
+  const heapBefore = (await py.memory(t)).heapBytes;
+  const r = await py.runJSON(`
 import json, os, warnings, numpy as np, wasm_infer, fuzzing
 warnings.simplefilter("ignore")
 models = [(f, open(f"/fuzz/corpus/{f}", "rb").read(), 0.5) for f in sorted(os.listdir("/fuzz/corpus"))]
@@ -69,8 +65,9 @@ ref = np.load("/fuzz/coffee.logits.npy")
 summary["backend"] = sess.backend
 summary["after"] = {"maxdiff": float(np.abs(got - ref).max()), "top1": int(got.argmax())}
 json.dumps(summary)
-`);
-  console.log(`# fuzz in Pyodide, seed ${SEED}: ${r.cases} cases: ${JSON.stringify(r.counts)}; heap ${(heapBefore / MiB).toFixed(0)} -> ${(heapBytes() / MiB).toFixed(0)} MiB`);
+`, t);
+  const heapAfter = (await py.memory(t)).heapBytes;
+  console.log(`# fuzz in Pyodide, seed ${SEED}: ${r.cases} cases: ${JSON.stringify(r.counts)}; heap ${(heapBefore / MiB).toFixed(0)} -> ${(heapAfter / MiB).toFixed(0)} MiB`);
   assert.equal(r.backend, 'simd128', 'the kernels should be in use');
   assert.ok(r.cases >= 100, `only ${r.cases} cases ran`);
   const report = r.failures.map((f) => `${f.case}\n${f.error}`).join('\n\n');
@@ -79,21 +76,22 @@ json.dumps(summary)
   assert.equal(r.after.top1, 967);
 });
 
-// Heap (wasm memory, which only grows) and tracemalloc's traced bytes after `setup`
-// and a warm-up, then again after `loop`; both run in one Python namespace.
-function measure(setup, loop) {
-  py.runPython(`import gc, tracemalloc, numpy as np, wasm_infer\n${setup}`);
-  py.runPython('gc.collect(); tracemalloc.start()');
-  const heap0 = heapBytes();
-  const traced0 = py.runPython('gc.collect(); tracemalloc.get_traced_memory()[0]');
-  const used0 = mallocInUse();
+// Heap (wasm memory, which only grows), bytes in use in the C heap (dlmalloc's
+// mallinfo: everything Python, numpy and the kernels' callers hold, finer than
+// the heap size) and tracemalloc's traced bytes after `setup` and a warm-up,
+// then again after `loop`; both run in one Python namespace, within test `t`.
+async function measure(setup, loop, t) {
+  await py.run(`import gc, tracemalloc, numpy as np, wasm_infer\n${setup}`, t);
+  await py.run('gc.collect(); tracemalloc.start()', t);
+  const { heapBytes: heap0 } = await py.memory(t);
+  const traced0 = await py.run('gc.collect(); tracemalloc.get_traced_memory()[0]', t);
+  const { mallocInUse: used0 } = await py.memory(t);
   const t0 = performance.now();
-  py.runPython(loop);
+  await py.run(loop, t);
   const ms = performance.now() - t0;
-  const traced1 = py.runPython('gc.collect(); tracemalloc.get_traced_memory()[0]');
-  const used1 = mallocInUse();
-  const heap1 = heapBytes();
-  py.runPython('tracemalloc.stop()');
+  const traced1 = await py.run('gc.collect(); tracemalloc.get_traced_memory()[0]', t);
+  const { heapBytes: heap1, mallocInUse: used1 } = await py.memory(t);
+  await py.run('tracemalloc.stop()', t);
   return { heap0, heap1, traced0, traced1, used0, used1, ms };
 }
 
@@ -110,8 +108,8 @@ function assertFlat(what, m, { heap = MiB, used = 512 * 1024, traced = 64 * 1024
   assert.ok(m.traced1 - m.traced0 <= traced, `${what}: traced Python memory grew by ${m.traced1 - m.traced0} bytes`);
 }
 
-test('1,000 inferences of a small model and 150 of EfficientNet-Lite0 keep the heap flat', { timeout: 180_000 }, () => {
-  const small = measure(`
+test('1,000 inferences of a small model and 150 of EfficientNet-Lite0 keep the heap flat', { timeout: 180_000 }, async (t) => {
+  const small = await measure(`
 small = wasm_infer.InferenceSession("/fuzz/corpus/conv_net.onnx")
 xs = np.random.default_rng(0).standard_normal((1, 3, 16, 16)).astype(np.float32)
 for _ in range(50):
@@ -119,9 +117,9 @@ for _ in range(50):
 `, `
 for _ in range(1000):
     small.run(None, {"x": xs})
-`);
+`, t);
   report('1,000 inferences, conv_net', small);
-  const big = measure(`
+  const big = await measure(`
 big = wasm_infer.InferenceSession("/fuzz/model.onnx")
 xb = np.load("/fuzz/coffee.input.npy")
 for _ in range(5):
@@ -130,14 +128,14 @@ for _ in range(5):
 for _ in range(150):
     (y,) = big.run(None, {"input": xb})
 assert int(y.argmax()) == 967
-`);
+`, t);
   report('150 inferences, EfficientNet-Lite0', big);
   assertFlat('small model', small);
   assertFlat('EfficientNet-Lite0', big);
-  py.runPython('del small, big, xs, xb, y; gc.collect()');
+  await py.run('del small, big, xs, xb, y; gc.collect()', t);
 });
 
-test('50 create/release cycles of a session keep the heap flat', { timeout: 180_000 }, () => {
+test('50 create/release cycles of a session keep the heap flat', { timeout: 180_000 }, async (t) => {
   // Ten cycles first, so allocator pools and caches reach their working size.
   const cycle = (n, path, feeds) => `
 for _ in range(${n}):
@@ -146,17 +144,17 @@ for _ in range(${n}):
     del s
     gc.collect()
 `;
-  const small = measure(cycle(10, '/fuzz/corpus/conv_net.onnx', 'None'), cycle(50, '/fuzz/corpus/conv_net.onnx', 'None'));
+  const small = await measure(cycle(10, '/fuzz/corpus/conv_net.onnx', 'None'), cycle(50, '/fuzz/corpus/conv_net.onnx', 'None'), t);
   report('50 create/release cycles, conv_net', small);
-  const big = measure(`xb = np.load("/fuzz/coffee.input.npy")\n${cycle(3, '/fuzz/model.onnx', '{"input": xb}')}`,
-    cycle(20, '/fuzz/model.onnx', '{"input": xb}'));
+  const big = await measure(`xb = np.load("/fuzz/coffee.input.npy")\n${cycle(3, '/fuzz/model.onnx', '{"input": xb}')}`,
+    cycle(20, '/fuzz/model.onnx', '{"input": xb}'), t);
   report('20 create/warm-up/release cycles, EfficientNet-Lite0', big);
   assertFlat('small model', small, { heap: 2 * MiB, used: MiB, traced: 256 * 1024 });
   assertFlat('EfficientNet-Lite0', big, { heap: 2 * MiB, used: MiB, traced: 256 * 1024 });
 });
 
-test('guard mode (WASM_INFER_DEBUG=checks): the models run with guard bytes checked after every kernel call, and an out-of-bounds write is caught', { timeout: 120_000 }, () => {
-  const r = runJSON(`
+test('guard mode (WASM_INFER_DEBUG=checks): the models run with guard bytes checked after every kernel call, and an out-of-bounds write is caught', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
 import ctypes, json, os, numpy as np, wasm_infer
 from wasm_infer.guards import GuardError
 from wasm_infer.warmup import representative_feeds
@@ -198,7 +196,7 @@ try:
 finally:
     del os.environ["WASM_INFER_DEBUG"]
 json.dumps(out)
-`);
+`, t);
   console.log(`# guard mode: ${JSON.stringify(r.effnet)}; caught: ${r.caught}`);
   assert.ok(r.effnet.guarded_buffers > 10, 'the plan should guard its arena buffers');
   assert.ok(r.effnet.maxdiff <= 1e-3, `EfficientNet-Lite0 in guard mode: max abs diff ${r.effnet.maxdiff}`);
@@ -207,12 +205,12 @@ json.dumps(out)
   assert.match(r.caught ?? '', /memory check failed after node .*Conv.*guard bytes after buffer/);
 });
 
-test('the checked kernel wrappers refuse bad shapes, strides, dtypes and alignments, and never write outside their output', { timeout: 60_000 }, () => {
-  py.FS.writeFile('/fuzz/kernel_fuzz.py', readFileSync(path.join(ROOT, 'tests', 'kernel_fuzz.py')));
-  const r = runJSON(`
+test('the checked kernel wrappers refuse bad shapes, strides, dtypes and alignments, and never write outside their output', { timeout: 60_000 }, async (t) => {
+  await py.writeFile('/fuzz/kernel_fuzz.py', readFileSync(path.join(ROOT, 'tests', 'kernel_fuzz.py')), t);
+  const r = await py.runJSON(`
 import json, kernel_fuzz
 json.dumps(kernel_fuzz.fuzz(${SEED}, 6))
-`);
+`, t);
   console.log(`# kernel wrapper fuzz: ${r.cases} cases: ${JSON.stringify(r.counts)}`);
   assert.ok(r.cases > 200, `only ${r.cases} cases`);
   assert.equal(r.n_holes, 0, r.holes.join('\n'));

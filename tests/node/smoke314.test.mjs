@@ -3,23 +3,25 @@
 // arrays. Guards against depending on one Pyodide/Emscripten version.
 //
 // Run: node --test tests/node/   (after `python3 build.py test` built the kernels)
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { bootPyodide, ROOT } from '../../tools/pyodide_node.mjs';
+import { ROOT } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const PYODIDE_314 = path.join(ROOT, 'node_modules', 'pyodide-314');
 
-test('Pyodide 314: ctypes.CDLL(_kernels.so) and f32_gemm_minmax__wasmsimd on ctypes arrays', async () => {
+const py = new PyodideThread({ packages: [], dir: PYODIDE_314 }, (fresh) => fresh.writeFile('/tmp/k/_kernels.so', readFileSync(SO)));
+after(() => py.terminate());
+
+// The boot is part of the test (idle: about 3 s), so its time limit is the boot's.
+test('Pyodide 314: ctypes.CDLL(_kernels.so) and f32_gemm_minmax__wasmsimd on ctypes arrays', { timeout: BOOT_MS }, async (t) => {
   if (!existsSync(SO)) {
     throw new Error(`kernel module not found at ${path.relative(ROOT, SO)}: run \`python3 build.py test\` first`);
   }
-  const { pyodide } = await bootPyodide({ packages: [], dir: PYODIDE_314 });
-  pyodide.FS.mkdirTree('/tmp/k');
-  pyodide.FS.writeFile('/tmp/k/_kernels.so', readFileSync(SO));
-  const result = pyodide.runPython(`
+  const result = await py.run(`
 import ctypes, sys
 lib = ctypes.CDLL("/tmp/k/_kernels.so")
 assert lib.wasm_infer_kernels_abi_version() == 3
@@ -41,7 +43,7 @@ for i in range(m):
         want = min(max(sum(A[i][p] * B[p][j] for p in range(k)) + bias[j], lo), hi)
         worst = max(worst, abs(c[i * n + j] - want))
 [sys.version_info[:2], worst]
-`).toJs();
+`, t);
   const [[major, minor], worst] = result;
   assert.deepEqual([major, minor], [3, 14]);
   assert.ok(worst < 1e-5, `max abs error ${worst}`);
