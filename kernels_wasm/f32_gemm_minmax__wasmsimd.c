@@ -2,7 +2,7 @@
  *
  * Register-blocked, B unpacked (row-major with a row stride): for each k step
  * one A element per row is broadcast with load32_splat and multiplied into
- * NV vectors of 4 consecutive B columns (the "splat" scheme FACTS.md measured
+ * NV vectors of 4 consecutive B columns (the "splat" scheme, which measured
  * best under V8). Tiles: 4x8 for the bulk (columns outer so a k x 8 panel of B
  * stays in cache across row blocks), 1x16 / 2x16 / 3x8 for the last m % 4
  * rows, 4-column and 1..3-column (partial-lane loads and stores) edges.

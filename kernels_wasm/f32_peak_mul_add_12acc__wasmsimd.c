@@ -14,7 +14,7 @@
  * acc_i += p + p * y with p = partner * y.
  *
  * Why this shape (measured in Node 20 / V8 11.3, Node 26 / V8 14.6 and
- * Chromium 150 on the 2-core machines of FACTS.md):
+ * Chromium 150 on 2-core x86-64 machines):
  *  - twelve constant x_i: clang hoists the constant products x_i * y out of
  *    the loop (only the adds would remain);
  *  - twelve loaded x_i: V8 11.3 hoists the loads to the top of the body and

@@ -9,7 +9,7 @@
  *
  * Tiles: MR rows x NR columns of accumulators held in registers; per k step,
  * NV vectors of the panel are loaded and each row's A element is broadcast
- * with load32_splat (the "splat" scheme FACTS.md measured best under V8; no
+ * with load32_splat (the "splat" scheme, which measured best under V8; no
  * K unrolling). Rows past m alias the last real row (same reads, same value
  * written twice), so one MR handles every m; columns past n are computed on
  * the zero padding and not stored.

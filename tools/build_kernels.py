@@ -173,7 +173,8 @@ def build(out_path, relaxed=False, force=False, src_dir=SRC_DIR, verbose=False):
     cmd = [sys.executable, "-m", "ziglang", "cc", *flags(relaxed),
            f"-I{src_dir}", *map(str, srcs), "-o", str(tmp)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    # wasm-ld always warns that -shared is experimental; it works (FACTS.md).
+    # wasm-ld always warns that -shared is experimental; it works: the module it links is
+    # the one tests/node/ load into Pyodide and check.
     noise = "creating shared libraries, with -shared, is not yet stable"
     stderr = "\n".join(l for l in proc.stderr.splitlines() if noise not in l).strip()
     if proc.returncode != 0:
