@@ -238,3 +238,51 @@ def test_plan_mode_values(monkeypatch):
     with pytest.raises(ValueError, match=r"WASM_INFER_PLAN='sometimes': expected 1 \(the default\), strict or 0"):
         wasm_infer.InferenceSession(_chain_model())
     assert wasm_infer.runtime_info()["plan"].startswith("invalid: WASM_INFER_PLAN='sometimes'")
+
+
+def _bound_ops(sess):
+    (p,) = [p for p in sess._plans.values() if p is not None]
+    return [op.op_type for op, how in zip(p.where, p.kinds) if how == "bound"], p
+
+
+@pytest.mark.parametrize("head", ["Slice", "Erf", "Split"])
+def test_a_numpy_step_does_not_unbind_the_nodes_after_it(head):
+    # The first node has no bind (NumPy only); its output is adopted into an
+    # arena slot, so the Add/Mul/Relu after it still bind (natively: ufuncs with out=).
+    first = {"Slice": helper.make_node("Slice", ["x", "s0", "s1"], ["h"]),
+             "Erf": helper.make_node("Erf", ["x"], ["h"]),
+             "Split": helper.make_node("Split", ["x"], ["h", "h2"], axis=1, num_outputs=2)}[head]
+    nodes = [first,
+             helper.make_node("Add", ["h", "b"], ["a"]),
+             helper.make_node("Mul", ["a", "a"], ["m"]),
+             helper.make_node("Sub", ["m", "b"], ["y"])]
+    inits = {"b": np.float32(0.5), "s0": np.array([0], np.int64), "s1": np.array([2], np.int64)}
+    model = make_model(nodes, [("x", FLOAT, [4, 4])], [("y", FLOAT, None)], inits, opset=18)
+    sess = wasm_infer.InferenceSession(model)
+    ref = wasm_infer.InferenceSession(model)
+    ref._use_plans = False
+    for seed in range(3):
+        x = np.random.default_rng(seed).standard_normal((4, 4)).astype(np.float32)
+        np.testing.assert_allclose(sess.run(None, {"x": x})[0], ref.run(None, {"x": x})[0], rtol=1e-6)
+    bound, p = _bound_ops(sess)
+    assert bound == ["Add", "Mul", "Sub"]
+    assert "h" in p.adopted
+
+
+def test_an_adopted_value_whose_shape_depends_on_the_data_is_replanned():
+    # NonZero's output shape depends on the values: the plan adopted it at the
+    # shape of the recorded run; a run with another count re-plans without it.
+    nodes = [helper.make_node("Mul", ["x", "b"], ["x2"]),
+             helper.make_node("NonZero", ["x2"], ["nz"]),
+             helper.make_node("Cast", ["nz"], ["f"], to=FLOAT),
+             helper.make_node("Add", ["f", "b"], ["y"])]
+    model = make_model(nodes, [("x", FLOAT, [6])], [("y", FLOAT, None)], {"b": np.float32(1)})
+    sess = wasm_infer.InferenceSession(model)
+    xs = [np.array(v, np.float32) for v in ([1, 0, 2, 0, 0, 3], [1, 0, 2, 0, 0, 3], [0, 0, 0, 0, 5, 0],
+                                            [1, 1, 1, 1, 1, 1], [0, 2, 0, 0, 0, 0])]
+    for x in xs:
+        (y,) = sess.run(None, {"x": x})
+        np.testing.assert_array_equal(y, np.nonzero(x)[0][None].astype(np.float32) + 1)
+    assert sess._no_adopt == {(((6,), "<f4"),): {"f"}}
+    assert sess.plan_info()["unplanned"] == []
+    assert _bound_ops(sess)[0] == ["Mul"]       # still planned; the Add after NonZero runs in NumPy

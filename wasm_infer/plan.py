@@ -14,7 +14,13 @@ Plan:
   planners, tinygrad's memory planner); view ops (Reshape, Flatten,
   Squeeze, Unsqueeze, Identity) on them are views of the same memory;
   feeds read by bound nodes are copied into arena slots at the start;
-- every other node runs its NumPy `op.run`, as in the slow path.
+- every other node runs its NumPy `op.run`, as in the slow path; when a
+  bound node reads its output, that output is *adopted*: the NumPy step
+  copies it into an arena slot of its own, so one node without a kernel
+  costs its own time and never unbinds the nodes after it. An adopted
+  value whose shape turns out to depend on the input values (NonZero, ...)
+  raises ShapeChanged at run time; the session then runs that call
+  unplanned and re-plans without adopting that value.
 
 The loop is then a list of zero-argument callables: bound runners (argument
 tuples fixed at plan time, ~one ctypes call each) and closures for NumPy
@@ -140,7 +146,7 @@ class Plan:
             for i, fn in enumerate(self.fns):
                 fn()
             out = [env[n] for n in names]
-        except WasmInferError:
+        except (WasmInferError, ShapeChanged):
             raise
         except MemoryError:
             raise ResourceError(f"out of memory in {self._label(i)}") from None
@@ -176,7 +182,19 @@ class Plan:
         return records
 
 
-def _generic(op, ins, outs, env, release, promote):
+class ShapeChanged(Exception):
+    """A NumPy step's output that the plan adopted into an arena slot came out
+    with another shape or dtype than in the recorded run (its shape depends on
+    the input values, e.g. NonZero): the session re-plans without adopting it."""
+
+    def __init__(self, name, op):
+        super().__init__(f"value {name!r} of node {op.node.name!r} ({op.op_type}) changed shape between runs")
+        self.name = name
+
+
+def _generic(op, ins, outs, env, release, promote, slots):
+    """A step running the op's NumPy `run`; outputs in `slots` (adopted into the
+    arena) are copied into their slot, where bound steps read them."""
     from .graph_runner import _run_promoted
     run = op.run
 
@@ -187,15 +205,24 @@ def _generic(op, ins, outs, env, release, promote):
         else:
             results = run(*args)
         for name, value in zip(outs, results):
-            if name:
+            if not name:
+                continue
+            slot = slots.get(name)
+            if slot is None:
                 env[name] = np.asarray(value) if isinstance(value, np.generic) else value
+                continue
+            value = np.asarray(value)
+            if value.shape != slot.shape or value.dtype != slot.dtype:
+                raise ShapeChanged(name, op)
+            np.copyto(slot, value)
         for name in release:
             env.pop(name, None)
     return step
 
 
-def build(runner, feeds, record):
-    """A Plan for the signature of `feeds`, from the record of one slow run; None if planning does not apply."""
+def build(runner, feeds, record, no_adopt=frozenset()):
+    """A Plan for the signature of `feeds`, from the record of one slow run; None if planning does not apply.
+    no_adopt: values not to adopt into the arena (their shape changed between runs, see ShapeChanged)."""
     steps = runner.steps
     constants = runner.graph.initializers
     kind = {n: "static" for n in constants}
@@ -214,6 +241,11 @@ def build(runner, feeds, record):
         if isinstance(v, np.ndarray):
             return v.shape, v.dtype
         return record[n][:2] if n in record else (None, None)
+
+    def adoptable(n):
+        """A NumPy step's plain array output, which a bound successor can read from an arena slot."""
+        return kind.get(n) == "numpy" and n not in no_adopt and _plain(record.get(n))
+    adopted = set()    # NumPy-made values that live in the arena so that bound steps can read them
     for op, ins, outs in steps:
         tins = [n for n in ins if n]
         recs = [record.get(n) for n in outs if n]
@@ -230,9 +262,13 @@ def build(runner, feeds, record):
                 (op.op_type in VIEW_OPS and all(kind.get(n) == "static" for n in tins[1:])) or
                 (op.op_type == "Transpose" and _moves_only_ones(spec(tins[0])[0], node.attrs.get("perm")))):
             how = "alias"
-        elif all(kind.get(n) in ("static", "arena", "feed") for n in tins) and \
+        elif all(kind.get(n) in ("static", "arena", "feed") or adoptable(n) for n in tins) and \
                 op.bindable([spec(n) for n in ins]):
             how = "bound"
+            for n in tins:
+                if kind.get(n) == "numpy":   # its NumPy producer copies it into an arena slot
+                    kind[n], base[n] = "arena", n
+                    adopted.add(n)
         else:
             how = "numpy"
         decided.append(how)
@@ -306,7 +342,7 @@ def build(runner, feeds, record):
     for b, into in merged.items():        # outputs written over an input that dies there
         views[b] = views[into].reshape(record[b][0])
     env.update(views)
-    fns, where = [], []
+    fns, where, kinds = [], [], []
     release = _release_lists(steps, decided, kind, outputs)
     for (op, ins, outs), how, rel, promote in zip(steps, decided, release, runner.promote):
         if how == "static":
@@ -318,12 +354,14 @@ def build(runner, feeds, record):
         if how == "bound":
             fn = op.bind([env[n] if n else None for n in ins], [env[n] if n else None for n in outs])
         else:
-            fn = _generic(op, ins, outs, env, rel, promote)
+            fn = _generic(op, ins, outs, env, rel, promote, {n: views[n] for n in outs if n in adopted})
         fns.append(fn)
         where.append(op)
+        kinds.append(how)
     feed_slots = [(n, views[n]) for n in names if kind.get(n) == "feed"]
     buf_info = [(b, s, first[b], last.get(b, first[b])) for b, s in zip(names, sizes)]
     plan = Plan(runner, fns, where, env, feed_slots, copy_out, arena, buf_info, total)
+    plan.kinds, plan.adopted = kinds, adopted   # per step "bound" or "numpy"; NumPy outputs in the arena
     return guards.instrument(plan) if guard else plan
 
 

@@ -83,6 +83,7 @@ class InferenceSession:
         self._plans = {}
         self._unplanned = {}     # signature (None: feeds that have none) -> why it runs unplanned
         self._warned = False     # PlanWarning: once per session
+        self._no_adopt = {}      # signature -> values whose shape depends on the input values
         self._use_plans = self._plan_mode != "off"
 
     @property
@@ -163,11 +164,17 @@ class InferenceSession:
             return self._runner.run(feeds, names=names)
         plan = self._plans.get(key, False)
         if plan is not False:
-            return self._runner.run(feeds, names=names) if plan is None else plan.run(feeds, names)
+            if plan is None:
+                return self._runner.run(feeds, names=names)
+            try:
+                return plan.run(feeds, names)
+            except planning.ShapeChanged as e:
+                self._shape_changed(key, e)
+                return self._runner.run(feeds, names=names)
         record = planning.Recorder()
         results = self._runner.run(feeds, names=names, record=record)
         try:
-            plan = planning.build(self._runner, feeds, record)
+            plan = planning.build(self._runner, feeds, record, self._no_adopt.get(key, frozenset()))
             why = planning.NOTHING_BINDABLE if plan is None else None
         except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
             plan, why = None, f"building the plan failed: {type(e).__name__}: {e}"
@@ -183,6 +190,19 @@ class InferenceSession:
             print(f"[wasm_infer] plan for {key}: {plan.memory_info()}" if plan is not None else
                   f"[wasm_infer] no plan for {key}: {why}")
         return results
+
+    MAX_REPLANS = 16
+
+    def _shape_changed(self, key, error):
+        """An adopted value changed shape (plan.ShapeChanged): the next run with
+        these inputs records again and plans without adopting it; after
+        MAX_REPLANS such values the signature stays unplanned."""
+        del self._plans[key]
+        skip = self._no_adopt.setdefault(key, set())
+        skip.add(error.name)
+        if len(skip) > self.MAX_REPLANS:
+            self._plans[key] = None
+            self._unplanned[key] = (f"values change shape from run to run (last: {error})", _inputs_of(key))
 
     def _plan_failed(self, key, error):
         """A plan that raises is a bug: loud in strict mode, a warning (once per session) otherwise."""
@@ -231,7 +251,11 @@ class InferenceSession:
             self._run(input_feed, names)
         plan = self._plans.get(key) if key is not None else None
         if plan is not None:
-            return plan.profile(input_feed, names, time.perf_counter)
+            try:
+                return plan.profile(input_feed, names, time.perf_counter)
+            except planning.ShapeChanged as e:
+                self._shape_changed(key, e)
+                return self.profile_run(input_feed, output_names)
         ops = [op for op, _, _ in self._runner.steps]
         for op in ops:
             op.run = _timed(op, records)   # an instance attribute shadows the method

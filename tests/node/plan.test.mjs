@@ -4,21 +4,37 @@
 // build.py test` runs every suite), one PlanWarning and plan_info() otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { BUILD } from '../../tools/pyodide_node.mjs';
+import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const PLAN = process.env.WASM_INFER_PLAN;
 const MODES = { '': 'off', 0: 'off', off: 'off', 1: 'on', on: 'on', strict: 'strict' };
+const CHAINS = ['slice', 'gather', 'split', 'quantize', 'conv1d'];   // tests/plan_chain_models.py
+let chains;    // written by the host (onnx.helper), with onnxruntime's outputs
+
+function python() {
+  if (process.env.PYTHON) return process.env.PYTHON;
+  const venv = path.join(ROOT, '.venv', 'bin', 'python');
+  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
+}
+
 // Pyodide in a worker thread, so each test's timeout can stop it (tools/pyodide_thread.mjs).
 const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
   await fresh.writeFile('/ref/model.onnx', readFileSync(path.join(BUILD, 'models', 'efficientnet_lite0.onnx')));
   await fresh.writeFile('/ref/chelsea.input.npy', readFileSync(path.join(BUILD, 'reference', 'chelsea.png.input.npy')));
   await fresh.writeFile('/ref/chelsea.logits.npy', readFileSync(path.join(BUILD, 'reference', 'chelsea.png.logits.npy')));
+  for (const f of readdirSync(chains)) await fresh.writeFile(`/chains/${f}`, readFileSync(path.join(chains, f)));
 });
-before(() => py.start(), { timeout: BOOT_MS });
-after(() => py.terminate());
+before(() => {
+  chains = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
+  execFileSync(python(), [path.join(ROOT, 'tests', 'plan_chain_models.py'), chains], { timeout: 120_000 });
+  return py.start();
+}, { timeout: BOOT_MS });
+after(() => { rmSync(chains, { recursive: true, force: true }); return py.terminate(); });
 
 test('WASM_INFER_PLAN of the test run is the plan mode of Python in Pyodide', { timeout: 60_000 }, async (t) => {
   if (PLAN === undefined) return t.skip('WASM_INFER_PLAN is not set (python3 build.py test sets it to strict)');
@@ -89,4 +105,29 @@ json.dumps(out)
   assert.match(r.warnings[0], /RuntimeError: offsets are broken; these inputs run unplanned/);
   assert.deepEqual(r.info.unplanned, [{ inputs: [[[1, 3, 224, 224], '<f4']], reason: 'building the plan failed: RuntimeError: offsets are broken' }]);
   assert.deepEqual(r.info.planned, []);
+});
+
+test('a first node without a kernel (Slice, Gather, Split, Q/DQ, 1-D Conv) leaves the Conv, Sigmoid, Mul and MaxPool after it on kernels', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, numpy as np, wasm_infer
+out = {}
+for name in ${JSON.stringify(CHAINS)}:
+    sess = wasm_infer.InferenceSession(f"/chains/{name}.onnx")
+    x, ref = np.load(f"/chains/{name}.input.npy"), np.load(f"/chains/{name}.output.npy")
+    diffs = [float(np.abs(sess.run(None, {"x": x})[0] - ref).max()) for _ in range(3)]   # record+plan, planned, planned
+    (p,) = [p for p in sess._plans.values()]
+    out[name] = {"backend": sess.backend, "diffs": diffs,
+                 "bound": sorted({op.op_type for op, how in zip(p.where, p.kinds) if how == "bound"}),
+                 "first": [how for op, how in zip(p.where, p.kinds)][0]}
+json.dumps(out)
+`, t);
+  for (const name of CHAINS) {
+    const m = r[name];
+    assert.notEqual(m.backend, 'numpy', name);
+    for (const d of m.diffs) assert.ok(d <= 1e-4, `${name}: max abs diff vs onnxruntime ${d}`);
+    assert.equal(m.first, 'numpy', `${name}: the head node should have no kernel`);
+    for (const op of ['NhwcConv', 'Sigmoid', 'Mul', 'NhwcPool']) {
+      assert.ok(m.bound.includes(op), `${name}: ${op} is not bound to a kernel (bound: ${m.bound})`);
+    }
+  }
 });

@@ -10,7 +10,8 @@ class GlobalAveragePool(Op):
 
     def bind(self, inputs, outputs):
         x, out = inputs[0], outputs[0]
-        rows = x.reshape(x.shape[0], x.shape[1], -1)      # a view: x is an arena view
+        # a view: x is an arena view (the spatial size is spelled out: -1 is ambiguous for an empty batch)
+        rows = x.reshape(x.shape[0], x.shape[1], int(np.prod(x.shape[2:], dtype=np.int64)))
         flat = out.reshape(out.shape[0], out.shape[1])
         # mean = rows @ (1/n): Pyodide's numpy allocates a 32 KB buffer in
         # add.reduce, matmul with out= allocates nothing

@@ -1,0 +1,82 @@
+"""Models whose first node has no kernel (Slice, Gather, Split, a Q/DQ pair, a
+1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool): for
+tests/node/plan.test.mjs, which checks that the later nodes still run on
+kernels inside Pyodide. Host side (onnx.helper):
+
+    python tests/plan_chain_models.py OUT_DIR    writes OUT_DIR/<head>.onnx
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+F, I64, U8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.UINT8
+
+
+def _init(name, value):
+    return numpy_helper.from_array(np.asarray(value), name)
+
+
+def _tail(x, c, rng):
+    """x [1, c, 16, 16] -> Conv 3x3 (16 ch) -> SiLU (Sigmoid, Mul) -> MaxPool 2x2 -> y."""
+    nodes = [helper.make_node("Conv", [x, "w", "b"], ["conv"], pads=[1, 1, 1, 1]),
+             helper.make_node("Sigmoid", ["conv"], ["sig"]),
+             helper.make_node("Mul", ["conv", "sig"], ["silu"]),
+             helper.make_node("MaxPool", ["silu"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
+    inits = [_init("w", rng.standard_normal((16, c, 3, 3)).astype(np.float32) * 0.3),
+             _init("b", rng.standard_normal(16).astype(np.float32) * 0.1)]
+    return nodes, inits
+
+
+def models():
+    rng = np.random.default_rng(7)
+    out = {}
+
+    def add(name, head, head_inits, x_shape, x_type=F, opset=18):
+        nodes, inits = _tail("h", 4, rng)
+        graph = helper.make_graph(head + nodes, name, [helper.make_tensor_value_info("x", x_type, x_shape)],
+                                  [helper.make_tensor_value_info("y", F, None)], head_inits + inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+        m.ir_version = 8
+        out[name] = m.SerializeToString()
+
+    add("slice", [helper.make_node("Slice", ["x", "s0", "s1", "ax"], ["h"])],
+        [_init("s0", np.array([1], np.int64)), _init("s1", np.array([5], np.int64)), _init("ax", np.array([1], np.int64))],
+        [1, 6, 16, 16])
+    add("gather", [helper.make_node("Gather", ["table", "x"], ["g"], axis=0),
+                   helper.make_node("Reshape", ["g", "shape"], ["h"])],
+        [_init("table", rng.standard_normal((10, 64)).astype(np.float32)), _init("shape", np.array([1, 4, 16, 16], np.int64))],
+        [16], x_type=I64)
+    add("split", [helper.make_node("Split", ["x", "parts"], ["h", "rest"], axis=1)],
+        [_init("parts", np.array([4, 2], np.int64))], [1, 6, 16, 16])
+    add("quantize", [helper.make_node("QuantizeLinear", ["x", "scale", "zp"], ["q"]),
+                     helper.make_node("DequantizeLinear", ["q", "scale", "zp"], ["h"])],
+        [_init("scale", np.float32(0.05)), _init("zp", np.uint8(128))], [1, 4, 16, 16])
+    add("conv1d", [helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1]),
+                   helper.make_node("Reshape", ["c1", "shape"], ["h"])],
+        [_init("w1", rng.standard_normal((64, 2, 3)).astype(np.float32) * 0.3),
+         _init("shape", np.array([1, 4, 16, 16], np.int64))], [1, 2, 16])
+    return out
+
+
+def inputs():
+    """A seeded input per model, as {name: array}."""
+    rng = np.random.default_rng(3)
+    x4 = rng.standard_normal((1, 6, 16, 16)).astype(np.float32)
+    return {"slice": x4, "split": x4, "gather": rng.integers(0, 10, 16).astype(np.int64),
+            "quantize": rng.standard_normal((1, 4, 16, 16)).astype(np.float32),
+            "conv1d": rng.standard_normal((1, 2, 16)).astype(np.float32)}
+
+
+if __name__ == "__main__":
+    import onnxruntime as ort
+    dest = Path(sys.argv[1])
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, data in models().items():
+        x = inputs()[name]
+        (dest / f"{name}.onnx").write_bytes(data)
+        np.save(dest / f"{name}.input.npy", x)
+        # onnxruntime's output, the reference the Pyodide run is compared with
+        sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+        np.save(dest / f"{name}.output.npy", sess.run(None, {"x": x})[0])
