@@ -1,7 +1,7 @@
 """Models whose first node has no kernel (Slice, Gather, Split, a Q/DQ pair, a
-1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool): for
-tests/node/plan.test.mjs, which checks that the later nodes still run on
-kernels inside Pyodide. Host side (onnx.helper):
+1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool), and a
+Gemm with a scalar C: for tests/node/plan.test.mjs, which checks that the
+later nodes still run on kernels inside Pyodide. Host side (onnx.helper):
 
     python tests/plan_chain_models.py OUT_DIR    writes OUT_DIR/<head>.onnx
 """
@@ -57,6 +57,13 @@ def models():
                    helper.make_node("Reshape", ["c1", "shape"], ["h"])],
         [_init("w1", rng.standard_normal((64, 2, 3)).astype(np.float32) * 0.3),
          _init("shape", np.array([1, 4, 16, 16], np.int64))], [1, 2, 16])
+    # Gemm with N = 1 and a scalar C (its bias binder once read C's last axis of a 0-d array)
+    graph = helper.make_graph([helper.make_node("Gemm", ["x", "gb", "gc"], ["y"], alpha=0.5, beta=2.0)], "gemm",
+                              [helper.make_tensor_value_info("x", F, [4, 8])], [helper.make_tensor_value_info("y", F, None)],
+                              [_init("gb", rng.standard_normal((8, 1)).astype(np.float32)), _init("gc", np.float32(0.25))])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    out["gemm_scalar_c"] = m.SerializeToString()
     return out
 
 
@@ -66,7 +73,8 @@ def inputs():
     x4 = rng.standard_normal((1, 6, 16, 16)).astype(np.float32)
     return {"slice": x4, "split": x4, "gather": rng.integers(0, 10, 16).astype(np.int64),
             "quantize": rng.standard_normal((1, 4, 16, 16)).astype(np.float32),
-            "conv1d": rng.standard_normal((1, 2, 16)).astype(np.float32)}
+            "conv1d": rng.standard_normal((1, 2, 16)).astype(np.float32),
+            "gemm_scalar_c": rng.standard_normal((4, 8)).astype(np.float32)}
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 
 import fuzz_corpus
 import wasm_infer
+from wasm_infer import lowering
 from wasm_infer.guards import GuardError
 from wasm_infer.warmup import representative_feeds
 
@@ -42,18 +43,25 @@ def test_guarded_plan_gives_the_same_results(monkeypatch):
 def test_guard_catches_an_out_of_bounds_write(monkeypatch, where):
     sess, feeds = _session(monkeypatch, fuzz_corpus.dtypes_net())
     victim = next(op for op, _, _ in sess._runner.steps if op.op_type == "Mul")
-    real_bind = victim.bind
+    (entry,) = [e for e in lowering.entries("", "Mul") if not e.kernel]   # natively: the NumPy binder
+    real_lower = entry.fn
 
-    def buggy_bind(ins, outs):
-        run = real_bind(ins, outs)
-        out = outs[0]
-        at = out.ctypes.data + out.nbytes if where == "after" else out.ctypes.data - 4
+    def buggy_lower(op, specs, k):
+        low = real_lower(op, specs, k)
+        if not low or op is not victim:
+            return low
 
-        def overrun():       # an off-by-one kernel: one float32 past the end (or before the start)
-            run()
-            ctypes.memset(at, 0, 4)
-        return overrun
-    victim.bind = buggy_bind
+        def buggy_bind(ins, outs):
+            run = low.bind(ins, outs)
+            out = outs[0]
+            at = out.ctypes.data + out.nbytes if where == "after" else out.ctypes.data - 4
+
+            def overrun():       # an off-by-one kernel: one float32 past the end (or before the start)
+                run()
+                ctypes.memset(at, 0, 4)
+            return overrun
+        return lowering.Lowered(low.outputs, buggy_bind, low.name)
+    monkeypatch.setattr(entry, "fn", buggy_lower)
     sess.run(None, feeds)                  # records and plans (the slow path binds nothing)
     with pytest.raises(GuardError, match=f"after node .*Mul.*4 guard bytes {where} buffer 'm'"):
         sess.run(None, feeds)

@@ -159,12 +159,18 @@ def test_profile_run_uses_the_plan(runs):
 
 @pytest.fixture
 def broken_sigmoid_bind(monkeypatch):
-    """A planner bug on demand: Sigmoid's bind raises (the slow path still works)."""
-    from wasm_infer.ops import resolve
+    """A planner bug on demand: Sigmoid's binder gives a bind that raises (the slow path still works)."""
+    from wasm_infer import lowering
 
-    def bind(self, inputs, outputs):
+    def bind(inputs, outputs):
         raise RuntimeError("bind is broken")
-    monkeypatch.setattr(resolve("Sigmoid", "", 17), "bind", bind)
+    for entry in lowering.entries("", "Sigmoid"):
+        real = entry.fn
+
+        def broken(op, specs, k, real=real):
+            low = real(op, specs, k)
+            return lowering.Lowered(low.outputs, bind, low.name) if low else low
+        monkeypatch.setattr(entry, "fn", broken)
 
 
 def test_strict_mode_raises_when_a_plan_fails(monkeypatch, broken_sigmoid_bind):

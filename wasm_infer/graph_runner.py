@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from . import dtypes, functions, ir, passes
+from . import dtypes, functions, ir, lowering, passes
 from .errors import ModelError, ResourceError, UnsupportedError, WasmInferError
 from .ops import resolve
 
@@ -108,6 +108,8 @@ class GraphRunner:
             self.promote.append(not getattr(op, "handles_exotic", False))
         self.output_names = [v.name for v in graph.outputs]
         self.release_after = self._lifetimes()
+        # per step: input (shape, dtype)s -> a kernel lowering or None (lowering/), when kernels are loaded
+        self.lowered = [{} for _ in self.steps] if ctx.kernels is not None else None
 
     def _lifetimes(self):
         """For each step, the values no later step or output reads."""
@@ -130,7 +132,9 @@ class GraphRunner:
         values.update(self.graph.initializers)
         values.update(feeds)
         debug = self.ctx.debug
-        for (op, inputs, outputs), release, promote in zip(self.steps, self.release_after, self.promote):
+        lowered = self.lowered
+        for i, ((op, inputs, outputs), release, promote) in enumerate(zip(self.steps, self.release_after,
+                                                                          self.promote)):
             try:
                 args = [values[n] if n else None for n in inputs]
             except KeyError as e:
@@ -138,7 +142,10 @@ class GraphRunner:
                                  "(an optional graph input left out?)") from None
             t0 = time.perf_counter() if debug else 0
             try:
-                if promote and any(type(a) is np.ndarray and a.dtype.names for a in args):
+                low = _kernel_lowering(op, args, lowered[i], self.ctx.kernels) if lowered is not None else None
+                if low is not None:
+                    results = _run_lowered(low, args)
+                elif promote and any(type(a) is np.ndarray and a.dtype.names for a in args):
                     results = _run_promoted(op, args)
                 else:
                     results = op.run(*args)
@@ -163,6 +170,29 @@ class GraphRunner:
             for name in release:
                 values.pop(name, None)
         return [values[n] for n in (self.output_names if names is None else names)]
+
+
+def _kernel_lowering(op, args, cache, kernels):
+    """The kernel lowering of this step for these inputs (cached per input
+    shapes and dtypes), or None: then the op's NumPy `run` computes it."""
+    key = tuple((a.shape, a.dtype) if type(a) is np.ndarray else (None if a is None else type(a)) for a in args)
+    low = cache.get(key, False)
+    if low is False:
+        if len(cache) >= 8:
+            cache.clear()
+        specs = [k if k is None or type(k) is tuple else (None, None) for k in key]
+        found = lowering.lower(op, specs, kernels, numpy_out=False)
+        low = cache[key] = found if found else None
+    return low
+
+
+def _run_lowered(low, args):
+    """Run a kernel lowering on fresh output arrays (the unplanned path)."""
+    ins = [np.ascontiguousarray(a).reshape(a.shape) if type(a) is np.ndarray and not a.flags.c_contiguous
+           else a for a in args]    # (ascontiguousarray alone would make a 0-d array 1-d)
+    outs = [np.empty(shape, dtype) for shape, dtype in low.outputs]
+    low.bind(ins, outs)()
+    return outs
 
 
 def _run_promoted(op, args):

@@ -40,7 +40,7 @@ import os
 import numpy as np
 
 from .errors import ModelError, ResourceError, WasmInferError
-from . import guards
+from . import guards, lowering
 from .ir import subgraphs
 
 ALIGN = 64            # bytes; every arena buffer starts on a cache line (kernels need 16)
@@ -182,6 +182,25 @@ class Plan:
         return records
 
 
+def _lower(op, specs, kernels, outs, record, lowered, why, i):
+    """Lower step i (lowering registry); True when it binds. A lowering whose
+    outputs differ from what the node computed in the recorded run is a bug."""
+    low = lowering.lower(op, specs, kernels)
+    if not low:
+        why[i] = low.reason
+        return False
+    got = [(tuple(shape), np.dtype(dtype)) for shape, dtype in low.outputs]
+    want = [tuple(record[n][:2]) for n in outs if n]
+    if len(outs) != len(got):
+        why[i] = f"the node has {len(outs)} outputs, {low.name} computes {len(got)}"
+        return False
+    if got != [(tuple(shape), dtype) for shape, dtype in want]:
+        raise ValueError(f"lowering {low.name} of node {op.node.name!r} ({op.op_type}) gives outputs {got}, "
+                         f"the node computed {want}")
+    lowered[i] = low
+    return True
+
+
 class ShapeChanged(Exception):
     """A NumPy step's output that the plan adopted into an arena slot came out
     with another shape or dtype than in the recorded run (its shape depends on
@@ -246,7 +265,10 @@ def build(runner, feeds, record, no_adopt=frozenset()):
         """A NumPy step's plain array output, which a bound successor can read from an arena slot."""
         return kind.get(n) == "numpy" and n not in no_adopt and _plain(record.get(n))
     adopted = set()    # NumPy-made values that live in the arena so that bound steps can read them
-    for op, ins, outs in steps:
+    kernels = runner.ctx.kernels
+    lowered = {}       # step index -> lowering.Lowered (its bound runner is made below)
+    why = {}           # step index -> why a NumPy step did not lower
+    for i, (op, ins, outs) in enumerate(steps):
         tins = [n for n in ins if n]
         recs = [record.get(n) for n in outs if n]
         node = op.node
@@ -263,7 +285,7 @@ def build(runner, feeds, record, no_adopt=frozenset()):
                 (op.op_type == "Transpose" and _moves_only_ones(spec(tins[0])[0], node.attrs.get("perm")))):
             how = "alias"
         elif all(kind.get(n) in ("static", "arena", "feed") or adoptable(n) for n in tins) and \
-                op.bindable([spec(n) for n in ins]):
+                _lower(op, [spec(n) for n in ins], kernels, outs, record, lowered, why, i):
             how = "bound"
             for n in tins:
                 if kind.get(n) == "numpy":   # its NumPy producer copies it into an arena slot
@@ -342,9 +364,9 @@ def build(runner, feeds, record, no_adopt=frozenset()):
     for b, into in merged.items():        # outputs written over an input that dies there
         views[b] = views[into].reshape(record[b][0])
     env.update(views)
-    fns, where, kinds = [], [], []
+    fns, where, kinds, notes = [], [], [], []
     release = _release_lists(steps, decided, kind, outputs)
-    for (op, ins, outs), how, rel, promote in zip(steps, decided, release, runner.promote):
+    for i, ((op, ins, outs), how, rel, promote) in enumerate(zip(steps, decided, release, runner.promote)):
         if how == "static":
             continue
         if how == "alias":
@@ -352,16 +374,18 @@ def build(runner, feeds, record, no_adopt=frozenset()):
             env[outs[0]] = x.reshape(record[outs[0]][0])
             continue
         if how == "bound":
-            fn = op.bind([env[n] if n else None for n in ins], [env[n] if n else None for n in outs])
+            fn = lowered[i].bind([env[n] if n else None for n in ins], [env[n] if n else None for n in outs])
         else:
             fn = _generic(op, ins, outs, env, rel, promote, {n: views[n] for n in outs if n in adopted})
         fns.append(fn)
         where.append(op)
         kinds.append(how)
+        notes.append(lowered[i].name if how == "bound" else why.get(i, "an input is not in the arena"))
     feed_slots = [(n, views[n]) for n in names if kind.get(n) == "feed"]
     buf_info = [(b, s, first[b], last.get(b, first[b])) for b, s in zip(names, sizes)]
     plan = Plan(runner, fns, where, env, feed_slots, copy_out, arena, buf_info, total)
     plan.kinds, plan.adopted = kinds, adopted   # per step "bound" or "numpy"; NumPy outputs in the arena
+    plan.notes = notes                          # per step: the lowering, or why the step runs NumPy
     return guards.instrument(plan) if guard else plan
 
 

@@ -131,3 +131,24 @@ json.dumps(out)
     }
   }
 });
+
+test('Gemm with N = 1 and a scalar C runs on the packed GEMM kernel and matches onnxruntime (fused or not)', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, os, numpy as np, wasm_infer
+x, ref = np.load("/chains/gemm_scalar_c.input.npy"), np.load("/chains/gemm_scalar_c.output.npy")
+out = {}
+for disable in ("", "fuse_matmul_bias"):          # FusedMatMul (the pass's rewrite), then Gemm itself
+    os.environ["WASM_INFER_DISABLE_PASSES"] = disable
+    try:
+        sess = wasm_infer.InferenceSession("/chains/gemm_scalar_c.onnx")
+    finally:
+        del os.environ["WASM_INFER_DISABLE_PASSES"]
+    diffs = [float(np.abs(sess.run(None, {"x": x})[0] - ref).max()) for _ in range(3)]
+    (p,) = [p for p in sess._plans.values()]
+    out[disable or "default"] = {"diffs": diffs, "steps": [[op.op_type, how, note] for op, how, note in zip(p.where, p.kinds, p.notes)]}
+json.dumps(out)
+`, t);
+  for (const d of [...r.default.diffs, ...r.fuse_matmul_bias.diffs]) assert.ok(d <= 1e-5, `max abs diff vs onnxruntime ${d}`);
+  assert.deepEqual(r.default.steps, [['FusedMatMul', 'bound', 'f32_gemm_4x8_minmax']]);
+  assert.deepEqual(r.fuse_matmul_bias.steps, [['Gemm', 'bound', 'f32_gemm_4x8_minmax']]);
+});

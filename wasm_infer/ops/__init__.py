@@ -46,8 +46,8 @@ _executed = None   # {(domain, op_type, since)} once record_executions() was cal
 
 
 def record_executions():
-    """Start recording which implementations run: wraps `run` and `bind` of
-    every registered class with a recorder of (domain, op_type, since) of the
+    """Start recording which implementations run: wraps `run` of every
+    registered class with a recorder of (domain, op_type, since) of the
     instance's class. Returns the live set (idempotent). Wraps the classes in
     place, so call it before sessions are made (their plans keep bound methods)."""
     global _executed
@@ -55,8 +55,7 @@ def record_executions():
         _executed = set()
         for versions in load_all().values():
             for _, cls in versions:
-                for method in ("run", "bind"):
-                    setattr(cls, method, _recording(getattr(cls, method)))
+                cls.run = _recording(cls.run)
     return _executed
 
 

@@ -21,15 +21,6 @@ def floating(x):
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
-def kernel_unary(op, kind, x, out, lo=-np.inf, hi=np.inf):
-    """kernels.bind_unary(kind, x, out, lo, hi) for float32 when the kernels
-    have it, else None (the caller binds NumPy)."""
-    k = op.ctx.kernels
-    if k is None or not hasattr(k, "bind_unary") or x.dtype != np.float32 or out.dtype != np.float32:
-        return None
-    return k.bind_unary(kind, x, out, lo, hi)
-
-
 class Unary(Op):
     """y = fn(x) with the input's dtype. Subclasses set `fn`, or override
     `compute` when the op reads attributes."""
@@ -42,41 +33,15 @@ class Unary(Op):
         return (same_dtype(self.compute(x), x),)
 
 
-_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
 
 class Binary(Op):
     """z = fn(a, b) with NumPy broadcasting and the first input's dtype.
     Subclasses whose `fn` is exact for floats set `plan_ufunc = True`: the
-    memory plan then runs fn(a, b, out=arena view) for float inputs."""
+    memory plan may then compute fn(a, b, out=arena view) for float inputs
+    (lowering/numpy_out.py)."""
     fn = None
     plan_ufunc = False
-    kernel_op = None    # the name of the op for kernels.bind_binary (float32)
     inplace = (0, 1)    # elementwise: out may be an operand of its shape
-
-    def bindable(self, inputs):
-        if len(inputs) != 2 or None in inputs:
-            return False
-        (sa, da), (sb, db) = inputs
-        if sa is None or sb is None or da != db:
-            return False
-        k = self.ctx.kernels
-        return (da in _FLOATS and self.plan_ufunc) or \
-            (da == np.float32 and self.kernel_op is not None and k is not None and hasattr(k, "bind_binary"))
-
-    def bind(self, inputs, outputs):
-        fn, (a, b), out = type(self).fn, inputs, outputs[0]
-        k = self.ctx.kernels
-        if self.kernel_op is not None and k is not None and hasattr(k, "bind_binary") and a.dtype == np.float32:
-            try:
-                return k.bind_binary(self.kernel_op, a, b, out)
-            except ValueError:   # a broadcast the kernel does not fold: NumPy below
-                if not self.plan_ufunc:
-                    raise
-
-        def run():
-            fn(a, b, out=out)
-        return run
 
     def compute(self, a, b):
         return type(self).fn(a, b)

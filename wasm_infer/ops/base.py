@@ -17,7 +17,7 @@ def register(op_type, since=1, domain=""):
 
 class Op:
     """One node's implementation. `__init__` runs once per node at session
-    creation (read attributes, look at constant inputs, pick a kernel);
+    creation (read attributes, look at constant inputs);
     `run(*inputs)` runs per inference and returns a tuple of outputs.
     Absent optional inputs arrive as None."""
     op_type = domain = ""
@@ -27,8 +27,8 @@ class Op:
     # dtypes) to float32/int8/uint8 and rounds outputs of that type back.
     # True: the op receives them as they are and converts itself.
     handles_exotic = False
-    # Inputs whose memory `bind`'s runner may also use as its output (the plan
-    # writes the output there when that input is not read afterwards).
+    # Inputs whose memory a bound runner (lowering/) may also use as its output
+    # (the plan writes the output there when that input is not read afterwards).
     inplace = ()
 
     def __init__(self, node, ctx):
@@ -56,17 +56,4 @@ class Op:
         return None
 
     def run(self, *inputs):
-        raise NotImplementedError
-
-    # ---- memory plan (see plan.py) ----
-    def bindable(self, inputs):
-        """Can `bind` compute this node into preallocated outputs for inputs
-        of these [(shape, dtype) or None (absent)]? Decided once per input-shape
-        signature; constant inputs are also available through `constant(i)`."""
-        return False
-
-    def bind(self, inputs, outputs):
-        """A zero-argument callable that computes this node from the arrays
-        `inputs` into the preallocated arrays `outputs` (arena views, fixed for
-        the plan's life), allocating nothing. Called only if `bindable`."""
         raise NotImplementedError

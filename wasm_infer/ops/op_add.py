@@ -6,6 +6,5 @@ from ._elementwise import Binary
 
 @register("Add", since=7)
 class Add(Binary):
-    kernel_op = "add"
     fn = np.add
     plan_ufunc = True

@@ -41,23 +41,6 @@ class Conv(Op):
 
     def init(self):
         self.group = self.attr("group", 1)
-        self.kernels = self.ctx.kernels
-
-    def bindable(self, inputs):
-        x, w = inputs[0], inputs[1]
-        b = inputs[2] if len(inputs) > 2 else None
-        return (self.kernels is not None and x[0] is not None and len(x[0]) == 4 and x[1] == np.float32
-                and w[1] == np.float32 and len(w[0]) == 4 and self.constant(1) is not None
-                and (b is None or (b[1] == np.float32 and self.constant(2) is not None))
-                and x[0][1] == w[0][1] * self.group and 0 not in x[0])
-
-    def bind(self, inputs, outputs):
-        x, w = inputs[0], inputs[1]
-        b = inputs[2] if len(inputs) > 2 else None
-        strides, dilations, begin, end, _ = conv_geometry(self, x.shape[2:], list(w.shape[2:]))
-        return self.kernels.bind_conv2d_nchw(
-            x, np.ascontiguousarray(w), None if b is None else np.ascontiguousarray(b, np.float32),
-            outputs[0], strides, begin + end, dilations, self.group, self.lo, self.hi)
 
     def run(self, x, w, b=None):
         if x.ndim < 3 or x.ndim != w.ndim or x.shape[1] != w.shape[1] * self.group or w.shape[0] % self.group:
@@ -65,13 +48,6 @@ class Conv(Op):
                              f"weights {list(w.shape)} with group {self.group}")
         kernel_shape = list(w.shape[2:])
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[2:], kernel_shape)
-        k = self.kernels
-        if k is not None and x.ndim == 4 and x.dtype == w.dtype == np.float32 and x.size:
-            y = np.empty((x.shape[0], w.shape[0], *out), np.float32)
-            k.conv2d_nchw(np.ascontiguousarray(x), np.ascontiguousarray(w),
-                          None if b is None else np.ascontiguousarray(b, np.float32), y,
-                          strides, begin + end, dilations, self.group, self.lo, self.hi)
-            return (y,)
         y = conv_numpy(x, w, b, strides, dilations, begin, end, out, self.group)
         if self.lo != -np.inf or self.hi != np.inf:
             y = np.clip(y, self.lo, self.hi).astype(y.dtype)

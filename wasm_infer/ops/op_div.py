@@ -6,7 +6,6 @@ from ._elementwise import Binary
 
 @register("Div", since=7)
 class Div(Binary):
-    kernel_op = "div"
     fn = np.divide        # floats only, for the memory plan (compute handles ints)
     plan_ufunc = True
 

@@ -6,6 +6,5 @@ from ._elementwise import Binary
 
 @register("Mul", since=7)
 class Mul(Binary):
-    kernel_op = "mul"
     fn = np.multiply
     plan_ufunc = True

@@ -6,6 +6,5 @@ from ._elementwise import Binary
 
 @register("Sub", since=7)
 class Sub(Binary):
-    kernel_op = "sub"
     fn = np.subtract
     plan_ufunc = True

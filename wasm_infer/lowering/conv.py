@@ -1,0 +1,91 @@
+"""Convolution family. NHWC (what the to_nhwc pass makes of 2-D convs when
+the kernels are loaded): Winograd F(2x2, 3x3) for 3x3 stride-1 convs with
+enough channels, else the packed GEMM (1x1), the indirect GEMM or the
+depthwise kernels, all through kernels.bind_conv2d_nhwc with weights packed
+once per node. NCHW 2-D Conv/FusedConv (outside NHWC regions, and with
+weights computed at run time): the direct NCHW kernels."""
+import numpy as np
+
+from ..ops._conv_shapes import conv_geometry
+from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
+
+DOMAIN = "ai.wasm_infer"
+
+
+def _clamp(op):
+    return float(op.attr("activation_min", -np.inf)), float(op.attr("activation_max", np.inf))
+
+
+def _nhwc_geometry(op, x, w, group):
+    """(strides, dilations, pads (top, left, bottom, right), output shape) or NotApplicable."""
+    n, h, wd, c = x[0]
+    if c != w.shape[1] * group or w.shape[0] % group:
+        return NotApplicable(f"input {list(x[0])} (NHWC) does not fit weights {list(w.shape)}, group {group}")
+    strides, dilations, begin, end, out = conv_geometry(op, (h, wd), list(w.shape[2:]))
+    return tuple(strides), tuple(dilations), tuple(begin + end), (n, out[0], out[1], w.shape[0])
+
+
+def _nhwc_weights(op, specs):
+    x, w = specs[0], op.constant(1)
+    b = op.constant(2) if given(specs, 2) else None
+    if not is_f32(x, 4) or w is None or w.dtype != F32 or w.ndim != 4 or (given(specs, 2) and b is None):
+        return None, None, None
+    return x, w, b
+
+
+@lowering("NhwcConv", domain=DOMAIN, name="winograd")
+def nhwc_conv_winograd(op, specs, k):
+    x, w, b = _nhwc_weights(op, specs)
+    if x is None:
+        return NotApplicable("needs float32 NHWC x and constant float32 weights")
+    group = op.attr("group", 1)
+    geo = _nhwc_geometry(op, x, w, group)
+    if not geo:
+        return geo
+    strides, dilations, pads, out = geo
+    if not k.winograd_applies(w.shape, strides, dilations, group):
+        return NotApplicable("not a 3x3 stride-1 conv with channels in multiples of 4 (>= 16)")
+    packed = cached(op, "winograd", lambda: k.pack_conv2d_nhwc_winograd(w, b))
+    lo, hi = _clamp(op)
+    return Lowered([(out, F32)], lambda ins, outs: k.bind_conv2d_nhwc_winograd(ins[0], packed, outs[0], pads, lo, hi),
+                   "f32_conv2d_nhwc_3x3s1_minmax__winograd2x2")
+
+
+@lowering("NhwcConv", domain=DOMAIN, name="gemm/igemm/depthwise")
+def nhwc_conv(op, specs, k):
+    x, w, b = _nhwc_weights(op, specs)
+    if x is None:
+        return NotApplicable("needs float32 NHWC x and constant float32 weights")
+    group = op.attr("group", 1)
+    geo = _nhwc_geometry(op, x, w, group)
+    if not geo:
+        return geo
+    strides, dilations, pads, out = geo
+    packed = cached(op, "nhwc", lambda: k.pack_conv2d_nhwc(w, b, group))
+    lo, hi = _clamp(op)
+    return Lowered([(out, F32)], lambda ins, outs: k.bind_conv2d_nhwc(
+        ins[0], packed, outs[0], w.shape[2:], strides, pads, dilations, group, lo, hi), "f32_conv2d_nhwc")
+
+
+def _nchw(op, specs, k, lo, hi):
+    x, w = specs[0], specs[1]
+    if not (is_f32(x, 4) and is_f32(w, 4)) or (given(specs, 2) and not is_f32(specs[2], 1)):
+        return NotApplicable("needs float32 4-D x and weights (2-D conv)")
+    group = op.attr("group", 1)
+    if x[0][1] != w[0][1] * group or w[0][0] % group:
+        return NotApplicable(f"input {list(x[0])} does not fit weights {list(w[0])}, group {group}")
+    strides, dilations, begin, end, out = conv_geometry(op, x[0][2:], list(w[0][2:]))
+    shape = (x[0][0], w[0][0], out[0], out[1])
+    return Lowered([(shape, F32)], lambda ins, outs: k.bind_conv2d_nchw(
+        ins[0], ins[1], ins[2] if len(ins) > 2 else None, outs[0], strides, begin + end, dilations, group, lo, hi),
+        "f32_conv2d_nchw")
+
+
+@lowering("Conv")
+def conv_nchw(op, specs, k):
+    return _nchw(op, specs, k, -np.inf, np.inf)
+
+
+@lowering("FusedConv", domain=DOMAIN)
+def fused_conv_nchw(op, specs, k):
+    return _nchw(op, specs, k, *_clamp(op))

@@ -1,0 +1,74 @@
+"""GEMM family: MatMul, Gemm and FusedMatMul (MatMul/Gemm + bias + clamp) on
+the 4x8 GEMM kernels. A constant B is packed once into column panels with
+alpha and the bias folded in (kernels.pack_gemm); a B computed at run time
+goes through the unpacked GEMM."""
+import numpy as np
+
+from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering, size
+
+
+def _packed(k, a, packed, out, lo=-np.inf, hi=np.inf):
+    n = out.shape[-1]
+    return k.bind_gemm_packed(a.reshape(size(a.shape[:-1]), a.shape[-1]), packed,
+                              out.reshape(size(out.shape[:-1]), n), lo, hi)
+
+
+@lowering("MatMul")
+def matmul(op, specs, k):
+    a, b = specs[0], specs[1]
+    if not (is_f32(a) and is_f32(b, 2) and len(a[0]) >= 1 and a[0][-1] == b[0][0]):
+        return NotApplicable("needs float32 a [..., K] and b [K, N]")
+    out = [(tuple(a[0][:-1]) + (b[0][1],), F32)]
+    w = op.constant(1)
+    if w is not None:
+        packed = cached(op, "packed_b", lambda: k.pack_gemm(np.ascontiguousarray(w, np.float32)))
+        return Lowered(out, lambda ins, outs: _packed(k, ins[0], packed, outs[0]), "f32_gemm_4x8_minmax")
+    if len(a[0]) != 2:
+        return NotApplicable("a B computed at run time needs a 2-D a")
+    return Lowered(out, lambda ins, outs: k.bind_gemm(ins[0], ins[1], None, outs[0]), "f32_gemm_minmax")
+
+
+def _gemm_bias(op, c, n):
+    """beta * C as a per-column float32 bias [N], or None when C varies by row."""
+    if c is None or op.attr("beta", 1.0) == 0:
+        return np.zeros(n, np.float32)
+    c = np.asarray(c)
+    if c.dtype != F32 or c.ndim > 2 or (c.ndim == 2 and c.shape[0] != 1) or c.size not in (1, n):
+        return None
+    return np.broadcast_to(op.attr("beta", 1.0) * c.reshape(-1), (n,)).astype(np.float32)
+
+
+@lowering("Gemm")
+def gemm(op, specs, k):
+    a, b = specs[0], specs[1]
+    w = op.constant(1)
+    if op.attr("transA", 0) or w is None or w.dtype != F32 or w.ndim != 2 or not is_f32(a, 2):
+        return NotApplicable("needs float32 A [M, K] (transA = 0) and a constant float32 B")
+    trans_b = bool(op.attr("transB", 0))
+    kk, n = (w.shape[1], w.shape[0]) if trans_b else w.shape
+    if a[0][1] != kk:
+        return NotApplicable(f"A has {a[0][1]} columns, B {kk} rows")
+    c = op.constant(2) if given(specs, 2) else None
+    if given(specs, 2) and c is None:
+        return NotApplicable("C is computed at run time")
+    bias = cached(op, "bias", lambda: _gemm_bias(op, c, n))
+    if bias is None:
+        return NotApplicable(f"C of shape {list(np.shape(c))} is not one bias per column")
+    packed = cached(op, "packed_b", lambda: k.pack_gemm(w, bias, trans_b, op.attr("alpha", 1.0)))
+    return Lowered([((a[0][0], n), F32)], lambda ins, outs: _packed(k, ins[0], packed, outs[0]),
+                   "f32_gemm_4x8_minmax")
+
+
+@lowering("FusedMatMul", domain="ai.wasm_infer")
+def fused_matmul(op, specs, k):
+    a = specs[0]
+    w, bias = op.constant(1), op.constant(2)
+    if w is None or w.dtype != F32 or w.ndim != 2 or not is_f32(a) or a[0][-1] != w.shape[0]:
+        return NotApplicable("needs float32 a [..., K] and a constant float32 b [K, N]")
+    if given(specs, 2) and (bias is None or bias.dtype != F32):
+        return NotApplicable("the bias is not a constant float32")
+    lo = float(op.attr("activation_min", -np.inf))
+    hi = float(op.attr("activation_max", np.inf))
+    packed = cached(op, "packed_b", lambda: k.pack_gemm(w, None if bias is None else bias.reshape(-1)))
+    return Lowered([(tuple(a[0][:-1]) + (w.shape[1],), F32)],
+                   lambda ins, outs: _packed(k, ins[0], packed, outs[0], lo, hi), "f32_gemm_4x8_minmax")

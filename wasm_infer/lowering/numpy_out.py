@@ -1,0 +1,123 @@
+"""NumPy binders: ops whose NumPy computation can write into preallocated
+memory (ufuncs with out=, copyto), so the memory plan can keep them in its
+arena on the NumPy backend and where no kernel applies. They give exactly
+the op's NumPy result (Binary ops declare `plan_ufunc` when their ufunc is
+exact for floats)."""
+import numpy as np
+
+from . import Lowered, NotApplicable, given, lowering
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _float(spec):
+    return spec is not None and spec[0] is not None and spec[1] in _FLOATS
+
+
+@lowering("Relu", kernel=False)
+def relu(op, specs, k):
+    x = specs[0]
+    if not _float(x):
+        return NotApplicable("needs float32/float64")
+
+    def bind(ins, outs):
+        x, out, zero = ins[0], outs[0], ins[0].dtype.type(0)
+        return lambda: np.maximum(x, zero, out=out)
+    return Lowered([(tuple(x[0]), x[1])], bind, "numpy.maximum")
+
+
+@lowering("Sigmoid", kernel=False)
+def sigmoid(op, specs, k):
+    x = specs[0]
+    if not _float(x):
+        return NotApplicable("needs float32/float64")
+
+    def bind(ins, outs):
+        x, out, one = ins[0], outs[0], ins[0].dtype.type(1)
+
+        def run():  # 1 / (1 + exp(-x)), in place in out; exp overflow to inf gives 0
+            with np.errstate(over="ignore"):
+                np.negative(x, out=out)
+                np.exp(out, out=out)
+                np.add(out, one, out=out)
+                np.reciprocal(out, out=out)
+        return run
+    return Lowered([(tuple(x[0]), x[1])], bind, "numpy sigmoid")
+
+
+@lowering("Clip", kernel=False)
+def clip(op, specs, k):
+    x = specs[0]
+    if op.since < 11 or not _float(x):
+        return NotApplicable("needs Clip-11+ on float32/float64")
+    for i in (1, 2):
+        if given(specs, i) and (op.constant(i) is None or op.constant(i).size != 1):
+            return NotApplicable("bounds are not constant scalars")
+
+    def bind(ins, outs):
+        x, out = ins[0], outs[0]
+        lo, hi = (ins[i].astype(x.dtype).reshape(()) if len(ins) > i and ins[i] is not None else None
+                  for i in (1, 2))
+        if lo is None and hi is None:
+            return lambda: np.copyto(out, x)
+        if lo is None:
+            return lambda: np.minimum(x, hi, out=out)
+        if hi is None:
+            return lambda: np.maximum(x, lo, out=out)
+
+        def run():
+            np.maximum(x, lo, out=out)
+            np.minimum(out, hi, out=out)
+        return run
+    return Lowered([(tuple(x[0]), x[1])], bind, "numpy clip")
+
+
+def _binary(op, specs, k):
+    if len(specs) != 2 or None in specs or not getattr(op, "plan_ufunc", False):
+        return NotApplicable("not a ufunc exact for floats")
+    (sa, da), (sb, db) = specs
+    if sa is None or sb is None or da != db or da not in _FLOATS:
+        return NotApplicable("needs two float32/float64 inputs of one dtype")
+    fn = type(op).fn
+
+    def bind(ins, outs):
+        a, b, out = ins[0], ins[1], outs[0]
+        return lambda: fn(a, b, out=out)
+    return Lowered([(np.broadcast_shapes(sa, sb), da)], bind, f"numpy.{fn.__name__}")
+
+
+for _op in ("Add", "Sub", "Mul", "Div"):
+    lowering(_op, kernel=False, name=f"numpy_{_op.lower()}")(_binary)
+
+
+@lowering("Transpose", kernel=False)
+def transpose(op, specs, k):
+    x = specs[0]
+    if x is None or x[0] is None or x[1] is None or x[1].names is not None or x[1].hasobject:
+        return NotApplicable("needs a plain array")
+    perm = op.attr("perm") or list(range(len(x[0])))[::-1]
+    if sorted(perm) != list(range(len(x[0]))):
+        return NotApplicable(f"perm {perm} does not fit rank {len(x[0])}")
+
+    def bind(ins, outs):
+        view, out = np.transpose(ins[0], perm), outs[0]
+        return lambda: np.copyto(out, view)
+    return Lowered([(tuple(x[0][p] for p in perm), x[1])], bind, "numpy.copyto")
+
+
+@lowering("GlobalAveragePool", kernel=False)
+def global_average_pool(op, specs, k):
+    x = specs[0]
+    if x is None or x[0] is None or x[1] != np.float32 or len(x[0]) < 3:
+        return NotApplicable("needs float32 [N, C, ...]")
+    n, c = x[0][:2]
+
+    def bind(ins, outs):
+        # mean = rows @ (1/n): Pyodide's numpy allocates a 32 KB buffer in add.reduce,
+        # matmul with out= allocates nothing. The spatial size is spelled out (no -1:
+        # ambiguous for an empty batch).
+        spatial = int(np.prod(ins[0].shape[2:], dtype=np.int64))
+        rows, flat = ins[0].reshape(n, c, spatial), outs[0].reshape(n, c)
+        weights = np.full(spatial, 1.0 / spatial if spatial else np.nan, np.float32)
+        return lambda: np.matmul(rows, weights, out=flat)
+    return Lowered([((n, c) + (1,) * (len(x[0]) - 2), np.dtype(np.float32))], bind, "numpy.matmul")
