@@ -46,6 +46,7 @@ MODELS = {  # key -> file in build/models
     "efficientnet_lite0": "efficientnet_lite0.onnx",
     "mobilenetv2_random": "mobilenetv2_random.onnx",
     "resnet18_random": "resnet18_random.onnx",
+    "mlp_head_if": "mlp_head_if.onnx",       # 64 small nodes and an If: per-node cost
 }
 BREAKDOWN_MODEL = "efficientnet_lite0"
 GEMM_SIZES = (64, 128, 256, 512, 1024)

@@ -1,4 +1,5 @@
-"""Benchmark models with random weights: a MobileNetV2 and a ResNet-18.
+"""Benchmark models with random weights: a MobileNetV2, a ResNet-18 and a
+small MLP head with an `If` (mlp_head_if(): per-node cost).
 
     python -m tools.synthetic_models [--out-dir build/models]
 
@@ -200,7 +201,64 @@ def resnet18(seed=SEED + 1) -> onnx.ModelProto:
     return b.model("resnet18_random")
 
 
-MODELS = {"mobilenetv2_random": mobilenetv2, "resnet18_random": resnet18}
+def mlp_head_if():
+    """A small classifier head shaped like a wake-word model's: input [1, 16, 96]
+    (16 frames of 96 features), Flatten, five Linear + LayerNorm (written out
+    as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div/Mul/Add, as older exporters
+    do) + ReLU layers, a Linear to one logit, Sigmoid, and an `If` on the
+    batch size (batch 1: the score as is; else its maximum over the batch).
+    64 nodes in the main graph: per-node cost decides its speed."""
+    rng = np.random.default_rng(SEED)
+    nodes, inits = [], []
+
+    def init(name, a):
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(a), name))
+        return name
+
+    def node(op, inputs, name, **attrs):
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+    init("eps", np.array(1e-5, np.float32))
+    init("zero", np.array(0, np.int64))
+    init("one", np.array(1, np.int64))
+    x = node("Flatten", ["input"], "/flatten/Flatten", axis=1)
+    width = 16 * 96
+    for i, out in enumerate((256, 128, 128, 64, 64)):
+        w = init(f"fc{i}.weight", (rng.standard_normal((width, out)) * np.sqrt(2 / width)).astype(np.float32))
+        b = init(f"fc{i}.bias", (rng.standard_normal(out) * 0.1).astype(np.float32))
+        p = f"/layers.{i}"
+        x = node("Add", [node("MatMul", [x, w], f"{p}/MatMul"), b], f"{p}/Add")
+        mean = node("ReduceMean", [x], f"{p}/ln/ReduceMean", axes=[-1], keepdims=1)
+        d = node("Sub", [x, mean], f"{p}/ln/Sub")
+        var = node("ReduceMean", [node("Mul", [d, d], f"{p}/ln/Mul")], f"{p}/ln/ReduceMean_1", axes=[-1], keepdims=1)
+        std = node("Sqrt", [node("Add", [var, "eps"], f"{p}/ln/Add")], f"{p}/ln/Sqrt")
+        y = node("Div", [d, std], f"{p}/ln/Div")
+        g = init(f"ln{i}.weight", (1 + 0.1 * rng.standard_normal(out)).astype(np.float32))
+        beta = init(f"ln{i}.bias", (0.1 * rng.standard_normal(out)).astype(np.float32))
+        y = node("Add", [node("Mul", [y, g], f"{p}/ln/Mul_1"), beta], f"{p}/ln/Add_1")
+        x = node("Relu", [y], f"{p}/Relu")
+        width = out
+    w = init("out.weight", (rng.standard_normal((width, 1)) * np.sqrt(1 / width)).astype(np.float32))
+    b = init("out.bias", np.zeros(1, np.float32))
+    score = node("Sigmoid", [node("Add", [node("MatMul", [x, w], "/out/MatMul"), b], "/out/Add")], "/Sigmoid")
+    batch = node("Gather", [node("Shape", [score], "/Shape"), "zero"], "/Gather", axis=0)
+    single = node("Equal", [batch, "one"], "/Equal")
+    vi = helper.make_tensor_value_info
+    then_g = helper.make_graph([helper.make_node("Identity", [score], ["then_out"])], "then", [],
+                               [vi("then_out", TensorProto.FLOAT, None)])
+    else_g = helper.make_graph([helper.make_node("ReduceMax", [score], ["else_out"], axes=[0], keepdims=1)], "else",
+                               [], [vi("else_out", TensorProto.FLOAT, None)])
+    nodes.append(helper.make_node("If", [single], ["score"], name="/If", then_branch=then_g, else_branch=else_g))
+    graph = helper.make_graph(nodes, "mlp_head_if", [vi("input", TensorProto.FLOAT, [1, 16, 96])],
+                              [vi("score", TensorProto.FLOAT, [1, 1])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="wasm_infer.tools.synthetic_models", producer_version="1")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+MODELS = {"mobilenetv2_random": mobilenetv2, "resnet18_random": resnet18, "mlp_head_if": mlp_head_if}
 
 
 def ensure(out_dir, names=tuple(MODELS)):

@@ -5,6 +5,7 @@ the op's NumPy result (Binary ops declare `plan_ufunc` when their ufunc is
 exact for floats)."""
 import numpy as np
 
+from ..ops._elementwise import Unary
 from . import Lowered, NotApplicable, given, lowering
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -121,3 +122,62 @@ def global_average_pool(op, specs, k):
         weights = np.full(spatial, 1.0 / spatial if spatial else np.nan, np.float32)
         return lambda: np.matmul(rows, weights, out=flat)
     return Lowered([((n, c) + (1,) * (len(x[0]) - 2), np.dtype(np.float32))], bind, "numpy.matmul")
+
+
+@lowering("ReduceMean", kernel=False, name="numpy mean of trailing axes")
+def reduce_mean(op, specs, k):
+    """The mean over trailing axes as rows @ (1 / n): Pyodide's numpy runs a
+    reduction ~10x slower than a matmul writing into out= (add.reduce
+    allocates), and a matmul sums in float32 as np.mean does (pairwise vs
+    sequential order: the same to float32 rounding)."""
+    x = specs[0]
+    if x is None or x[0] is None or x[1] != np.float32 or not x[0]:
+        return NotApplicable("needs float32 of rank >= 1")
+    rank = len(x[0])
+    if given(specs, 1):
+        axes = op.constant(1)
+        if axes is None:
+            return NotApplicable("axes are computed at run time")
+        axes = [int(a) for a in axes.reshape(-1)]
+    else:
+        axes = op.axes
+    if not axes:
+        return NotApplicable("all axes or none (noop_with_empty_axes)")
+    axes = sorted(a + rank if a < 0 else a for a in axes)
+    if axes != list(range(rank - len(axes), rank)):
+        return NotApplicable(f"axes {axes} are not the trailing ones")
+    lead, tail = x[0][:rank - len(axes)], x[0][rank - len(axes):]
+    cols = int(np.prod(tail, dtype=np.int64))
+    if cols == 0:
+        return NotApplicable("mean of nothing")
+    rows = int(np.prod(lead, dtype=np.int64))
+    shape = tuple(lead) + ((1,) * len(axes) if op.keepdims else ())
+
+    def bind(ins, outs):
+        a, out = ins[0].reshape(rows, cols), outs[0].reshape(rows)
+        weights = np.full(cols, 1.0 / cols, np.float32)
+        return lambda: np.matmul(a, weights, out=out)
+    return Lowered([(shape, np.dtype(np.float32))], bind, "numpy.matmul mean")
+
+
+_UFUNC_UNARY = ("Sqrt", "Exp", "Log", "Abs", "Neg", "Tanh", "Reciprocal", "Floor", "Ceil", "Sin", "Cos")
+
+
+def _unary_ufunc(op, specs, k):
+    x = specs[0]
+    fn = getattr(type(op), "fn", None)
+    if not _float(x) or not isinstance(fn, np.ufunc) or type(op).compute is not Unary.compute:
+        return NotApplicable("needs float32/float64 and a plain ufunc")
+
+    def bind(ins, outs):
+        x, out = ins[0], outs[0]
+
+        def run():
+            with np.errstate(all="ignore"):     # as the op's run: NaN/inf follow IEEE
+                fn(x, out=out)
+        return run
+    return Lowered([(tuple(x[0]), x[1])], bind, f"numpy.{fn.__name__}")
+
+
+for _op in _UFUNC_UNARY:
+    lowering(_op, kernel=False, name=f"numpy_{_op.lower()}")(_unary_ufunc)
