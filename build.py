@@ -279,7 +279,7 @@ def step_chromium():
 STEPS = {
     "npm": ("npm packages (npm ci)", step_npm),
     "pyodide": ("offline Pyodide distribution in build/pyodide (verified sha256)", step_pyodide),
-    "kernels": ("kernel side modules build/kernels/_kernels.so and _kernels_relaxed.wasm", step_kernels),
+    "kernels": ("kernel side modules build/kernels/_kernels.so, _kernels_relaxed.wasm, _kernels.json", step_kernels),
     "wheel": ("wasm_infer wheel in build/dist", step_wheel),
     "model": ("EfficientNet-Lite0 model build/models/efficientnet_lite0.onnx", step_model),
     "data": ("sample photos and ImageNet labels in build/data", step_data),

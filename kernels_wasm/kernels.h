@@ -9,7 +9,7 @@
  *   - a bias pointer may be 0 (no bias).
  * Kernels never allocate, never read or write outside the elements the
  * documented shapes describe (no over-reads), and see no graph.
- * Python (wasm_infer/kernels.py) validates every size before a call.
+ * Python (wasm_infer/kernels/) validates every size before a call.
  *
  * Build: tools/build_kernels.py (clang from PyPI `ziglang`,
  * --target=wasm32-freestanding -msimd128 -fPIC -shared -nostdlib

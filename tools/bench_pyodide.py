@@ -160,19 +160,12 @@ def _best_rate(fn, flops, min_batch_s, repeats, budget_s):
     return max(rates), float(np.median(rates))
 
 
-def _loaded_library():
-    """The kernel module the session uses (a ctypes.CDLL)."""
-    lib = getattr(getattr(kernels, "_State", None), "lib", None)
-    return lib if lib is not None else ctypes.CDLL(kernels.default_path())
-
-
 def _peak_function(symbol):
-    lib = _loaded_library()
-    try:
-        f = getattr(lib, symbol)
-    except AttributeError:
-        return None
-    f.restype = ctypes.c_float
+    """The peak kernel `symbol` of the module the sessions use (its symbol table
+    lists it), or None."""
+    f = kernels.raw(symbol)
+    if f is not None:
+        f.restype = ctypes.c_float
     return f
 
 

@@ -11,14 +11,22 @@ per source file, named like the file. After linking, the module's sections are
 read back to check that (exports and imports) so a broken build fails here,
 not inside Pyodide.
 
+Beside the module it writes the symbol table `_kernels.json`,
+{"abi_version": N, "kernels": [names]}: the ABI version from kernels.h and
+every exported kernel (one per source file, the ABI-version function aside),
+which wasm_infer.kernels reads to find its functions. The wheel ships it.
+
 A rebuild is skipped when a hash of the sources, headers and flags equals the
-one stored beside the output (`<out>.hash`).
+one stored beside the output (`<out>.hash`); the table is rewritten when it
+differs.
 
 CLI: python -m tools.build_kernels [--out build/kernels/_kernels.so] [--relaxed] [--force]
      (--relaxed without --out writes build/kernels/_kernels_relaxed.wasm)
 """
 import argparse
 import hashlib
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +46,8 @@ ALLOWED_IMPORTS = {"memory", "__indirect_function_table", "__stack_pointer",
                    "__memory_base", "__table_base"}
 # Exports wasm-ld adds to every shared library besides ours.
 LINKER_EXPORTS = {"__wasm_call_ctors", "__wasm_apply_data_relocs"}
+ABI_FUNCTION = "wasm_infer_kernels_abi_version"
+TABLE_NAME = "_kernels.json"
 
 
 class BuildError(RuntimeError):
@@ -51,6 +61,31 @@ def sources(src_dir=SRC_DIR):
 def expected_exports(src_dir=SRC_DIR):
     """One exported function per source file, named after the file."""
     return {p.stem for p in sources(src_dir)}
+
+
+def abi_version(src_dir=SRC_DIR):
+    """WI_KERNELS_ABI_VERSION as kernels.h defines it."""
+    found = re.search(r"^#define WI_KERNELS_ABI_VERSION (\d+)\b", (src_dir / "kernels.h").read_text(), re.M)
+    if not found:
+        raise BuildError(f"{src_dir / 'kernels.h'} does not #define WI_KERNELS_ABI_VERSION")
+    return int(found.group(1))
+
+
+def symbol_table(src_dir=SRC_DIR):
+    """The symbol table of a module built from src_dir: {"abi_version": N, "kernels": [names]}."""
+    if not (src_dir / f"{ABI_FUNCTION}.c").exists():
+        raise BuildError(f"{src_dir} has no {ABI_FUNCTION}.c")
+    return {"abi_version": abi_version(src_dir), "kernels": sorted(expected_exports(src_dir) - {ABI_FUNCTION})}
+
+
+def write_table(out_dir, src_dir=SRC_DIR):
+    """Write the symbol table into out_dir (unless it is already there, unchanged). Returns its path."""
+    path = Path(out_dir) / TABLE_NAME
+    text = json.dumps(symbol_table(src_dir), indent=1) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return path
 
 
 def flags(relaxed=False):
@@ -157,11 +192,13 @@ def check_module(path, src_dir=SRC_DIR):
 # ---- building ----------------------------------------------------------------
 
 def build(out_path, relaxed=False, force=False, src_dir=SRC_DIR, verbose=False):
-    """Build the side module at out_path unless it is up to date. Returns out_path."""
+    """Build the side module at out_path unless it is up to date, and write the
+    symbol table beside it. Returns out_path."""
     out = Path(out_path)
     stamp = out.with_name(out.name + ".hash")
     digest = source_hash(relaxed, src_dir)
     if not force and out.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+        write_table(out.parent, src_dir)
         if verbose:
             print(f"{out}: up to date")
         return out
@@ -190,6 +227,7 @@ def build(out_path, relaxed=False, force=False, src_dir=SRC_DIR, verbose=False):
         raise
     tmp.replace(out)
     stamp.write_text(digest + "\n")
+    write_table(out.parent, src_dir)
     if verbose:
         print(f"{out}: built ({out.stat().st_size} bytes, {len(srcs)} sources"
               f"{', relaxed SIMD' if relaxed else ''})")

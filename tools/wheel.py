@@ -1,4 +1,5 @@
-"""Build the py3-none-any wheel of wasm_infer, with the kernel side module.
+"""Build the py3-none-any wheel of wasm_infer, with the kernel side modules and
+their symbol table (`_kernels.json`, written beside them by tools/build_kernels.py).
 
 A wheel is a zip with a fixed layout; writing it directly keeps the build
 offline and fast (no isolated build environment to download)."""
@@ -26,6 +27,8 @@ def build(root, out_dir, kernels_so):
     # loader does not preload (and fail to compile) it on engines without
     # relaxed SIMD: wasm_infer.kernels loads it only after feature detection.
     files["wasm_infer/_kernels_relaxed.wasm"] = (Path(kernels_so).parent / "_kernels_relaxed.wasm").read_bytes()
+    # The names wasm_infer.kernels looks up in either module.
+    files["wasm_infer/_kernels.json"] = (Path(kernels_so).parent / "_kernels.json").read_bytes()
     info = f"{name}-{version}.dist-info"
     requires = "".join(f"Requires-Dist: {r}\n" for r in meta.get("dependencies", []))
     files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: {version}\n"

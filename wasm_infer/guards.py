@@ -2,12 +2,13 @@
 buffer, checked after every step of the run loop.
 
 The kernels write straight into Pyodide's heap; Python checks every extent
-before a call (kernels.py), and this mode checks the result: each buffer of
-a memory plan (plan.py) gets GUARD bytes before and after it, filled with a
-pattern when the buffer's lifetime starts; after every step, the guards of
-every buffer alive at that step must still hold the pattern. A kernel (or a
-NumPy step writing with out=) that wrote past its buffer is caught at the
-step that did it, with the buffer and node named, as a `GuardError`.
+before a call (the binders of the kernels package), and this mode checks the
+result: each buffer of a memory plan (plan.py) gets GUARD bytes before and
+after it, filled with a pattern when the buffer's lifetime starts; after
+every step, the guards of every buffer alive at that step must still hold
+the pattern. A kernel (or a NumPy step writing with out=) that wrote past its
+buffer is caught at the step that did it, with the buffer and node named, as
+a `GuardError`.
 
 Buffers whose lifetimes do not overlap may share memory, so guards are
 painted at the start of each buffer's lifetime and checked only while it is

@@ -1,7 +1,8 @@
 // The WebAssembly SIMD kernels (build/kernels/_kernels.so) inside Pyodide 0.27.7,
 // against NumPy references computed in the same interpreter, through the
-// checked wrappers of wasm_infer/kernels.py (loaded on its own, pointed at the
-// module with WASM_INFER_KERNELS). Sizes sweep at, below and above every tile
+// checked wrappers of the package wasm_infer/kernels/ (loaded on its own as
+// wi_kernels, pointed at the module with WASM_INFER_KERNELS; the symbol table
+// build/kernels/_kernels.json beside it). Sizes sweep at, below and above every tile
 // edge; inputs and outputs sit inside NaN guard zones so any out-of-bounds read
 // that reaches a result, and any out-of-bounds write, fails the test.
 //
@@ -13,20 +14,21 @@
 // Run: node --test tests/node/   (after `python3 build.py test` built the kernels)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
-// (func (drop (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))), as in kernels.py
+// (func (drop (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))), as in wasm_infer/kernels/loader.py
 const RELAXED_PROBE = new Uint8Array([0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
   0x03, 0x02, 0x01, 0x00, 0x0A, 0x3E, 0x01, 0x3C, 0x00, ...[0, 1, 2].flatMap(() => [0xFD, 0x0C, ...Array(16).fill(0)]),
   0xFD, 0x85, 0x02, 0x1A, 0x0B]);
 const RELAXED_OK = WebAssembly.validate(RELAXED_PROBE);
 const FLAVOURS = RELAXED_OK ? ['simd128', 'relaxed'] : ['simd128'];
-const KERNELS_PY = path.join(ROOT, 'wasm_infer', 'kernels.py');
+const KERNELS_PKG = path.join(ROOT, 'wasm_infer', 'kernels');
+const TABLE = path.join(ROOT, 'build', 'kernels', '_kernels.json');
 const FS_DIR = '/tmp/wasm_infer_kernels_test';
 // Per test inside Pyodide, for a busy 2-core machine (idle, each takes under 1 s;
 // a test after one that timed out boots Pyodide anew).
@@ -218,14 +220,19 @@ def binary_case(op, sa, sb, clamp=(-np.inf, np.inf), inplace=None):
 const py = new PyodideThread({ packages: ['numpy'], env: { WASM_INFER_KERNELS: `${FS_DIR}/_kernels.so` } }, async (fresh) => {
   await fresh.writeFile(`${FS_DIR}/_kernels.so`, readFileSync(SO));
   await fresh.writeFile(`${FS_DIR}/_kernels_relaxed.wasm`, readFileSync(RELAXED));
-  await fresh.writeFile(`${FS_DIR}/wi_kernels.py`, readFileSync(KERNELS_PY));
+  await fresh.writeFile(`${FS_DIR}/_kernels.json`, readFileSync(TABLE));
+  for (const name of readdirSync(KERNELS_PKG).filter((n) => n.endsWith('.py'))) {
+    await fresh.writeFile(`${FS_DIR}/wi_kernels/${name}`, readFileSync(path.join(KERNELS_PKG, name)));
+  }
   await fresh.run(HELPERS);
   await fresh.run(HELPERS_NHWC);
 });
 
 before(() => {
-  if (!existsSync(SO)) {
-    throw new Error(`kernel module not found at ${path.relative(ROOT, SO)}: run \`python3 build.py test\` first (it builds the kernels with tools/build_kernels.py)`);
+  for (const file of [SO, TABLE]) {
+    if (!existsSync(file)) {
+      throw new Error(`${path.relative(ROOT, file)} not found: run \`python3 build.py test\` first (it builds the kernels with tools/build_kernels.py)`);
+    }
   }
   return py.start();
 }, { timeout: BOOT_MS });
@@ -465,6 +472,56 @@ out`, t);
   assert.equal(await run('K.available()', t), true);
 });
 
+test('symbol table: every kernel it lists is loaded; a module lacking one, or no table, or another ABI, is refused by name', { timeout: TEST_MS }, async (t) => {
+  const r = await run(`
+import json, os, shutil
+table = json.load(open("${FS_DIR}/_kernels.json"))
+out = {"listed": sorted(table["kernels"]), "loaded": sorted(K._State.funcs),
+       "raw_all": all(K.raw(n) is not None for n in table["kernels"])}
+d = "/tmp/wi_table_test"
+os.makedirs(d, exist_ok=True)
+shutil.copy("${FS_DIR}/_kernels.so", d + "/_kernels.so")
+saved = os.environ["WASM_INFER_KERNELS"]
+os.environ["WASM_INFER_KERNELS"], os.environ["WASM_INFER_FLAVOUR"] = d + "/_kernels.so", "simd128"
+def with_table(t):
+    if t is None:
+        if os.path.exists(d + "/_kernels.json"):
+            os.remove(d + "/_kernels.json")
+    else:
+        json.dump(t, open(d + "/_kernels.json", "w"))
+    return [K.reload(), K.reason()]
+try:
+    out["good"] = with_table(table)
+    out["extra"] = with_table({**table, "kernels": table["kernels"] + ["f32_nonexistent__wasmsimd"]})
+    out["none"] = with_table(None)
+    out["abi"] = with_table({**table, "abi_version": table["abi_version"] + 1})
+    out["short"] = with_table({**table, "kernels": [n for n in table["kernels"] if n != "f32_softmax__wasmsimd"]})
+    x = np.zeros((2, 3), np.float32)
+    try:
+        K.bind_softmax(x, x)
+        out["short_bind"] = "bind_softmax ran"
+    except RuntimeError as e:
+        out["short_bind"] = str(e)
+finally:
+    os.environ["WASM_INFER_KERNELS"] = saved
+    del os.environ["WASM_INFER_FLAVOUR"]
+    K.reload()
+out`, t);
+  assert.deepEqual(r.loaded, r.listed, 'the loaded functions are exactly the table');
+  for (const n of ['f32_gemm_4x8_minmax__wasmsimd', 'f32_softmax__wasmsimd', 'f32_peak_mul_add_12acc__wasmsimd']) {
+    assert.ok(r.listed.includes(n), n);
+  }
+  assert.equal(r.raw_all, true);
+  assert.equal(r.good[0], true, r.good[1]);
+  assert.deepEqual([r.extra[0], r.none[0], r.abi[0]], [false, false, false]);
+  assert.match(r.extra[1], /lacks the kernel f32_nonexistent__wasmsimd listed in .*_kernels\.json/);
+  assert.match(r.none[1], /symbol table not found at .*_kernels\.json/);
+  assert.match(r.abi[1], /_kernels\.json lists kernel ABI version 4, expected 3/);
+  assert.equal(r.short[0], true, r.short[1]);
+  assert.match(r.short_bind, /kernel f32_softmax__wasmsimd is not in the symbol table/);
+  assert.equal(await run('K.available()', t), true);
+});
+
 // ---- the NHWC / packed-weight API, per flavour ----
 
 const useFlavour = (flav, t) => run(`
@@ -537,6 +594,8 @@ saved = K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS
 try:
     for floats, min_rows in ((1, 1), (1, 4), (8 * 27, 4), (12 * 144, 4), (10 ** 7, 4)):
         K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = floats, min_rows
+        if floats == 1:   # the knobs set on the package reach the binder: chunks of min_rows rows
+            assert K.igemm_rows(27, 10 ** 6) == min_rows, K.igemm_rows(27, 10 ** 6)
         for case in cases[6:]:
             conv_nhwc_case(**case)
         conv_nhwc_case(1, 16, 9, 7, 17, 3, 3, p=(1, 1, 1, 1), clamp=(0.0, np.inf))

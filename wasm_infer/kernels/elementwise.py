@@ -1,0 +1,88 @@
+"""Elementwise binders: unary (activations, exp) and broadcasting binary ops.
+
+  bind_unary(op, x, out, lo=-inf, hi=inf)
+      op in UNARY_OPS: "clamp", "hardswish", "sigmoid", "silu" (x*sigmoid(x)),
+      "exp"; then the clamp. x, out same shape, C-contiguous; out may be x.
+  bind_binary(op, a, b, out, lo=-inf, hi=inf)
+      op in BINARY_OPS: "add", "sub", "mul", "div", "min", "max" with numpy
+      broadcasting of C-contiguous a and b to out's shape (any broadcast that
+      folds into 3 dims: same shape, scalar, per-channel NHWC or NCHW, ...;
+      else ValueError); then the clamp. out may be a or b when that operand
+      has out's shape (in place residual Add).
+"""
+import numpy as np
+
+from .checks import _bound, _check, _nothing, _same_or_disjoint, params
+from .loader import _func
+
+UNARY_OPS = {"clamp": "f32_vclamp__wasmsimd", "hardswish": "f32_vhswish__wasmsimd",
+             "sigmoid": "f32_vsigmoid__wasmsimd", "silu": "f32_vsilu__wasmsimd",
+             "exp": "f32_vexp__wasmsimd"}
+BINARY_OPS = {"add": 0, "sub": 1, "mul": 2, "div": 3, "min": 4, "max": 5}
+
+
+def bind_unary(op, x, out, lo=-np.inf, hi=np.inf):
+    """Validate out = clamp(OP(x), lo, hi) elementwise (op in UNARY_OPS) and return a
+    runner. x, out: float32, C-contiguous, same shape; out may be x itself."""
+    if op not in UNARY_OPS:
+        raise ValueError(f"unary: unknown op {op!r} (known: {sorted(UNARY_OPS)})")
+    f = _func(UNARY_OPS[op])
+    _check(x, "x", x.ndim if isinstance(x, np.ndarray) else 0)
+    _check(out, "out", out.ndim if isinstance(out, np.ndarray) else 0)
+    if out.shape != x.shape:
+        raise ValueError(f"unary: out shape {out.shape} differs from x shape {x.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out: array is read-only")
+    _same_or_disjoint(out, x, "x")
+    p = params(lo, hi)
+    if x.size == 0:
+        return _nothing
+    return _bound([(f, (x.size, x.ctypes.data, out.ctypes.data, p.ctypes.data))], (x, out, p))
+
+
+def _fold_broadcast(shape, sa, sb):
+    """Drop size-1 dims and merge dims that are contiguous for both operands."""
+    dims = [[d, a, b] for d, a, b in zip(shape, sa, sb) if d != 1]
+    merged = []
+    for d, a, b in dims:
+        if merged and merged[-1][1] == a * d and merged[-1][2] == b * d:
+            merged[-1] = [merged[-1][0] * d, a, b]
+        else:
+            merged.append([d, a, b])
+    return merged
+
+
+def bind_binary(op, a, b, out, lo=-np.inf, hi=np.inf):
+    """Validate out = clamp(a OP b, lo, hi) with numpy broadcasting (op in BINARY_OPS)
+    and return a runner. a, b, out: float32, C-contiguous; out has the broadcast
+    shape; out may be a or b itself when that operand has out's shape."""
+    if op not in BINARY_OPS:
+        raise ValueError(f"binary: unknown op {op!r} (known: {sorted(BINARY_OPS)})")
+    f = _func("f32_vbinary_minmax__wasmsimd")
+    for arr, name in ((a, "a"), (b, "b"), (out, "out")):
+        _check(arr, name, arr.ndim if isinstance(arr, np.ndarray) else 0)
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"binary: shapes {a.shape} and {b.shape} do not broadcast") from None
+    if out.shape != shape:
+        raise ValueError(f"binary: out must have shape {shape}, got {out.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out: array is read-only")
+    for arr, name in ((a, "a"), (b, "b")):
+        if _same_or_disjoint(out, arr, name) == "same" and arr.shape != shape:
+            raise ValueError(f"binary: out may alias {name} only when {name} is not broadcast")
+    p = params(lo, hi)
+    if out.size == 0:
+        return _nothing
+    sa = [s // 4 for s in np.broadcast_to(a, shape).strides]
+    sb = [s // 4 for s in np.broadcast_to(b, shape).strides]
+    dims = _fold_broadcast(shape, sa, sb)
+    if not dims:
+        dims = [[1, 1, 1]]
+    if len(dims) > 3 or dims[-1][1] not in (0, 1) or dims[-1][2] not in (0, 1):
+        raise ValueError(f"binary: broadcasting {a.shape} with {b.shape} does not fold into 3 dims")
+    dims = [[1, 0, 0]] * (3 - len(dims)) + dims
+    geo = np.array([d[0] for d in dims] + [d[1] for d in dims] + [d[2] for d in dims], np.int32)
+    args = (BINARY_OPS[op], a.ctypes.data, b.ctypes.data, out.ctypes.data, geo.ctypes.data, p.ctypes.data)
+    return _bound([(f, args)], (a, b, out, geo, p))
