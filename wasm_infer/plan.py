@@ -5,14 +5,16 @@ goes through GraphRunner.run, which records the shape and dtype of every
 value (and the value itself when small). From that record, `build` makes a
 Plan:
 
-- static values: outputs of Shape/Size on tensors whose shape the signature
-  fixes, and of deterministic nodes whose inputs are all static, are
-  computed once (they are in the record) and their nodes leave the loop;
+- static values: outputs of shape-only ops (trait `shape_only`: Shape,
+  Size) on tensors whose shape the signature fixes, and of deterministic
+  nodes whose inputs are all static, are computed once (they are in the
+  record) and their nodes leave the loop;
 - arena values: outputs of nodes whose op can `bind` (a kernel, or a NumPy
   ufunc writing with `out=`) live in one arena, at offsets chosen from
   buffer lifetimes, greedy by size with best fit (as TFLite's and MACE's
-  planners, tinygrad's memory planner); view ops (Reshape, Flatten,
-  Squeeze, Unsqueeze, Identity) on them are views of the same memory;
+  planners, tinygrad's memory planner); view ops (trait `view`: Reshape,
+  Flatten, Squeeze, Unsqueeze, Identity) on them are views of the same
+  memory;
   feeds read by bound nodes are copied into arena slots at the start;
 - every other node runs its NumPy `op.run`, as in the slow path; when a
   bound node reads its output, that output is *adopted*: the NumPy step
@@ -45,8 +47,6 @@ from .ir import subgraphs
 
 ALIGN = 64            # bytes; every arena buffer starts on a cache line (kernels need 16)
 TAIL = 64             # bytes after the last buffer: room for documented kernel over-reads
-VIEW_OPS = frozenset({"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"})
-SHAPE_OPS = frozenset({"Shape", "Size"})
 RECORD_VALUE_BYTES = 1 << 16   # values up to this size are kept by the recording run
 NOTHING_BINDABLE = "nothing bindable: no node can run in preallocated memory for these inputs"
 _MODES = {"": "off", "0": "off", "off": "off", "1": "on", "on": "on", "strict": "strict"}
@@ -274,15 +274,16 @@ def build(runner, feeds, record, no_adopt=frozenset()):
         node = op.node
         if not all(_plain(r) for r in recs):
             how = "numpy"
-        elif node.domain == "" and op.op_type in SHAPE_OPS and tins and \
+        elif op.shape_only and tins and \
                 kind.get(tins[0]) in ("static", "feed", "arena") and all(r[2] is not None for r in recs):
             how = "static"
         elif op.deterministic and not any(True for _ in subgraphs(node)) and \
                 all(kind.get(n) == "static" for n in tins) and all(r[2] is not None for r in recs):
             how = "static"
-        elif node.domain == "" and tins and kind.get(tins[0]) in ("arena", "feed") and len(outs) == 1 and (
-                (op.op_type in VIEW_OPS and all(kind.get(n) == "static" for n in tins[1:])) or
-                (op.op_type == "Transpose" and _moves_only_ones(spec(tins[0])[0], node.attrs.get("perm")))):
+        elif tins and kind.get(tins[0]) in ("arena", "feed") and len(outs) == 1 and (
+                (op.view and all(kind.get(n) == "static" for n in tins[1:])) or
+                (node.domain == "" and op.op_type == "Transpose" and
+                 _moves_only_ones(spec(tins[0])[0], node.attrs.get("perm")))):
             how = "alias"
         elif all(kind.get(n) in ("static", "arena", "feed") or adoptable(n) for n in tins) and \
                 _lower(op, [spec(n) for n in ins], kernels, outs, record, lowered, why, i):

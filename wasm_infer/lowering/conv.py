@@ -7,9 +7,8 @@ weights computed at run time): the direct NCHW kernels."""
 import numpy as np
 
 from ..ops._conv_shapes import conv_geometry
+from ..ops.internal import DOMAIN
 from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
-
-DOMAIN = "ai.wasm_infer"
 
 
 def _clamp(op):

@@ -4,6 +4,7 @@ alpha and the bias folded in (kernels.pack_gemm); a B computed at run time
 goes through the unpacked GEMM."""
 import numpy as np
 
+from ..ops.internal import DOMAIN
 from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering, size
 
 
@@ -59,7 +60,7 @@ def gemm(op, specs, k):
                    "f32_gemm_4x8_minmax")
 
 
-@lowering("FusedMatMul", domain="ai.wasm_infer")
+@lowering("FusedMatMul", domain=DOMAIN)
 def fused_matmul(op, specs, k):
     a = specs[0]
     w, bias = op.constant(1), op.constant(2)

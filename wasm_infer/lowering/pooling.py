@@ -1,10 +1,9 @@
 """Pooling family in NHWC (inside the to_nhwc pass's regions): windowed max
 and average pooling, and the global average pool."""
 from ..ops._pool import pool_geometry
+from ..ops.internal import DOMAIN
 from ..ops.op_nhwc_pool import nchw_shape
 from . import F32, Lowered, NotApplicable, is_f32, lowering
-
-DOMAIN = "ai.wasm_infer"
 
 
 @lowering("NhwcPool", domain=DOMAIN)

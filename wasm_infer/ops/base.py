@@ -30,6 +30,27 @@ class Op:
     # Inputs whose memory a bound runner (lowering/) may also use as its output
     # (the plan writes the output there when that input is not read afterwards).
     inplace = ()
+    # Traits that the memory plan and the graph passes read instead of lists
+    # of op names. They sit on the class registered for an opset range, so a
+    # version whose semantics differ declares its own.
+    #
+    # view: output 0 is input 0's memory with another shape (the other
+    # inputs, if any, only say which shape). With those inputs known at
+    # plan time, the plan makes the output a view of the input's buffer.
+    view = False
+    # shape_only: the outputs depend only on input 0's shape, never on its
+    # values; the plan computes them once per input-shape signature.
+    shape_only = False
+    # layout: None, or how the op is indifferent to the order of the axes,
+    # so the to_nhwc pass may run it on channels-last tensors unchanged:
+    #   "elementwise_unary": output[i] = f(input0[i]) at every position i;
+    #     further inputs, if any, are scalars (Clip's min/max).
+    #   "elementwise_binary": output = f(a, b) position by position with
+    #     NumPy-style broadcasting, multidirectional or from b to a (PRelu's
+    #     slope), and no axis attribute; variadic ops (Max, Min) qualify
+    #     with two inputs. Permuting both operands' axes alike (ranks
+    #     padded on the left) permutes the output alike.
+    layout = None
 
     def __init__(self, node, ctx):
         self.node = node

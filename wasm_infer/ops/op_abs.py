@@ -6,4 +6,5 @@ from ._elementwise import Unary
 
 @register("Abs", since=1)
 class Abs(Unary):
+    layout = "elementwise_unary"
     fn = np.abs

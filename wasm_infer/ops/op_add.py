@@ -6,5 +6,6 @@ from ._elementwise import Binary
 
 @register("Add", since=7)
 class Add(Binary):
+    layout = "elementwise_binary"
     fn = np.add
     plan_ufunc = True

@@ -6,6 +6,8 @@ from .base import Op, register
 @register("Clip", since=6)
 class Clip6(Op):
     """min/max as attributes."""
+    layout = "elementwise_unary"
+
     def init(self):
         self.lo = self.attr("min", -3.4028234663852886e38)
         self.hi = self.attr("max", 3.4028234663852886e38)
@@ -17,6 +19,7 @@ class Clip6(Op):
 @register("Clip", since=11)
 class Clip(Op):
     """min/max as optional inputs; absent means unbounded."""
+    layout = "elementwise_unary"
     inplace = (0,)
 
     def run(self, x, lo=None, hi=None):

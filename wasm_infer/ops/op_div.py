@@ -6,6 +6,7 @@ from ._elementwise import Binary
 
 @register("Div", since=7)
 class Div(Binary):
+    layout = "elementwise_binary"
     fn = np.divide        # floats only, for the memory plan (compute handles ints)
     plan_ufunc = True
 

@@ -6,6 +6,8 @@ from ._elementwise import Unary
 
 @register("Elu", since=6)
 class Elu(Unary):
+    layout = "elementwise_unary"
+
     def init(self):
         self.alpha = self.attr("alpha", 1.0)
 

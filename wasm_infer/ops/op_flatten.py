@@ -5,6 +5,7 @@ from .base import Op, register
 
 @register("Flatten", since=1)
 class Flatten(Op):
+    view = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x):

@@ -1,9 +1,8 @@
 """Conv with a clamping activation (Relu, Clip) fused in by the
 `fuse_conv_activation` pass. Internal op: models never contain it."""
 from .base import register
+from .internal import DOMAIN
 from .op_conv import Conv
-
-DOMAIN = "ai.wasm_infer"
 
 
 @register("FusedConv", since=1, domain=DOMAIN)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..errors import InputError
 from .base import Op, register
-from .op_fused_conv import DOMAIN
+from .internal import DOMAIN
 
 
 @register("FusedMatMul", since=1, domain=DOMAIN)

@@ -8,6 +8,8 @@ from ._erf import erf
 @register("Gelu", since=20)
 class Gelu(Unary):
     """approximate="none": x/2 (1 + erf(x/√2)); "tanh": the tanh approximation."""
+    layout = "elementwise_unary"
+
     def init(self):
         self.tanh = self.attr("approximate", "none") == "tanh"
 

@@ -6,6 +6,8 @@ from ._elementwise import Unary
 
 @register("HardSigmoid", since=6)
 class HardSigmoid(Unary):
+    layout = "elementwise_unary"
+
     def init(self):
         self.alpha = self.attr("alpha", 0.2)
         self.beta = self.attr("beta", 0.5)

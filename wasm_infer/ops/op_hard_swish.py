@@ -7,6 +7,7 @@ from ._elementwise import Unary
 @register("HardSwish", since=14)
 class HardSwish(Unary):
     """x * HardSigmoid(x) with alpha 1/6, beta 0.5."""
+    layout = "elementwise_unary"
     inplace = (0,)
 
     def compute(self, x):

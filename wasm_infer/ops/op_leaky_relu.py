@@ -6,6 +6,8 @@ from ._elementwise import Unary
 
 @register("LeakyRelu", since=6)
 class LeakyRelu(Unary):
+    layout = "elementwise_unary"
+
     def init(self):
         self.alpha = self.attr("alpha", 0.01)
 

@@ -7,4 +7,5 @@ from ._elementwise import Variadic
 @register("Min", since=1)
 class Min(Variadic):
     """np.minimum propagates NaN, as ONNX requires."""
+    layout = "elementwise_binary"
     fn = np.minimum

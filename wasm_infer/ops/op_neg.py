@@ -6,4 +6,5 @@ from ._elementwise import Unary
 
 @register("Neg", since=1)
 class Neg(Unary):
+    layout = "elementwise_unary"
     fn = np.negative

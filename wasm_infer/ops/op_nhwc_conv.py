@@ -9,7 +9,7 @@ from ..errors import InputError
 from ._conv_shapes import conv_geometry
 from .base import Op, register
 from .op_conv import conv_numpy
-from .op_fused_conv import DOMAIN
+from .internal import DOMAIN
 
 
 @register("NhwcConv", since=1, domain=DOMAIN)

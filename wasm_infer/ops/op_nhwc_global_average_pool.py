@@ -3,7 +3,7 @@ as the NCHW result [N, C, 1, 1]). Made by the `to_nhwc` pass. Internal op."""
 import numpy as np
 
 from .base import Op, register
-from .op_fused_conv import DOMAIN
+from .internal import DOMAIN
 
 
 @register("NhwcGlobalAveragePool", since=1, domain=DOMAIN)

@@ -7,7 +7,7 @@ import numpy as np
 from ..ir import Node
 from .base import Op, register
 from .op_average_pool import AveragePool
-from .op_fused_conv import DOMAIN
+from .internal import DOMAIN
 from .op_max_pool import MaxPool
 
 

@@ -5,6 +5,7 @@ from .base import Op, register
 
 @register("Relu", since=1)
 class Relu(Op):
+    layout = "elementwise_unary"
     inplace = (0,)
 
     def run(self, x):

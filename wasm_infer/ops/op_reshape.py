@@ -14,6 +14,7 @@ def reshape(x, shape, allowzero, node_name):
 
 @register("Reshape", since=5)
 class Reshape(Op):
+    view = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x, shape):

@@ -6,6 +6,8 @@ from ._elementwise import Unary
 
 @register("Selu", since=6)
 class Selu(Unary):
+    layout = "elementwise_unary"
+
     def init(self):
         self.alpha = self.attr("alpha", 1.67326319217681884765625)
         self.gamma = self.attr("gamma", 1.05070102214813232421875)

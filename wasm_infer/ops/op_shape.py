@@ -5,6 +5,7 @@ from .base import Op, register
 
 @register("Shape", since=1)
 class Shape(Op):
+    shape_only = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x):
@@ -13,6 +14,7 @@ class Shape(Op):
 
 @register("Shape", since=15)
 class Shape15(Op):
+    shape_only = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x):

@@ -5,6 +5,7 @@ from .base import Op, register
 
 @register("Sigmoid", since=1)
 class Sigmoid(Op):
+    layout = "elementwise_unary"
     inplace = (0,)
 
     def run(self, x):

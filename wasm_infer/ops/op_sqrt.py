@@ -6,4 +6,5 @@ from ._elementwise import Unary
 
 @register("Sqrt", since=1)
 class Sqrt(Unary):
+    layout = "elementwise_unary"
     fn = np.sqrt

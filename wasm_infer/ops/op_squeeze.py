@@ -11,6 +11,7 @@ def squeeze(x, axes):
 
 @register("Squeeze", since=1)
 class Squeeze1(Op):
+    view = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x):
@@ -19,6 +20,7 @@ class Squeeze1(Op):
 
 @register("Squeeze", since=13)
 class Squeeze(Op):
+    view = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x, axes=None):

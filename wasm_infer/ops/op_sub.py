@@ -6,5 +6,6 @@ from ._elementwise import Binary
 
 @register("Sub", since=7)
 class Sub(Binary):
+    layout = "elementwise_binary"
     fn = np.subtract
     plan_ufunc = True

@@ -7,6 +7,8 @@ from ._elementwise import Unary
 @register("Swish", since=24)
 class Swish(Unary):
     """x * sigmoid(alpha x)."""
+    layout = "elementwise_unary"
+
     def init(self):
         self.alpha = self.attr("alpha", 1.0)
 

@@ -6,4 +6,5 @@ from ._elementwise import Unary
 
 @register("Tanh", since=1)
 class Tanh(Unary):
+    layout = "elementwise_unary"
     fn = np.tanh

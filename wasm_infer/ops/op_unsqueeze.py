@@ -14,6 +14,7 @@ def unsqueeze(x, axes):
 
 @register("Unsqueeze", since=1)
 class Unsqueeze1(Op):
+    view = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x):
@@ -22,6 +23,7 @@ class Unsqueeze1(Op):
 
 @register("Unsqueeze", since=13)
 class Unsqueeze(Op):
+    view = True
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x, axes):

@@ -1,4 +1,6 @@
 """Small graph queries shared by passes."""
+from ..errors import UnsupportedError
+from ..ops import resolve
 
 
 def consumers(graph):
@@ -34,3 +36,14 @@ def fresh_initializer_name(graph, base):
         i += 1
         name = f"{base}_{i}"
     return name
+
+
+def op_class(node, ctx):
+    """The Op class that runs `node` at its opset (what GraphRunner will
+    make), to read its traits; None if no implementation applies (the
+    runner reports that, a pass just leaves the node alone)."""
+    opset = (node.opsets or ctx.opsets).get(node.domain or "", 1)
+    try:
+        return resolve(node.op_type, node.domain, opset, node.name)
+    except UnsupportedError:
+        return None

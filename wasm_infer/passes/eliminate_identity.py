@@ -2,6 +2,8 @@
 from ..ir import implicit_inputs
 from ._util import graph_output_names
 
+TARGETS = frozenset({("", "Identity")})
+
 
 def apply(graph, ctx):
     # names read by subgraphs (implicitly, by name) must keep existing too

@@ -8,6 +8,8 @@ from .. import dtypes
 from ..ir import implicit_inputs
 from ._util import consumers, graph_output_names
 
+TARGETS = frozenset({("", "Dropout"), ("", "Transpose"), ("", "Cast"), ("", "Reshape")})
+
 
 def _known_type(graph, name):
     """(elem_type, shape) of a value when the graph states it, else (0, None)."""

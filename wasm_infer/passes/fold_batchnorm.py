@@ -9,6 +9,8 @@ import numpy as np
 from ..ir import Node
 from ._util import consumers, graph_output_names, fresh_initializer_name
 
+TARGETS = frozenset({("", "BatchNormalization")})
+
 
 def _stats(bn, graph, opset):
     """(s, shift) as float64 if `bn` is an inference BatchNormalization with constant inputs."""

@@ -4,8 +4,10 @@ fuse_matmul_bias) takes the clamp the same way."""
 import numpy as np
 
 from ..ir import Node
-from ..ops.op_fused_conv import DOMAIN
+from ..ops.internal import DOMAIN
 from ._util import consumers, graph_output_names
+
+TARGETS = frozenset({("", "Relu"), ("", "Clip")})
 
 
 def _bounds(node, graph, opset):

@@ -5,8 +5,10 @@ the GEMM kernel runs with the bias added as it writes."""
 import numpy as np
 
 from ..ir import Node
-from ..ops.op_fused_conv import DOMAIN
+from ..ops.internal import DOMAIN
 from ._util import consumers, graph_output_names, fresh_initializer_name
+
+TARGETS = frozenset({("", "MatMul"), ("", "Gemm")})
 
 
 def _bias(graph, name, n, max_rank=2):

@@ -5,6 +5,8 @@ import numpy as np
 
 from ._util import consumers, graph_output_names
 
+TARGETS = frozenset({("", "Pad")})
+
 
 def _constant(graph, node, index):
     name = node.inputs[index] if len(node.inputs) > index else ""

@@ -3,9 +3,10 @@ depthwise and pooling kernels want.
 
 2-D Conv/FusedConv → NhwcConv, GlobalAveragePool → NhwcGlobalAveragePool,
 MaxPool/AveragePool (no Indices) → NhwcPool; elementwise ops between them
-(which do not care about layout when every operand is permuted the same way)
-stay as they are and read/write NHWC tensors; constant operands of binary ops
-are permuted once here. A Transpose is inserted only at a region's borders:
+(the ops whose class declares `layout` "elementwise_unary" or
+"elementwise_binary", see ops/base.py: they compute the same when every
+operand is permuted the same way) stay as they are and read/write NHWC
+tensors; constant operands of binary ops are permuted once here. A Transpose is inserted only at a region's borders:
 NCHW → NHWC (perm 0,2,3,1) before the first NHWC reader of a value, NHWC →
 NCHW (perm 0,3,1,2) before the first reader that needs NCHW (or when the
 value is a graph output), one per value however many readers it has. NHWC
@@ -18,13 +19,13 @@ import os
 import numpy as np
 
 from ..ir import Node, implicit_inputs
-from ..ops.op_fused_conv import DOMAIN
-from ._util import graph_output_names
+from ..ops.internal import DOMAIN
+from ._util import graph_output_names, op_class
 
 TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
-UNARY = frozenset({"Relu", "Clip", "Sigmoid", "HardSwish", "HardSigmoid", "Tanh", "LeakyRelu", "Elu", "Selu",
-                   "Neg", "Abs", "Exp", "Sqrt", "Softplus", "Identity", "Erf", "Gelu", "Mish", "Swish"})
-BINARY = frozenset({"Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"})
+# Regions start at convolutions. The pools and the elementwise ops (by
+# trait) are rewritten only when they read a value this pass made NHWC.
+TARGETS = frozenset({("", "Conv"), (DOMAIN, "FusedConv")})
 
 
 def enabled(ctx):
@@ -50,6 +51,11 @@ def _nhwc_constant(c):
     if not isinstance(c, np.ndarray) or c.ndim > 4 or c.dtype.names is not None:
         return None
     return np.ascontiguousarray(c.reshape((1,) * (4 - c.ndim) + c.shape).transpose(TO_NHWC))
+
+
+def _layout(node, ctx):
+    cls = op_class(node, ctx)
+    return cls.layout if cls is not None else None
 
 
 def apply(graph, ctx):
@@ -82,10 +88,15 @@ def apply(graph, ctx):
             new = Node("NhwcGlobalAveragePool", [nhwc[node.inputs[0]]], None, {}, DOMAIN, node.name)
         elif std and op in ("MaxPool", "AveragePool") and node.inputs[0] in nhwc and _pool_ok(node):
             new = Node("NhwcPool", [nhwc[node.inputs[0]]], None, {**node.attrs, "kind": op}, DOMAIN, node.name)
-        elif std and op in UNARY and node.inputs and node.inputs[0] in nhwc and len(node.outputs) == 1 and \
-                all(not n or n in graph.initializers for n in node.inputs[1:]):
-            new = Node(op, [nhwc[node.inputs[0]]] + node.inputs[1:], None, dict(node.attrs), "", node.name)
-        elif std and op in BINARY and len(node.inputs) == 2 and any(n in nhwc for n in node.inputs):
+        elif node.inputs and node.inputs[0] in nhwc and len(node.outputs) == 1 and \
+                all(not n or n in graph.initializers for n in node.inputs[1:]) and \
+                _layout(node, ctx) == "elementwise_unary":
+            # further inputs (Clip's bounds) must be constants: they are scalars, and a
+            # computed one might exist only as NHWC here
+            new = Node(op, [nhwc[node.inputs[0]]] + node.inputs[1:], None, dict(node.attrs), node.domain,
+                       node.name, node.opsets)
+        elif len(node.inputs) == 2 and any(n in nhwc for n in node.inputs) and \
+                _layout(node, ctx) == "elementwise_binary":
             ins = []
             for n in node.inputs:
                 if n in nhwc:
@@ -98,7 +109,7 @@ def apply(graph, ctx):
                     ins = None
                     break
             if ins is not None:
-                new = Node(op, ins, None, dict(node.attrs), node.domain, node.name)
+                new = Node(op, ins, None, dict(node.attrs), node.domain, node.name, node.opsets)
         if new is not None:
             name = node.outputs[0]
             nhwc[name] = name + "/nhwc"

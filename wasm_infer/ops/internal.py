@@ -1,0 +1,23 @@
+"""The internal domain: ops that graph passes (wasm_infer/passes/) write into
+a graph and models never contain. Ops, passes and lowerings take DOMAIN from
+here, so the name is spelled once.
+
+Each internal op, what makes it and what it computes (its NumPy reference is
+in ops/op_<name>.py, its fast paths in lowering/):
+"""
+
+DOMAIN = "ai.wasm_infer"
+
+OPS = {
+    "FusedConv": "fuse_conv_activation: Conv followed by Relu/Clip with constant bounds; "
+                 "the Conv's attributes plus activation_min/activation_max, clamped as it writes",
+    "FusedMatMul": "fuse_matmul_bias: MatMul by a constant 2-D B plus a constant bias, or Gemm "
+                   "(transA = 0, constant B); y = clip(a @ b + bias) with an optional clamp "
+                   "(activation_min/max) that fuse_conv_activation adds",
+    "NhwcConv": "to_nhwc: a 2-D Conv/FusedConv on channels-last tensors, x [N, H, W, C] -> "
+                "y [N, OH, OW, M], with the ONNX weights [M, C/group, KH, KW] and an optional clamp",
+    "NhwcPool": "to_nhwc: a 2-D MaxPool/AveragePool without Indices on channels-last tensors; "
+                "attribute kind names the original op, the others are its attributes",
+    "NhwcGlobalAveragePool": "to_nhwc: GlobalAveragePool on channels-last tensors, "
+                             "[N, H, W, C] -> [N, 1, 1, C]",
+}
