@@ -1,5 +1,5 @@
 """Models whose first node has no kernel (Slice, Gather, Split, a Q/DQ pair, a
-1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool), and a
+1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool, Softmax), and a
 Gemm with a scalar C: for tests/node/plan.test.mjs, which checks that the
 later nodes still run on kernels inside Pyodide. Host side (onnx.helper):
 
@@ -19,11 +19,12 @@ def _init(name, value):
 
 
 def _tail(x, c, rng):
-    """x [1, c, 16, 16] -> Conv 3x3 (16 ch) -> SiLU (Sigmoid, Mul) -> MaxPool 2x2 -> y."""
+    """x [1, c, 16, 16] -> Conv 3x3 (16 ch) -> SiLU (Sigmoid, Mul) -> MaxPool 2x2 -> Softmax (last axis) -> y."""
     nodes = [helper.make_node("Conv", [x, "w", "b"], ["conv"], pads=[1, 1, 1, 1]),
              helper.make_node("Sigmoid", ["conv"], ["sig"]),
              helper.make_node("Mul", ["conv", "sig"], ["silu"]),
-             helper.make_node("MaxPool", ["silu"], ["y"], kernel_shape=[2, 2], strides=[2, 2])]
+             helper.make_node("MaxPool", ["silu"], ["pool"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Softmax", ["pool"], ["y"], axis=-1)]
     inits = [_init("w", rng.standard_normal((16, c, 3, 3)).astype(np.float32) * 0.3),
              _init("b", rng.standard_normal(16).astype(np.float32) * 0.1)]
     return nodes, inits

@@ -228,7 +228,12 @@ def test_plan_info_lists_planned_signatures_and_the_mode(monkeypatch):
     sess.run(None, _feeds(3))
     info = sess.plan_info()
     assert info["mode"] == "strict" and info["unplanned"] == []
-    assert info["planned"] == sess.memory_info()["plans"] and len(info["planned"]) == 2
+    assert [{k: v for k, v in p.items() if k != "step_info"} for p in info["planned"]] == sess.memory_info()["plans"]
+    assert len(info["planned"]) == 2
+    steps = info["planned"][0]["step_info"]
+    assert len(steps) == info["planned"][0]["steps"]
+    assert {s["how"] for s in steps} <= {"bound", "numpy"} and all(s["note"] for s in steps)
+    assert any(s["op_type"] == "Relu" and s["how"] == "bound" and s["note"] == "numpy.maximum" for s in steps)
     monkeypatch.setenv("WASM_INFER_PLAN", "0")
     off = wasm_infer.InferenceSession(_chain_model())
     off.run(None, _feeds(1))

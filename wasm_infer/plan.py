@@ -129,6 +129,12 @@ class Plan:
         self.buffers, self.arena_bytes = buffers, total
         self.drop_after = [n for n in runner.output_names if n not in env]   # NumPy-made outputs
 
+    def step_info(self):
+        """Per step of the loop: node, op type, "bound" or "numpy", and the
+        lowering that computes it or why the op's NumPy run does."""
+        return [{"node": op.node.name, "op_type": op.op_type, "how": how, "note": note}
+                for op, how, note in zip(self.where, self.kinds, self.notes)]
+
     def memory_info(self):
         sizes = [b[1] for b in self.buffers]
         return {"arena_bytes": self.arena_bytes, "buffers": len(sizes), "unshared_bytes": sum(sizes),

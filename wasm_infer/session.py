@@ -79,6 +79,7 @@ class InferenceSession:
         self._outputs = [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
                          for v in graph.outputs]
         self._input_info = {v.name: v for v in graph.inputs}
+        self._output_set = frozenset(o.name for o in self._outputs)
         # input-shape signature -> Plan (or None: use the slow path), see plan.py
         self._plans = {}
         self._unplanned = {}     # signature (None: feeds that have none) -> why it runs unplanned
@@ -125,9 +126,11 @@ class InferenceSession:
                 raise InputError(f"input {name!r} must be a numpy array, got {type(value).__name__}")
             if info.kind != "tensor" or not info.elem_type:
                 continue
-            if value.dtype.names is None and dtypes.from_ml_dtypes(value) is not value:
-                value = feeds[name] = dtypes.from_ml_dtypes(value)   # ml_dtypes array: our representation
             want = dtypes.NUMPY_OF.get(info.elem_type)
+            if value.dtype != want and value.dtype.names is None:
+                converted = dtypes.from_ml_dtypes(value)   # an ml_dtypes array: our representation
+                if converted is not value:                 # (only looked at when the dtype differs: it is slow)
+                    value = feeds[name] = converted
             if want is not None and value.dtype != want:
                 raise InputError(f"input {name!r} has dtype {value.dtype}, the model expects {info.type_string} "
                                  f"(numpy {want}); convert it with .astype(np.{want})")
@@ -147,7 +150,7 @@ class InferenceSession:
         input_feed = dict(input_feed) if isinstance(input_feed, dict) else input_feed
         self._check_feeds(input_feed)
         names = [o.name for o in self._outputs] if output_names is None else list(output_names)
-        known = {o.name for o in self._outputs}
+        known = self._output_set
         for n in names:
             if n not in known:
                 raise InputError(f"unknown output name {n!r}; the model's outputs are {sorted(known)}")
@@ -189,6 +192,8 @@ class InferenceSession:
         if self.ctx.debug:
             print(f"[wasm_infer] plan for {key}: {plan.memory_info()}" if plan is not None else
                   f"[wasm_infer] no plan for {key}: {why}")
+            for step in plan.step_info() if plan is not None else ():
+                print(f"[wasm_infer]   {step['how']:<5} {step['op_type']:<20} {step['node']:<40} {step['note']}")
         return results
 
     MAX_REPLANS = 16
@@ -217,11 +222,15 @@ class InferenceSession:
 
     def plan_info(self):
         """How each input signature seen so far runs: {"mode": "on" | "strict"
-        | "off" (WASM_INFER_PLAN), "planned": memory_info()'s plans, "unplanned":
+        | "off" (WASM_INFER_PLAN), "planned": memory_info()'s plans, each with
+        "step_info" (per step: node, op_type, how ("bound"/"numpy") and a note:
+        the lowering that computes it, or why NumPy does), "unplanned":
         [{"inputs": [[shape, dtype]...], "reason"}]}. A reason starting with
         "building the plan failed" is a bug worth reporting; "nothing bindable"
         means the model has nothing a plan could speed up for those inputs."""
-        return {"mode": self._plan_mode, "planned": self.memory_info()["plans"],
+        planned = [{**info, "step_info": p.step_info()} for info, p in
+                   zip(self.memory_info()["plans"], [p for p in self._plans.values() if p is not None])]
+        return {"mode": self._plan_mode, "planned": planned,
                 "unplanned": [{"inputs": inputs, "reason": why} for why, inputs in self._unplanned.values()]}
 
     def memory_info(self):

@@ -107,7 +107,7 @@ json.dumps(out)
   assert.deepEqual(r.info.planned, []);
 });
 
-test('a first node without a kernel (Slice, Gather, Split, Q/DQ, 1-D Conv) leaves the Conv, Sigmoid, Mul and MaxPool after it on kernels', { timeout: 120_000 }, async (t) => {
+test('a first node without a kernel (Slice, Gather, Split, Q/DQ, 1-D Conv) leaves the Conv, Sigmoid, Mul, MaxPool and Softmax after it on kernels', { timeout: 120_000 }, async (t) => {
   const r = await py.runJSON(`
 import json, numpy as np, wasm_infer
 out = {}
@@ -126,7 +126,7 @@ json.dumps(out)
     assert.notEqual(m.backend, 'numpy', name);
     for (const d of m.diffs) assert.ok(d <= 1e-4, `${name}: max abs diff vs onnxruntime ${d}`);
     assert.equal(m.first, 'numpy', `${name}: the head node should have no kernel`);
-    for (const op of ['NhwcConv', 'Sigmoid', 'Mul', 'NhwcPool']) {
+    for (const op of ['NhwcConv', 'Sigmoid', 'Mul', 'NhwcPool', 'Softmax']) {
       assert.ok(m.bound.includes(op), `${name}: ${op} is not bound to a kernel (bound: ${m.bound})`);
     }
   }
