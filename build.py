@@ -288,7 +288,8 @@ STEPS = {
     "conformance_slice": ("ONNX conformance cases for the Node tests in build/conformance", step_conformance_slice),
     "site": ("web demo site build/site (page, JS shim, Pyodide, wheel, model, photos)", step_site),
     "chromium": ("Chromium for the browser tests (apt-get, when missing)", step_chromium),
-    "bench_models": ("random-weight MobileNetV2 and ResNet-18 in build/models (benchmark)", step_bench_models),
+    "bench_models": ("random-weight MobileNetV2, ResNet-18, MLP head and step chains in build/models (benchmark)",
+                     step_bench_models),
 }
 NEEDS = {
     "setup": list(STEPS),

@@ -53,6 +53,9 @@ def _fake_runtime_result():
             "op_breakdown": {"model": "efficientnet_lite0", "runs": 1, "nodes": 1, "nodes_ms": 1.0, "run_ms": 1.1,
                              "ops": {"Conv": {"ms": 1.0, "count": 1, "pct": 100.0}},
                              "conv_kinds": {"Conv 1x1": {"ms": 1.0, "count": 1, "pct": 100.0}}},
+            "step_cost": {"kernel": {"per_step_us": 0.52, "run_us_1_node": 37.4, "steps_are": ["bound"]},
+                          "numpy_out": {"per_step_us": 1.94, "run_us_1_node": 40.0, "steps_are": ["bound"]},
+                          "numpy": {"per_step_us": 7.86, "run_us_1_node": 41.0, "steps_are": ["bound", "numpy"]}},
             "load_avg_1m": 1.0}
 
 
@@ -62,7 +65,8 @@ def test_json_shape_and_report():
     relaxed.update(kernels="relaxed", fma_peak_gflops=55.0)
     relaxed["sizes"]["64"] = {**relaxed["sizes"]["64"], "pct_of_fma_peak": 54.6}
     result = bench.collect(per_runtime)
-    assert set(result) == {"models", "gemm", "op_breakdown"}
+    assert set(result) == {"models", "gemm", "op_breakdown", "step_cost"}
+    assert result["step_cost"]["chromium"]["numpy"]["per_step_us"] == 7.86
     assert set(result["models"]["efficientnet_lite0"]) == {"node", "chromium"}
     for key in ("ours_p50_ms", "ours_p90_ms", "ort_web_p50_ms", "ort_web_p90_ms", "ratio", "max_abs_diff"):
         assert key in result["models"]["efficientnet_lite0"]["chromium"]
@@ -70,6 +74,7 @@ def test_json_shape_and_report():
     text = bench.format_report(result, per_runtime, runs=30)
     assert "efficientnet_lite0" in text and "0.67" in text and "Conv 1x1" in text
     assert "FMA 55.0" in text and "55%" in text
+    assert "Fixed cost of one planned step" in text and "7.9" in text and "37.4" in text
 
 
 def _fake_swap_result(standby, failures=0):

@@ -95,9 +95,11 @@ def conv1x1_shapes(model_path):
     return sorted(shapes.values(), key=lambda e: (-e["m"], e["k"], e["n"]))
 
 
-def make_config(models, runs, wheel, breakdown=BREAKDOWN_MODEL, gemm=True):
+def make_config(models, runs, wheel, breakdown=BREAKDOWN_MODEL, gemm=True, step_cost=True):
     """breakdown: the model whose per-op time is broken down (when it is run);
-    gemm: run the GEMM micro-benchmarks."""
+    gemm: run the GEMM micro-benchmarks; step_cost: measure the fixed cost of
+    a planned step (tools/synthetic_models.py STEP_MODELS)."""
+    from tools.synthetic_models import STEP_MODELS
     return {
         "models": [{"key": k, "file": MODELS[k], "ref": str(BUILD / "models" / MODELS[k])} for k in models],
         "warmup": WARMUP, "runs": runs, "seed": SEED,
@@ -105,6 +107,10 @@ def make_config(models, runs, wheel, breakdown=BREAKDOWN_MODEL, gemm=True):
         "gemm": {"sizes": list(GEMM_SIZES), "conv1x1": conv1x1_shapes(BUILD / "models" / MODELS[BREAKDOWN_MODEL]),
                  "min_batch_s": 0.002, "repeats": 30, "budget_s": 0.6} if gemm else None,
         "wheel": str(wheel), "wheel_name": wheel.name,
+        "step_cost": {"runs": 300, "models": [
+            {"key": name, "kind": name.split("_", 1)[1].rsplit("_", 1)[0], "n": int(name.rsplit("_", 1)[1]),
+             "file": f"{name}.onnx", "ref": str(BUILD / "models" / f"{name}.onnx")}
+            for name in STEP_MODELS]} if step_cost else None,
     }
 
 
@@ -231,8 +237,10 @@ def format_swap(swap):
 
 def collect(per_runtime):
     """{runtime: runner result} -> the --json object."""
-    out = {"models": {}, "gemm": {}, "op_breakdown": {}}
+    out = {"models": {}, "gemm": {}, "op_breakdown": {}, "step_cost": {}}
     for rt, res in per_runtime.items():
+        if res.get("step_cost"):
+            out["step_cost"][rt] = res["step_cost"]
         for key, m in res["models"].items():
             out["models"].setdefault(key, {})[rt] = m
         gemm = dict(res["gemm"] or {})
@@ -330,9 +338,30 @@ def format_report(result, per_runtime, runs):
                      "".join(f" {b['nodes_ms']:12.2f} {'':>5}" for b in bd.values()))
         lines.append(f"{'run (incl. run loop)':<22} {'':>5}" +
                      "".join(f" {b['run_ms']:12.2f} {'':>5}" for b in bd.values()))
+    if result.get("step_cost"):
+        lines += format_step_cost(result["step_cost"])
     if result.get("swap"):
         lines += format_swap(result["swap"])
     return "\n".join(lines)
+
+
+STEP_LABELS = {"kernel": "kernel step (Relu float32: clamp kernel)",
+               "numpy_out": "NumPy step with out= (Relu float64)",
+               "numpy": "NumPy step, allocating (Sign float32)"}
+
+
+def format_step_cost(step_cost):
+    """The fixed cost of one planned step, per kind and runtime."""
+    rts = [rt for rt in RUNTIMES if rt in step_cost]
+    lines = ["", "Fixed cost of one planned step inside Pyodide (us; chains of 1 and 201 nodes on 64 values and a "
+                 "last Relu, p50 of 300 runs each: (201-node run - 1-node run) / 200)",
+             f"{'step':<44}" + "".join(f" {rt:>10}" for rt in rts)]
+    for kind, label in STEP_LABELS.items():
+        lines.append(f"{label:<44}" + "".join(f" {_f(step_cost[rt].get(kind, {}).get('per_step_us')):>10}"
+                                             for rt in rts))
+    lines.append(f"{'a whole run of a 2-node model':<44}" +
+                 "".join(f" {_f(step_cost[rt].get('kernel', {}).get('run_us_1_node')):>10}" for rt in rts))
+    return lines
 
 
 def main(argv, node, chromium=None):
@@ -346,6 +375,7 @@ def main(argv, node, chromium=None):
     parser.add_argument("--breakdown", default=BREAKDOWN_MODEL, choices=list(MODELS),
                         help=f"the model broken down by op type (default {BREAKDOWN_MODEL}; only when it is run)")
     parser.add_argument("--no-gemm", action="store_true", help="skip the GEMM micro-benchmarks")
+    parser.add_argument("--no-step-cost", action="store_true", help="skip the per-step cost measurement")
     parser.add_argument("--no-swap", action="store_true",
                         help="skip the hot-swap benchmark (Chromium; about 1.5 minutes for its two modes)")
     args = parser.parse_args(argv)
@@ -362,7 +392,7 @@ def main(argv, node, chromium=None):
     wheel = BUILD / "bench" / "wheel" / wheels[0].name
     wheel.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(wheels[0], wheel)
-    config = make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm)
+    config = make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm, not args.no_step_cost)
     config_path = BUILD / "bench" / "config.json"
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(config))

@@ -42,6 +42,38 @@ def run_model(key):
     sess.run(None, feeds)
 
 
+def step_cost(config_json):
+    """The fixed cost of one planned step, per kind of step (see
+    tools/synthetic_models.py STEP_KINDS): chains of 1 and of 201 nodes
+    on 64 values (and a last Relu), each run `runs` times after its plan
+    is made; per step =
+    (p50 of the long chain - p50 of the short one) / 200, in microseconds.
+    The models are in /bench/ (written by the JavaScript side)."""
+    config = json.loads(config_json)
+    times = {}
+    for m in config["models"]:
+        sess = wasm_infer.InferenceSession(m["path"])
+        info = sess.get_inputs()[0]
+        dtype = {"tensor(float)": np.float32, "tensor(double)": np.float64}[info.type]
+        x = {info.name: (np.arange(64).reshape(1, 64) - 32).astype(dtype)}
+        for _ in range(3):
+            sess.run(None, x)            # records, plans, warms up
+        samples = []
+        for _ in range(config["runs"]):
+            t0 = time.perf_counter()
+            sess.run(None, x)
+            samples.append(time.perf_counter() - t0)
+        (plan,) = [p for p in sess._plans.values() if p is not None]
+        times[(m["kind"], m["n"])] = (float(np.median(samples)) * 1e6, sorted({s["how"] for s in plan.step_info()}))
+    out = {}
+    for kind in sorted({k for k, _ in times}):
+        (short, _), (long, how) = times[(kind, min(n for k, n in times if k == kind))], \
+            times[(kind, max(n for k, n in times if k == kind))]
+        steps = max(n for k, n in times if k == kind) - min(n for k, n in times if k == kind)
+        out[kind] = {"per_step_us": (long - short) / steps, "run_us_1_node": short, "steps_are": how}
+    return json.dumps(out)
+
+
 def output_bytes(key):
     """The first output of one inference, as float32 bytes."""
     sess, feeds = SESSIONS[key]

@@ -260,15 +260,42 @@ def mlp_head_if():
 
 MODELS = {"mobilenetv2_random": mobilenetv2, "resnet18_random": resnet18, "mlp_head_if": mlp_head_if}
 
+# Chains of n identical nodes on 64 values, to measure the fixed cost of one
+# planned step inside Pyodide (tools/bench_pyodide.py step_cost): per step =
+# (time of the 201-node chain - time of the 1-node chain) / 200. The kinds:
+# a kernel step (Relu on float32: the clamp kernel), a NumPy step with out=
+# (Relu on float64: numpy.maximum into the arena), a NumPy step that
+# allocates (Sign on float32: the op's run). Every chain ends with one Relu
+# of its dtype, so that each has a plan (the last Sign's output is adopted).
+STEP_KINDS = {"kernel": ("Relu", TensorProto.FLOAT), "numpy_out": ("Relu", TensorProto.DOUBLE),
+              "numpy": ("Sign", TensorProto.FLOAT)}
+STEP_LENGTHS = (1, 201)
 
-def ensure(out_dir, names=tuple(MODELS)):
+
+def step_chain(kind, n):
+    op, elem = STEP_KINDS[kind]
+    nodes = [helper.make_node(op, [f"x{i}"], [f"x{i + 1}"]) for i in range(n)]
+    nodes.append(helper.make_node("Relu", [f"x{n}"], ["y"]))
+    graph = helper.make_graph(nodes, f"step_{kind}_{n}", [helper.make_tensor_value_info("x0", elem, [1, 64])],
+                              [helper.make_tensor_value_info("y", elem, [1, 64])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="wasm_infer.tools.synthetic_models", producer_version="1")
+    model.ir_version = 8
+    return model
+
+
+STEP_MODELS = {f"step_{kind}_{n}": (lambda kind=kind, n=n: step_chain(kind, n))
+               for kind in STEP_KINDS for n in STEP_LENGTHS}
+
+
+def ensure(out_dir, names=tuple(MODELS) + tuple(STEP_MODELS)):
     """Write <out_dir>/<name>.onnx for each model unless an identical file is there. Returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for name in names:
         path = out_dir / f"{name}.onnx"
-        data = MODELS[name]().SerializeToString()
+        data = {**MODELS, **STEP_MODELS}[name]().SerializeToString()
         if not path.is_file() or hashlib.sha256(path.read_bytes()).digest() != hashlib.sha256(data).digest():
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_bytes(data)

@@ -138,7 +138,7 @@ export async function runBench(env, config) {
   ort.env.logLevel = 'error';
   pyodide.runPython(env.benchPy);
   const py = {};
-  for (const name of ['load_model', 'run_model', 'output_bytes', 'op_breakdown', 'release', 'gemm_bench', 'runtime_info']) {
+  for (const name of ['load_model', 'run_model', 'output_bytes', 'op_breakdown', 'release', 'gemm_bench', 'runtime_info', 'step_cost']) {
     py[name] = pyodide.globals.get(name);
   }
   const result = {
@@ -149,6 +149,7 @@ export async function runBench(env, config) {
     models: {},
     gemm: null,
     op_breakdown: null,
+    step_cost: null,
   };
   for (const model of config.models) {
     result.models[model.key] = await benchModel(env, config, py, model);
@@ -157,6 +158,18 @@ export async function runBench(env, config) {
       result.op_breakdown = JSON.parse(py.op_breakdown(model.key, config.breakdown.runs));
     }
     py.release(model.key);
+  }
+  if (config.step_cost) {
+    log(`  per-step cost (${config.step_cost.models.length} chains, ${config.step_cost.runs} runs each)`);
+    pyodide.FS.mkdirTree('/bench');
+    const models = [];
+    for (const m of config.step_cost.models) {
+      const path = `/bench/${m.key}.onnx`;
+      pyodide.FS.writeFile(path, await env.readBytes(m.ref));
+      models.push({ kind: m.kind, n: m.n, path });
+    }
+    result.step_cost = JSON.parse(py.step_cost(JSON.stringify({ runs: config.step_cost.runs, models })));
+    for (const m of models) pyodide.FS.unlink(m.path);
   }
   if (config.gemm) {
     log(`  GEMM micro-benchmarks (${config.gemm.sizes.length} square sizes, ${config.gemm.conv1x1.length} 1x1-conv shapes)`);

@@ -36,7 +36,11 @@ try {
     readBytes: bytesOf,
     log,
     runtime: 'chromium',
-  }, { ...config, models: config.models.map((m) => ({ key: m.key, ref: `./models/${m.file}` })) });
+  }, {
+    ...config,
+    models: config.models.map((m) => ({ key: m.key, ref: `./models/${m.file}` })),
+    step_cost: config.step_cost && { ...config.step_cost, models: config.step_cost.models.map((m) => ({ ...m, ref: `./models/${m.file}` })) },
+  });
   result.runtime.user_agent = navigator.userAgent;
   result.runtime.cross_origin_isolated = self.crossOriginIsolated;
   window.__bench.result = result;
