@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 
 from tools.fetch import pip_download
-from tools.pyodide_dist import sha256
+from tools.fetch import sha256
 
 CORE_PIN = "jupyterlite-core==0.6.4"
 # 0.6.x is the newest line built for Pyodide 0.27 (0.6.1 defaults to 0.27.6; 0.5.x

