@@ -24,24 +24,24 @@ def _nhwc_geometry(op, x, w, group):
     return tuple(strides), tuple(dilations), tuple(begin + end), (n, out[0], out[1], w.shape[0])
 
 
-def _nhwc_weights(op, specs):
+def _nhwc(op, specs):
+    """(x spec, weights, bias, group, (strides, dilations, pads, output shape)) of an
+    NhwcConv with constant float32 weights, or NotApplicable."""
     x, w = specs[0], op.constant(1)
     b = op.constant(2) if given(specs, 2) else None
     if not is_f32(x, 4) or w is None or w.dtype != F32 or w.ndim != 4 or (given(specs, 2) and b is None):
-        return None, None, None
-    return x, w, b
+        return NotApplicable("needs float32 NHWC x and constant float32 weights")
+    group = op.attr("group", 1)
+    geo = _nhwc_geometry(op, x, w, group)
+    return geo if not geo else (x, w, b, group, geo)
 
 
 @lowering("NhwcConv", domain=DOMAIN, name="winograd")
 def nhwc_conv_winograd(op, specs, k):
-    x, w, b = _nhwc_weights(op, specs)
-    if x is None:
-        return NotApplicable("needs float32 NHWC x and constant float32 weights")
-    group = op.attr("group", 1)
-    geo = _nhwc_geometry(op, x, w, group)
-    if not geo:
-        return geo
-    strides, dilations, pads, out = geo
+    conv = _nhwc(op, specs)
+    if not conv:
+        return conv
+    x, w, b, group, (strides, dilations, pads, out) = conv
     if not k.winograd_applies(w.shape, strides, dilations, group):
         return NotApplicable("not a 3x3 stride-1 conv with channels in multiples of 4 (>= 16)")
     packed = cached(op, "winograd", lambda: k.pack_conv2d_nhwc_winograd(w, b))
@@ -52,14 +52,10 @@ def nhwc_conv_winograd(op, specs, k):
 
 @lowering("NhwcConv", domain=DOMAIN, name="gemm/igemm/depthwise")
 def nhwc_conv(op, specs, k):
-    x, w, b = _nhwc_weights(op, specs)
-    if x is None:
-        return NotApplicable("needs float32 NHWC x and constant float32 weights")
-    group = op.attr("group", 1)
-    geo = _nhwc_geometry(op, x, w, group)
-    if not geo:
-        return geo
-    strides, dilations, pads, out = geo
+    conv = _nhwc(op, specs)
+    if not conv:
+        return conv
+    x, w, b, group, (strides, dilations, pads, out) = conv
     packed = cached(op, "nhwc", lambda: k.pack_conv2d_nhwc(w, b, group))
     lo, hi = _clamp(op)
     return Lowered([(out, F32)], lambda ins, outs: k.bind_conv2d_nhwc(
