@@ -89,8 +89,8 @@ def lower(op, specs, kernels, numpy_out=True):
             continue
         try:
             found = e.fn(op, specs, kernels)
-        except (ValueError, TypeError, ArithmeticError) as err:    # a geometry that does not compute
-            found = NotApplicable(f"{type(err).__name__}: {err}")
+        except (ValueError, ArithmeticError) as err:   # a geometry or packing that does not compute
+            found = NotApplicable(f"{type(err).__name__}: {err}")   # (anything else is a bug: it propagates)
         if found:
             return found
         reasons.append(f"{e.name}: {found.reason}")
