@@ -74,6 +74,17 @@ def test_not_a_model_raises_model_error():
             ir.load(data)
 
 
+def test_field_number_zero_is_refused_where_it_stands():
+    # never valid in protobuf: an all-zero file is refused at its first byte
+    # (it used to be skipped as 0.5 M empty fields per MB), and so is a key 0
+    # after valid fields
+    with pytest.raises(ModelError, match="field number 0 at byte 0 of a ModelProto"):
+        ir.load(bytes(1 << 20))
+    data = _model().SerializeToString()
+    with pytest.raises(ModelError, match=f"field number 0 at byte {len(data)} of a ModelProto"):
+        ir.load(data + b"\x00\x00")
+
+
 def test_raw_data_size_is_checked():
     model = _model()
     t = model.graph.initializer[0]

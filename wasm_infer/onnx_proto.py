@@ -215,6 +215,8 @@ def decode(buf, schema, pos=0, end=None, depth=0):
     while pos < end:
         key, pos = _varint(buf, pos, end)
         number, wire = key >> 3, key & 7
+        if number == 0:     # never valid in protobuf: stop at once (an all-zero file is not scanned byte by byte)
+            raise ModelError(f"corrupt model: field number 0 at byte {pos - 1} of a {schema[0]} message")
         spec = fields.get(number)
         if spec is None:
             pos = _skip(buf, pos, end, wire)
