@@ -65,6 +65,14 @@ def models():
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     out["gemm_scalar_c"] = m.SerializeToString()
+    # the same with transA = 1 (A given as [K, M]): no kernel takes it; it used to fail in Pyodide
+    graph = helper.make_graph([helper.make_node("Gemm", ["x", "gb", "gc"], ["y"], transA=1, alpha=0.5, beta=2.0)],
+                              "gemm_t", [helper.make_tensor_value_info("x", F, [8, 4])],
+                              [helper.make_tensor_value_info("y", F, None)],
+                              [_init("gb", rng.standard_normal((8, 1)).astype(np.float32)), _init("gc", np.float32(0.25))])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    out["gemm_scalar_c_trans_a"] = m.SerializeToString()
     return out
 
 
@@ -75,7 +83,8 @@ def inputs():
     return {"slice": x4, "split": x4, "gather": rng.integers(0, 10, 16).astype(np.int64),
             "quantize": rng.standard_normal((1, 4, 16, 16)).astype(np.float32),
             "conv1d": rng.standard_normal((1, 2, 16)).astype(np.float32),
-            "gemm_scalar_c": rng.standard_normal((4, 8)).astype(np.float32)}
+            "gemm_scalar_c": rng.standard_normal((4, 8)).astype(np.float32),
+            "gemm_scalar_c_trans_a": rng.standard_normal((8, 4)).astype(np.float32)}
 
 
 if __name__ == "__main__":

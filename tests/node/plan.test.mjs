@@ -152,3 +152,13 @@ json.dumps(out)
   assert.deepEqual(r.default.steps, [['FusedMatMul', 'bound', 'f32_gemm_4x8_minmax']]);
   assert.deepEqual(r.fuse_matmul_bias.steps, [['Gemm', 'bound', 'f32_gemm_4x8_minmax']]);
 });
+
+test('Gemm with transA = 1, N = 1 and a scalar C runs (in NumPy) and matches onnxruntime', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, numpy as np, wasm_infer
+sess = wasm_infer.InferenceSession("/chains/gemm_scalar_c_trans_a.onnx")
+x, ref = np.load("/chains/gemm_scalar_c_trans_a.input.npy"), np.load("/chains/gemm_scalar_c_trans_a.output.npy")
+json.dumps([float(np.abs(sess.run(None, {"x": x})[0] - ref).max()) for _ in range(3)])
+`, t);
+  for (const d of r) assert.ok(d <= 1e-5, `max abs diff vs onnxruntime ${d}`);
+});
