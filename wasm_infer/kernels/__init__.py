@@ -51,7 +51,7 @@ WINOGRAD_SCRATCH_FLOATS = 262144
 
 from .checks import conv_output_hw, params  # noqa: E402 (after the knobs the binders read)
 from .conv import bind_conv2d_nchw, bind_conv2d_nhwc, conv2d_nchw, igemm_rows  # noqa: E402
-from .elementwise import BINARY_OPS, UNARY_OPS, bind_binary, bind_unary  # noqa: E402
+from .elementwise import BINARY_OPS, UNARY_OPS, binary_geometry, bind_binary, bind_unary  # noqa: E402
 from .matmul import bind_gemm, bind_gemm_packed, gemm  # noqa: E402
 from .loader import (ABI_VERSION, RELAXED_NAME, TABLE_NAME, _State, available, default_path,  # noqa: E402
                      flavour, raw, read_table, reason, relaxed_path, reload, table_path)
@@ -62,7 +62,7 @@ from .winograd import WINOGRAD_MIN_CHANNELS, bind_conv2d_nhwc_winograd, winograd
 
 __all__ = [
     "ABI_VERSION", "BINARY_OPS", "GEMM_NR", "IGEMM_MIN_ROWS", "IGEMM_SCRATCH_FLOATS", "RELAXED_NAME", "TABLE_NAME",
-    "UNARY_OPS", "WINOGRAD_MIN_CHANNELS", "WINOGRAD_SCRATCH_FLOATS", "available", "bind_binary",
+    "UNARY_OPS", "WINOGRAD_MIN_CHANNELS", "WINOGRAD_SCRATCH_FLOATS", "available", "binary_geometry", "bind_binary",
     "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm", "bind_gemm_packed",
     "bind_global_avg_pool_nhwc", "bind_pool2d_nhwc", "bind_softmax", "bind_unary", "conv2d_nchw",
     "conv_output_hw", "default_path", "flavour", "gemm", "igemm_rows", "pack_conv2d_nhwc",

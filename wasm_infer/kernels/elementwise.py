@@ -52,6 +52,28 @@ def _fold_broadcast(shape, sa, sb):
     return merged
 
 
+def _strides(s, shape):
+    """Element strides of a C-contiguous array of shape `s` broadcast to `shape`."""
+    s = (1,) * (len(shape) - len(s)) + tuple(s)
+    out, step = [], 1
+    for d in reversed(s):
+        out.append(step if d != 1 else 0)
+        step *= d
+    return out[::-1]
+
+
+def binary_geometry(sa, sb):
+    """C-contiguous a [sa] OP b [sb] with NumPy broadcasting as the binary
+    kernel's three dims, [[size, a stride, b stride]] * 3 in elements, or None
+    when the broadcast does not fold into three dims whose inner one is
+    contiguous or broadcast for both. ValueError if the shapes do not broadcast."""
+    shape = np.broadcast_shapes(tuple(sa), tuple(sb))
+    dims = _fold_broadcast(shape, _strides(sa, shape), _strides(sb, shape)) or [[1, 1, 1]]
+    if len(dims) > 3 or dims[-1][1] not in (0, 1) or dims[-1][2] not in (0, 1):
+        return None
+    return [[1, 0, 0]] * (3 - len(dims)) + dims
+
+
 def bind_binary(op, a, b, out, lo=-np.inf, hi=np.inf):
     """Validate out = clamp(a OP b, lo, hi) with numpy broadcasting (op in BINARY_OPS)
     and return a runner. a, b, out: float32, C-contiguous; out has the broadcast
@@ -75,14 +97,9 @@ def bind_binary(op, a, b, out, lo=-np.inf, hi=np.inf):
     p = params(lo, hi)
     if out.size == 0:
         return _nothing
-    sa = [s // 4 for s in np.broadcast_to(a, shape).strides]
-    sb = [s // 4 for s in np.broadcast_to(b, shape).strides]
-    dims = _fold_broadcast(shape, sa, sb)
-    if not dims:
-        dims = [[1, 1, 1]]
-    if len(dims) > 3 or dims[-1][1] not in (0, 1) or dims[-1][2] not in (0, 1):
+    dims = binary_geometry(a.shape, b.shape)     # a and b are C-contiguous (checked above)
+    if dims is None:
         raise ValueError(f"binary: broadcasting {a.shape} with {b.shape} does not fold into 3 dims")
-    dims = [[1, 0, 0]] * (3 - len(dims)) + dims
     geo = np.array([d[0] for d in dims] + [d[1] for d in dims] + [d[2] for d in dims], np.int32)
     args = (BINARY_OPS[op], a.ctypes.data, b.ctypes.data, out.ctypes.data, geo.ctypes.data, p.ctypes.data)
     return _bound([(f, args)], (a, b, out, geo, p))

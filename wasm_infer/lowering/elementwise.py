@@ -45,40 +45,13 @@ def clip(op, specs, k):
     return _unary(k, "clamp", specs, *bounds)
 
 
-def broadcast_folds(sa, sb):
-    """Does a OP b with NumPy broadcasting fold into the binary kernel's 3 dims
-    (inner dimension contiguous or broadcast for both)? Mirrors the check of
-    kernels.bind_binary, on shapes alone."""
-    shape = np.broadcast_shapes(sa, sb)
-
-    def strides(s):
-        s = (1,) * (len(shape) - len(s)) + tuple(s)
-        out, step = [], 1
-        for d, n in zip(reversed(s), reversed(shape)):
-            out.append(step if d != 1 else 0)
-            step *= d
-        return out[::-1]
-    merged = []
-    for d, a, b in zip(shape, strides(sa), strides(sb)):
-        if d == 1:
-            continue
-        if merged and merged[-1][1] == a * d and merged[-1][2] == b * d:
-            merged[-1] = [merged[-1][0] * d, a, b]
-        else:
-            merged.append([d, a, b])
-    return len(merged) <= 3 and (not merged or (merged[-1][1] in (0, 1) and merged[-1][2] in (0, 1)))
-
-
 def _binary(kind):
     def binder(op, specs, k):
         a, b = specs[0], specs[1]
         if not (is_f32(a) and is_f32(b)):
             return NotApplicable("needs float32 inputs")
-        try:
-            shape = np.broadcast_shapes(a[0], b[0])
-        except ValueError:
-            return NotApplicable(f"shapes {list(a[0])} and {list(b[0])} do not broadcast")
-        if not broadcast_folds(a[0], b[0]):
+        shape = np.broadcast_shapes(a[0], b[0])      # ValueError: lower() says they do not broadcast
+        if k.binary_geometry(a[0], b[0]) is None:     # the kernel wrapper's own rule, on shapes
             return NotApplicable(f"broadcasting {list(a[0])} with {list(b[0])} does not fold into 3 dims")
         return Lowered([(shape, F32)], lambda ins, outs: k.bind_binary(kind, ins[0], ins[1], outs[0]),
                        "f32_vbinary_minmax")
