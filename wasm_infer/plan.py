@@ -196,11 +196,11 @@ def _lower(op, specs, kernels, outs, record, lowered, why, i):
         why[i] = low.reason
         return False
     got = [(tuple(shape), np.dtype(dtype)) for shape, dtype in low.outputs]
-    want = [tuple(record[n][:2]) for n in outs if n]
-    if len(outs) != len(got):
-        why[i] = f"the node has {len(outs)} outputs, {low.name} computes {len(got)}"
+    if [bool(n) for n in outs] != [True] * len(got) + [False] * (len(outs) - len(got)):
+        why[i] = f"the node's outputs {list(outs)} are not the {len(got)} that {low.name} computes"
         return False
-    if got != [(tuple(shape), dtype) for shape, dtype in want]:
+    want = [(tuple(record[n][0]), record[n][1]) for n in outs[:len(got)]]
+    if got != want:
         raise ValueError(f"lowering {low.name} of node {op.node.name!r} ({op.op_type}) gives outputs {got}, "
                          f"the node computed {want}")
     lowered[i] = low

@@ -228,8 +228,8 @@ class InferenceSession:
         [{"inputs": [[shape, dtype]...], "reason"}]}. A reason starting with
         "building the plan failed" is a bug worth reporting; "nothing bindable"
         means the model has nothing a plan could speed up for those inputs."""
-        planned = [{**info, "step_info": p.step_info()} for info, p in
-                   zip(self.memory_info()["plans"], [p for p in self._plans.values() if p is not None])]
+        planned = [{"inputs": _inputs_of(key), **p.memory_info(), "step_info": p.step_info()}
+                   for key, p in self._plans.items() if p is not None]
         return {"mode": self._plan_mode, "planned": planned,
                 "unplanned": [{"inputs": inputs, "reason": why} for why, inputs in self._unplanned.values()]}
 
@@ -238,8 +238,7 @@ class InferenceSession:
         {"arena_bytes": peak arena bytes of the latest plan, "plans": [{"inputs":
         [[shape, dtype]...], "arena_bytes", "buffers", "unshared_bytes", "steps"}]}.
         unshared_bytes is what the same buffers would take without sharing."""
-        plans = [{"inputs": [[list(s), d] for s, d in key], **p.memory_info()}
-                 for key, p in self._plans.items() if p is not None]
+        plans = [{"inputs": _inputs_of(key), **p.memory_info()} for key, p in self._plans.items() if p is not None]
         return {"arena_bytes": plans[-1]["arena_bytes"] if plans else 0, "plans": plans}
 
     def profile_run(self, input_feed, output_names=None):
