@@ -74,27 +74,20 @@ REFRESH = ("refresh the lock with `python3 build.py lock` (after editing require
            "`python3 build.py lock --upgrade` takes newer releases), or delete .venv to start it from scratch")
 
 
-def normalized(name):
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def locked_pins(text):
-    """{normalized name: (name, version, environment marker or None)} of a hashed lock file."""
-    pins = {}
-    for line in text.splitlines():
-        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]*?))?\s*\\?$", line)
-        if m:
-            pins[normalized(m[1])] = (m[1], m[2], m[3])
-    return pins
+def locked_pins():
+    """{normalized name: (name, version, environment marker or None, hashes)} of the lock."""
+    from tools.fetch import read_lock   # stdlib only, like this part of build.py
+    return read_lock(LOCK.read_text())
 
 
 def venv_differences():
     """Run inside .venv: each way the installed packages differ from the lock, as text."""
     from importlib import metadata
     from pip._vendor.packaging.markers import Marker   # the venv always has pip; stdlib has no markers
-    installed = {normalized(d.metadata["Name"]): d.version for d in metadata.distributions()}
+    from tools.fetch import normalize
+    installed = {normalize(d.metadata["Name"]): d.version for d in metadata.distributions()}
     wanted, problems = set(), []
-    for key, (name, version, marker) in locked_pins(LOCK.read_text()).items():
+    for key, (name, version, marker, _) in locked_pins().items():
         if marker and not Marker(marker).evaluate():
             continue
         wanted.add(key)

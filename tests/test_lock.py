@@ -16,15 +16,16 @@ spec.loader.exec_module(build)
 
 def test_every_locked_package_has_an_exact_version_and_hashes():
     text = build.LOCK.read_text()
-    pins = build.locked_pins(text)
+    pins = build.locked_pins()
     assert len(pins) > 50 and pins["ml-dtypes"][1] == "0.6.0"    # the pin the Cast int4 expectations need
     blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
     for block in blocks:
         if block.strip() and not block.startswith("#"):
             assert "==" in block.split()[0] and "--hash=sha256:" in block, block.splitlines()[0]
-    direct = {build.normalized(line.split("==")[0]) for line in build.REQUIREMENTS.read_text().splitlines()
+    direct = {fetch.normalize(line.split("==")[0]) for line in build.REQUIREMENTS.read_text().splitlines()
               if "==" in line and not line.startswith("#")}
     assert direct <= set(pins), f"in requirements-dev.in but not locked: {direct - set(pins)}"
+    assert all(pin[3] for pin in pins.values())
 
 
 def test_this_environment_is_exactly_the_lock():

@@ -14,15 +14,29 @@ from pathlib import Path
 LOCK = Path(__file__).resolve().parent / "downloads.txt"
 
 
+def normalize(name):
+    """A package name as PEP 503 compares them: `prompt_toolkit` -> `prompt-toolkit`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(text):
+    """{normalized name: (name, version, environment marker or None, {sha256})} of a
+    hashed requirements file (what `python3 build.py lock` writes)."""
+    pins = {}
+    for block in re.split(r"\n(?=\S)", text):      # a requirement and its indented hash lines
+        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\\n]*?))?\s*\\?\n", block + "\n")
+        if m:
+            pins[normalize(m[1])] = (m[1], m[2], m[3], set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block)))
+    return pins
+
+
 def locked_hashes(spec, lock=LOCK):
     """The sha256 hashes tools/downloads.txt allows for `spec` ("name==version")."""
     name, _, version = spec.partition("==")
-    key = re.sub(r"[-_.]+", "-", name).lower()
-    for block in re.split(r"\n(?=\S)", lock.read_text()):
-        m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", block)
-        if m and re.sub(r"[-_.]+", "-", m[1]).lower() == key and m[2] == version:
-            return set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
-    raise LookupError(f"{spec} is not in {lock.name}: add it to tools/downloads.in and run `python3 build.py lock`")
+    pin = read_lock(lock.read_text()).get(normalize(name))
+    if pin is None or pin[1] != version:
+        raise LookupError(f"{spec} is not in {lock.name}: add it to tools/downloads.in and run `python3 build.py lock`")
+    return pin[3]
 
 
 def sha256(path):

