@@ -1,6 +1,6 @@
 """Models whose first node has no kernel (Slice, Gather, Split, a Q/DQ pair, a
-1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool, Softmax), and a
-Gemm with a scalar C: for tests/node/plan.test.mjs, which checks that the
+1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool, Softmax), a
+Gemm with a scalar C, and layer normalizations (the op and written out): for tests/node/plan.test.mjs, which checks that the
 later nodes still run on kernels inside Pyodide. Host side (onnx.helper):
 
     python tests/plan_chain_models.py OUT_DIR    writes OUT_DIR/<head>.onnx
@@ -73,6 +73,23 @@ def models():
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
     out["gemm_scalar_c_trans_a"] = m.SerializeToString()
+    # LayerNormalization (opset 17) over the last axis, and the same written out
+    # node by node with a Relu after it (fuse_layer_norm makes one FusedLayerNorm)
+    ln_inits = [_init("gamma", rng.uniform(0.5, 1.5, 33).astype(np.float32)),
+                _init("beta", rng.uniform(-1, 1, 33).astype(np.float32))]
+    ln = [helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["y"], axis=-1, epsilon=1e-5)]
+    written = [helper.make_node("ReduceMean", ["x"], ["mean"], axes=[-1]), helper.make_node("Sub", ["x", "mean"], ["d"]),
+               helper.make_node("Mul", ["d", "d"], ["sq"]), helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+               helper.make_node("Add", ["var", "eps"], ["ve"]), helper.make_node("Sqrt", ["ve"], ["std"]),
+               helper.make_node("Div", ["d", "std"], ["n"]), helper.make_node("Mul", ["n", "gamma"], ["s"]),
+               helper.make_node("Add", ["s", "beta"], ["a"]), helper.make_node("Relu", ["a"], ["y"])]
+    for name, nodes, inits in (("layer_norm", ln, ln_inits),
+                               ("layer_norm_written", written, ln_inits + [_init("eps", np.float32(1e-5))])):
+        graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", F, [2, 5, 33])],
+                                  [helper.make_tensor_value_info("y", F, None)], inits)
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        m.ir_version = 8
+        out[name] = m.SerializeToString()
     return out
 
 
@@ -84,7 +101,9 @@ def inputs():
             "quantize": rng.standard_normal((1, 4, 16, 16)).astype(np.float32),
             "conv1d": rng.standard_normal((1, 2, 16)).astype(np.float32),
             "gemm_scalar_c": rng.standard_normal((4, 8)).astype(np.float32),
-            "gemm_scalar_c_trans_a": rng.standard_normal((8, 4)).astype(np.float32)}
+            "gemm_scalar_c_trans_a": rng.standard_normal((8, 4)).astype(np.float32),
+            "layer_norm": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32),
+            "layer_norm_written": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32)}
 
 
 if __name__ == "__main__":

@@ -101,6 +101,8 @@ def _models():
              helper.make_node("MatMul", ["t", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["y"])]
     yield make_model(nodes, [("x", FLOAT, [2, 3])], [("y", FLOAT, None)],
                      {"w": np.ones((3, 4), np.float32), "b": np.ones(4, np.float32)})
+    from tools.synthetic_models import mlp_head_if     # written-out LayerNorms (fuse_layer_norm)
+    yield mlp_head_if().SerializeToString()
 
 
 def test_a_pass_changes_nothing_in_a_graph_without_its_targets(monkeypatch, effnet_path):

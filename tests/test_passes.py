@@ -248,3 +248,74 @@ def test_to_nhwc_off_without_kernels(monkeypatch):
     monkeypatch.delenv("WASM_INFER_NHWC", raising=False)
     model, _ = _conv_net_model()
     assert "NhwcConv" not in _ops(_session(model, monkeypatch))
+
+
+def _layer_norm_nodes(x, p, square="Mul", scale=True, shift=True, axes=(-1,), opset18=False):
+    """The nodes an exporter writes for LayerNorm over the last axis, named p/...; output p/y."""
+    def mean(inp, out):
+        if opset18:
+            return helper.make_node("ReduceMean", [inp, f"{p}/axes"], [out], keepdims=1)
+        return helper.make_node("ReduceMean", [inp], [out], axes=list(axes), keepdims=1)
+    sq = (helper.make_node("Mul", [f"{p}/d", f"{p}/d"], [f"{p}/sq"]) if square == "Mul" else
+          helper.make_node("Pow", [f"{p}/d", f"{p}/two"], [f"{p}/sq"]))
+    nodes = [mean(x, f"{p}/mean"), helper.make_node("Sub", [x, f"{p}/mean"], [f"{p}/d"]), sq,
+             mean(f"{p}/sq", f"{p}/var"), helper.make_node("Add", [f"{p}/var", f"{p}/eps"], [f"{p}/ve"]),
+             helper.make_node("Sqrt", [f"{p}/ve"], [f"{p}/std"]),
+             helper.make_node("Div", [f"{p}/d", f"{p}/std"], [f"{p}/n" if scale or shift else f"{p}/y"])]
+    if scale:
+        nodes.append(helper.make_node("Mul", [f"{p}/gamma", f"{p}/n"], [f"{p}/s" if shift else f"{p}/y"]))
+    if shift:
+        nodes.append(helper.make_node("Add", [f"{p}/s" if scale else f"{p}/n", f"{p}/beta"], [f"{p}/y"]))
+    return nodes
+
+
+def _layer_norm_inits(p, c, rng):
+    return {f"{p}/eps": np.array(1e-5, np.float32), f"{p}/two": np.array(2.0, np.float32),
+            f"{p}/axes": np.array([-1], np.int64),
+            f"{p}/gamma": rng.uniform(0.5, 1.5, c).astype(np.float32),
+            f"{p}/beta": rng.uniform(-1, 1, c).astype(np.float32)}
+
+
+@pytest.mark.parametrize("square, scale, shift, opset18", [
+    ("Mul", True, True, False), ("Pow", True, True, True), ("Mul", True, False, False), ("Pow", False, False, False)])
+def test_fuse_layer_norm(square, scale, shift, opset18, monkeypatch):
+    import onnxruntime as ort
+    rng = np.random.default_rng(17)
+    nodes = _layer_norm_nodes("x", "ln", square, scale, shift, opset18=opset18) + \
+        [helper.make_node("Relu", ["ln/y"], ["r"])]
+    model = make_model(nodes, [("x", FLOAT, [2, 3, 12])], [("r", FLOAT, None)], _layer_norm_inits("ln", 12, rng),
+                       opset=18 if opset18 else 17)
+    x = {"x": (5 + 3 * rng.standard_normal((2, 3, 12))).astype(np.float32)}
+    written = collections.Counter({"ReduceMean": 2, "Sub": 1, square: 1, "Add": 1 + shift, "Sqrt": 1, "Div": 1,
+                                   "Relu": 1})
+    written["Mul"] += scale
+    on, _ = _run_both(model, x, "fuse_layer_norm", monkeypatch, written, {"FusedLayerNorm": 1})
+    assert on._steps[0][0].node.attrs["activation_min"] == 0     # the Relu went into it too
+    np.testing.assert_allclose(on.run(None, x)[0], ort.InferenceSession(model).run(None, x)[0], rtol=1e-5, atol=1e-5)
+
+
+def test_fuse_layer_norm_leaves_other_patterns(monkeypatch):
+    rng = np.random.default_rng(18)
+    inits = {**_layer_norm_inits("a", 8, rng), **_layer_norm_inits("b", 8, rng), **_layer_norm_inits("c", 8, rng)}
+    # a: the centred value is also a graph output; b: normalizes over axis 1;
+    # c: eps is computed at run time (an input), so it is not a constant.
+    nodes = _layer_norm_nodes("x", "a") + _layer_norm_nodes("x", "b", axes=(1,)) + _layer_norm_nodes("x", "c")
+    model = make_model(nodes, [("x", FLOAT, [4, 8]), ("c/eps", FLOAT, [])],
+                       [("a/y", FLOAT, None), ("a/d", FLOAT, None), ("b/y", FLOAT, None), ("c/y", FLOAT, None)],
+                       {k: v for k, v in inits.items() if k != "c/eps"})
+    feeds = {"x": rng.standard_normal((4, 8)).astype(np.float32), "c/eps": np.array(1e-5, np.float32)}
+    on, off = _same_outputs(model, feeds, "fuse_layer_norm", monkeypatch)
+    assert _ops(on) == _ops(off) and "FusedLayerNorm" not in _ops(on)
+
+
+def test_fuse_layer_norm_in_the_mlp_head(monkeypatch):
+    """The benchmark's wake-word-shaped head: its five written-out LayerNorms
+    and their ReLUs become five FusedLayerNorm nodes."""
+    import onnxruntime as ort
+    from tools.synthetic_models import mlp_head_if
+    model = mlp_head_if().SerializeToString()
+    x = {"input": np.random.default_rng(3).standard_normal((1, 16, 96)).astype(np.float32)}
+    on, off = _same_outputs(model, x, "fuse_layer_norm", monkeypatch)
+    assert _ops(on)["FusedLayerNorm"] == 5 and "ReduceMean" not in _ops(on) and "Relu" not in _ops(on)
+    assert _ops(off)["ReduceMean"] == 10
+    np.testing.assert_allclose(on.run(None, x)[0], ort.InferenceSession(model).run(None, x)[0], rtol=1e-5, atol=1e-6)

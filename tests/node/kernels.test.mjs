@@ -790,6 +790,44 @@ for rows, cols in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 1000), (7, 17)]:
     assert np.allclose(x, ref, rtol=1e-5, atol=1e-7)
 `, t);
   });
+
+  test(`[${flav}] layer normalization over the last axis: scale, shift, clamp, in place, NaN rows`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
+def ln_ref(x, g, b, eps, lo, hi):
+    x = x.astype(np.float64)
+    d = x - x.mean(axis=-1, keepdims=True)
+    y = d / np.sqrt((d * d).mean(axis=-1, keepdims=True) + eps)
+    y = y * (1 if g is None else g) + (0 if b is None else b)
+    return np.clip(y, lo, hi)
+
+# cols around the 4- and 8-lane blocks; rows up to 7; a large offset (the
+# two-pass variance keeps it accurate where E[x^2] - E[x]^2 would not)
+for rows, cols in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 7), (2, 8), (3, 9), (2, 12), (1, 17), (4, 64), (1, 256), (7, 33)]:
+    for scale, shift, (lo, hi), offset in [(True, True, (-np.inf, np.inf), 0), (False, False, (0, np.inf), 100),
+                                           (True, False, (-0.5, 0.5), 0), (False, True, (0, 6), 3)]:
+        x, _ = guarded((rows, cols), offset + rng.uniform(-2, 2, (rows, cols)))
+        g = rng.uniform(0.5, 1.5, cols).astype(np.float32) if scale else None
+        b = rng.uniform(-1, 1, cols).astype(np.float32) if shift else None
+        y, ybuf = guarded((rows, cols))
+        K.bind_layernorm(x, g, b, y, 1e-5, lo, hi)()
+        ref = ln_ref(x, g, b, 1e-5, lo, hi)
+        assert np.allclose(y, ref, rtol=1e-4, atol=1e-5), (rows, cols, scale, shift, lo, hi, offset, np.abs(y - ref).max())
+        assert guards_intact(y, ybuf)
+        K.bind_layernorm(x, g, b, x, 1e-5, lo, hi)()
+        assert np.allclose(x, ref, rtol=1e-4, atol=1e-5)
+
+# a NaN makes its own row NaN and no other; a constant row gives 0 (var = 0: only eps)
+x = rng.uniform(-1, 1, (3, 6)).astype(np.float32)
+x[1, 4] = np.nan
+x[2] = 5.0
+y = np.zeros_like(x)
+K.bind_layernorm(x, None, None, y, 1e-5)()
+assert np.isnan(y[1]).all() and not np.isnan(y[0]).any()
+assert np.allclose(y[0], ln_ref(x[:1], None, None, 1e-5, -np.inf, np.inf)[0], rtol=1e-4, atol=1e-5)
+assert (y[2] == 0).all()
+`, t);
+  });
 }
 
 test('NHWC wrappers reject bad packed weights, shapes and overlaps with ValueError', { timeout: TEST_MS }, async (t) => {
@@ -831,6 +869,15 @@ bad = {
     "pool kind": lambda: K.bind_pool2d_nhwc("min", f32(1, 4, 4, 8), f32(1, 2, 2, 8), (2, 2), (2, 2)),
     "pool out shape": lambda: K.bind_pool2d_nhwc("max", f32(1, 4, 4, 8), f32(1, 3, 3, 8), (2, 2), (2, 2)),
     "softmax shape": lambda: K.bind_softmax(f32(2, 3), f32(3, 2)),
+    "layernorm out shape": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(3, 2), 1e-5),
+    "layernorm scale length": lambda: K.bind_layernorm(f32(2, 3), f32(4), None, f32(2, 3), 1e-5),
+    "layernorm 2-D shift": lambda: K.bind_layernorm(f32(2, 3), None, f32(1, 3), f32(2, 3), 1e-5),
+    "layernorm float64 scale": lambda: K.bind_layernorm(f32(2, 3), np.ones(3), None, f32(2, 3), 1e-5),
+    "layernorm negative epsilon": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(2, 3), -1.0),
+    "layernorm NaN epsilon": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(2, 3), float("nan")),
+    "layernorm out overlaps scale": lambda: (lambda buf: K.bind_layernorm(f32(2, 3), buf[:3], None, buf[:6].reshape(2, 3), 1e-5))(f32(8)),
+    "layernorm partial overlap": lambda: (lambda buf: K.bind_layernorm(buf[:6].reshape(2, 3), None, None, buf[2:8].reshape(2, 3), 1e-5))(f32(10)),
+    "layernorm empty clamp": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(2, 3), 1e-5, 1.0, 0.0),
 }
 failures = []
 for name, call in bad.items():
@@ -1066,7 +1113,7 @@ test('bounds: dwconv2d_nhwc and pool2d_nhwc read and write nothing outside x, pa
   assert.ok(runs >= 90);
 });
 
-test('bounds: unary, binary, global average pool and softmax read and write nothing outside their buffers', () => {
+test('bounds: unary, binary, global average pool, softmax and layer norm read and write nothing outside their buffers', () => {
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
     for (const n of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33]) {
@@ -1091,6 +1138,12 @@ test('bounds: unary, binary, global average pool and softmax read and write noth
       boundsRun(bytes, { x: 4 * 2 * n, y: 4 * 2 * n, params: 8 }, (mem, ad) => {
         fillRandom(mem, ad.x, 2 * n, 1);
       }, (ex, ad) => ex.f32_softmax__wasmsimd(2, n, ad.x, ad.y, ad.params));
+      for (const withVectors of [true, false]) {
+        boundsRun(bytes, { x: 4 * 2 * n, g: 4 * n, b: 4 * n, y: 4 * 2 * n, params: 12 }, (mem, ad) => {
+          fillRandom(mem, ad.x, 2 * n, 1); fillRandom(mem, ad.g, n, 2); fillRandom(mem, ad.b, n, 3);
+          new Float32Array(mem.buffer, ad.params, 3).set([-Infinity, Infinity, 1e-5]);
+        }, (ex, ad) => ex.f32_layernorm_minmax__wasmsimd(2, n, ad.x, withVectors ? ad.g : 0, withVectors ? ad.b : 0, ad.y, ad.params));
+      }
     }
   }
 });

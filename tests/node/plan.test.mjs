@@ -162,3 +162,22 @@ json.dumps([float(np.abs(sess.run(None, {"x": x})[0] - ref).max()) for _ in rang
 `, t);
   for (const d of r) assert.ok(d <= 1e-5, `max abs diff vs onnxruntime ${d}`);
 });
+
+test('LayerNormalization and a written-out LayerNorm + Relu run on the layer-norm kernel and match onnxruntime', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, numpy as np, wasm_infer
+out = {}
+for name in ("layer_norm", "layer_norm_written"):
+    sess = wasm_infer.InferenceSession(f"/chains/{name}.onnx")
+    x, ref = np.load(f"/chains/{name}.input.npy"), np.load(f"/chains/{name}.output.npy")
+    diffs = [float(np.abs(sess.run(None, {"x": x})[0] - ref).max()) for _ in range(3)]
+    (p,) = [p for p in sess._plans.values()]
+    out[name] = {"diffs": diffs, "steps": [[op.op_type, how, note] for op, how, note in zip(p.where, p.kinds, p.notes)]}
+json.dumps(out)
+`, t);
+  for (const name of ['layer_norm', 'layer_norm_written']) {
+    for (const d of r[name].diffs) assert.ok(d <= 1e-5, `${name}: max abs diff vs onnxruntime ${d}`);
+  }
+  assert.deepEqual(r.layer_norm.steps, [['LayerNormalization', 'bound', 'f32_layernorm_minmax__wasmsimd']]);
+  assert.deepEqual(r.layer_norm_written.steps, [['FusedLayerNorm', 'bound', 'f32_layernorm_minmax__wasmsimd']]);
+});

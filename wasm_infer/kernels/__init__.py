@@ -13,7 +13,7 @@ Modules (each docstring has the details):
   checks       the argument checks every binder runs, and the runners.
   packing      weights packed once, at session creation: pack_gemm,
                pack_conv2d_nhwc, pack_conv2d_nhwc_winograd.
-  matmul, conv, winograd, elementwise, pooling, softmax
+  matmul, conv, winograd, elementwise, pooling, softmax, normalization
                the binders of each kernel family.
 
 API for the graph (everything float32; shapes checked once, at bind time):
@@ -24,7 +24,8 @@ callable that runs the kernel on those very arrays (it keeps them alive;
 buffer changes. `out` never overlaps an input unless said otherwise. lo/hi is
 the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_gemm_packed, bind_conv2d_nhwc, bind_conv2d_nhwc_winograd, bind_unary,
-  bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax;
+  bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax,
+  bind_layernorm;
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -55,6 +56,7 @@ from .elementwise import BINARY_OPS, UNARY_OPS, binary_geometry, bind_binary, bi
 from .matmul import bind_gemm, bind_gemm_packed, gemm  # noqa: E402
 from .loader import (ABI_VERSION, RELAXED_NAME, TABLE_NAME, _State, available, default_path,  # noqa: E402
                      flavour, raw, read_table, reason, relaxed_path, reload, table_path)
+from .normalization import bind_layernorm  # noqa: E402
 from .packing import GEMM_NR, pack_conv2d_nhwc, pack_conv2d_nhwc_winograd, pack_gemm  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
@@ -64,7 +66,7 @@ __all__ = [
     "ABI_VERSION", "BINARY_OPS", "GEMM_NR", "IGEMM_MIN_ROWS", "IGEMM_SCRATCH_FLOATS", "RELAXED_NAME", "TABLE_NAME",
     "UNARY_OPS", "WINOGRAD_MIN_CHANNELS", "WINOGRAD_SCRATCH_FLOATS", "available", "binary_geometry", "bind_binary",
     "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm", "bind_gemm_packed",
-    "bind_global_avg_pool_nhwc", "bind_pool2d_nhwc", "bind_softmax", "bind_unary", "conv2d_nchw",
+    "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_pool2d_nhwc", "bind_softmax", "bind_unary", "conv2d_nchw",
     "conv_output_hw", "default_path", "flavour", "gemm", "igemm_rows", "pack_conv2d_nhwc",
     "pack_conv2d_nhwc_winograd", "pack_gemm", "params", "raw", "read_table", "reason", "relaxed_path", "reload",
     "table_path",

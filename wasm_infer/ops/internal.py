@@ -14,6 +14,10 @@ OPS = {
     "FusedMatMul": "fuse_matmul_bias: MatMul by a constant 2-D B plus a constant bias, or Gemm "
                    "(transA = 0, constant B); y = clip(a @ b + bias) with an optional clamp "
                    "(activation_min/max) that fuse_conv_activation adds",
+    "FusedLayerNorm": "fuse_layer_norm: the layer normalization over the last axis that exporters "
+                      "write out as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div (+ Mul/Add by constant "
+                      "scale and bias); attribute epsilon, optional inputs scale and bias [C], and an "
+                      "optional clamp (activation_min/max) that fuse_conv_activation adds",
     "NhwcConv": "to_nhwc: a 2-D Conv/FusedConv on channels-last tensors, x [N, H, W, C] -> "
                 "y [N, OH, OW, M], with the ONNX weights [M, C/group, KH, KW] and an optional clamp",
     "NhwcPool": "to_nhwc: a 2-D MaxPool/AveragePool without Indices on channels-last tensors; "

@@ -11,7 +11,7 @@ import os
 import warnings
 
 from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fuse_conv_activation,
-               fuse_matmul_bias, fuse_pad_conv, to_nhwc)
+               fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv, to_nhwc)
 from ._util import drop_unused_initializers
 
 # The order within a stage still matters, although the stage repeats until
@@ -33,6 +33,8 @@ STAGES = (
         ("fold_batchnorm", fold_batchnorm),
         # Before fuse_conv_activation, which gives the FusedMatMul its clamp.
         ("fuse_matmul_bias", fuse_matmul_bias),
+        # Before fuse_conv_activation, which gives the FusedLayerNorm its clamp.
+        ("fuse_layer_norm", fuse_layer_norm),
         ("fuse_conv_activation", fuse_conv_activation),
     ),
     # A stage of its own, once the one above has settled: it rewrites

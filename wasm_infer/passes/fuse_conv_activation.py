@@ -1,6 +1,7 @@
 """Conv followed by Relu or Clip (constant bounds) → one FusedConv that clamps
 while it writes its output, saving a pass over the tensor. FusedMatMul (see
-fuse_matmul_bias) takes the clamp the same way."""
+fuse_matmul_bias) and FusedLayerNorm (fuse_layer_norm) take the clamp the
+same way."""
 import numpy as np
 
 from ..ir import Node
@@ -8,6 +9,7 @@ from ..ops.internal import DOMAIN
 from ._util import consumers, graph_output_names
 
 TARGETS = frozenset({("", "Relu"), ("", "Clip")})
+CLAMPED = ("FusedMatMul", "FusedLayerNorm")     # internal ops that take the clamp as attributes
 
 
 def _bounds(node, graph, opset):
@@ -33,7 +35,7 @@ def apply(graph, ctx):
     uses = consumers(graph)
     outputs = graph_output_names(graph)
     producers = {n.outputs[0]: n for n in graph.nodes if (n.op_type == "Conv" and n.domain == "") or
-                 (n.op_type == "FusedMatMul" and n.domain == DOMAIN and "activation_min" not in n.attrs)}
+                 (n.op_type in CLAMPED and n.domain == DOMAIN and "activation_min" not in n.attrs)}
     removed, changed = set(), False
     for act in graph.nodes:
         if act.domain != "" or act.op_type not in ("Relu", "Clip") or not act.inputs:
@@ -44,7 +46,7 @@ def apply(graph, ctx):
         bounds = _bounds(act, graph, ctx.opset(""))
         if bounds is None:
             continue
-        if conv.op_type == "FusedMatMul":
+        if conv.op_type in CLAMPED:
             conv.attrs.update(activation_min=bounds[0], activation_max=bounds[1])
             conv.outputs = list(act.outputs)
             removed.add(id(act))
