@@ -1,6 +1,7 @@
 """Models whose first node has no kernel (Slice, Gather, Split, a Q/DQ pair, a
 1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool, Softmax), a
-Gemm with a scalar C, and layer normalizations (the op and written out): for tests/node/plan.test.mjs, which checks that the
+Gemm with a scalar C, layer normalizations (the op and written out) and a
+detection neck (ConvTranspose, Resize, Concat, Split): for tests/node/plan.test.mjs, which checks that the
 later nodes still run on kernels inside Pyodide. Host side (onnx.helper):
 
     python tests/plan_chain_models.py OUT_DIR    writes OUT_DIR/<head>.onnx
@@ -90,7 +91,47 @@ def models():
         m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
         m.ir_version = 8
         out[name] = m.SerializeToString()
+    out["neck"] = neck(rng)
     return out
+
+
+def neck(rng):
+    """A detection/segmentation neck: Conv with its bias written as an Add,
+    BatchNormalization, Relu; ConvTranspose 2x2 stride 2 (bias as an Add, then
+    BatchNormalization); nearest Resize x2; Concat, HardSigmoid, Split along
+    channels; a 1x1 Conv; and a Resize x1.5 (no whole-number repetition)."""
+    def f(a):
+        return np.asarray(a, np.float32)
+
+    def bn(c):    # scale, bias, mean, var
+        return [_init(f"bn{c}_{k}", f(rng.uniform(lo, hi, c)))
+                for k, lo, hi in (("s", 0.5, 1.5), ("b", -1, 1), ("m", -1, 1), ("v", 0.5, 2))]
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["c1", "cb"], ["a1"]),
+             helper.make_node("BatchNormalization", ["a1", "bn16_s", "bn16_b", "bn16_m", "bn16_v"], ["bn1"]),
+             helper.make_node("Relu", ["bn1"], ["r1"]),
+             helper.make_node("ConvTranspose", ["r1", "wt"], ["ct"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Add", ["ctb", "ct"], ["ab"]),
+             helper.make_node("BatchNormalization", ["ab", "bn8_s", "bn8_b", "bn8_m", "bn8_v"], ["bn2"]),
+             helper.make_node("Resize", ["r1", "", "up2"], ["up"], mode="nearest",
+                              coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+             helper.make_node("Concat", ["bn2", "up"], ["cat"], axis=1),
+             helper.make_node("HardSigmoid", ["cat"], ["hs"]),
+             helper.make_node("Split", ["hs", "parts"], ["s1", "s2"], axis=1),
+             helper.make_node("Conv", ["s2", "w2"], ["c2"]),
+             helper.make_node("Mul", ["c2", "s1"], ["y"]),
+             helper.make_node("Resize", ["y", "", "up15"], ["z"], mode="nearest")]
+    inits = [_init("w1", f(rng.standard_normal((16, 4, 3, 3)) * 0.3)), _init("cb", f(rng.uniform(-1, 1, (1, 16, 1, 1)))),
+             _init("wt", f(rng.standard_normal((16, 8, 2, 2)) * 0.3)), _init("ctb", f(rng.uniform(-1, 1, (1, 8, 1, 1)))),
+             _init("up2", f([1, 1, 2, 2])), _init("parts", np.array([8, 16], np.int64)),
+             _init("w2", f(rng.standard_normal((8, 16, 1, 1)) * 0.3)), _init("up15", f([1, 1, 1.5, 1.5]))]
+    inits += bn(16) + bn(8)
+    graph = helper.make_graph(nodes, "neck", [helper.make_tensor_value_info("x", F, [1, 4, 8, 8])],
+                              [helper.make_tensor_value_info("y", F, None), helper.make_tensor_value_info("z", F, None)],
+                              inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m.SerializeToString()
 
 
 def inputs():
@@ -103,7 +144,8 @@ def inputs():
             "gemm_scalar_c": rng.standard_normal((4, 8)).astype(np.float32),
             "gemm_scalar_c_trans_a": rng.standard_normal((8, 4)).astype(np.float32),
             "layer_norm": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32),
-            "layer_norm_written": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32)}
+            "layer_norm_written": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32),
+            "neck": rng.standard_normal((1, 4, 8, 8)).astype(np.float32)}
 
 
 if __name__ == "__main__":
@@ -116,4 +158,7 @@ if __name__ == "__main__":
         np.save(dest / f"{name}.input.npy", x)
         # onnxruntime's output, the reference the Pyodide run is compared with
         sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
-        np.save(dest / f"{name}.output.npy", sess.run(None, {"x": x})[0])
+        outs = sess.run(None, {"x": x})
+        np.save(dest / f"{name}.output.npy", outs[0])
+        for i, o in enumerate(outs[1:], start=1):
+            np.save(dest / f"{name}.output{i}.npy", o)

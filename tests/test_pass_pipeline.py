@@ -103,6 +103,8 @@ def _models():
                      {"w": np.ones((3, 4), np.float32), "b": np.ones(4, np.float32)})
     from tools.synthetic_models import mlp_head_if     # written-out LayerNorms (fuse_layer_norm)
     yield mlp_head_if().SerializeToString()
+    from plan_chain_models import neck                 # biases as Adds, ConvTranspose, Resize/Concat/Split
+    yield neck(np.random.default_rng(7))
 
 
 def test_a_pass_changes_nothing_in_a_graph_without_its_targets(monkeypatch, effnet_path):

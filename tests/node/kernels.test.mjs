@@ -791,6 +791,28 @@ for rows, cols in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 1000), (7, 17)]:
 `, t);
   });
 
+  test(`[${flav}] transposed conv NHWC with kernel == stride: one GEMM per output row, bias, clamp`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
+def deconv_ref(x, w, b, sh, sw):   # out[n, h*sh + i, w*sw + j, m] = sum_c x[n, h, w, c] W[c, m, i, j] + b[m]
+    n, h, wd, c = x.shape
+    y = np.einsum("nhwc,cmij->nhiwjm", x.astype(np.float64), w.astype(np.float64))
+    y = y.reshape(n, h * sh, wd * sw, w.shape[1])
+    return y + (0 if b is None else b)
+
+for (n, h, wd, c, m), (sh, sw) in [((1, 4, 5, 3, 8), (2, 2)), ((2, 3, 3, 17, 5), (2, 2)), ((1, 2, 7, 8, 9), (3, 2)),
+                                   ((1, 1, 1, 1, 1), (1, 1)), ((1, 5, 4, 24, 24), (4, 4)), ((1, 3, 2, 16, 1), (2, 2))]:
+    for with_bias, (lo, hi) in [(True, (-np.inf, np.inf)), (False, (0, np.inf))]:
+        x, _ = guarded((n, h, wd, c), rng.uniform(-1, 1, (n, h, wd, c)))
+        w = rng.uniform(-1, 1, (c, m, sh, sw)).astype(np.float32)
+        b = rng.uniform(-1, 1, m).astype(np.float32) if with_bias else None
+        y, ybuf = guarded((n, h * sh, wd * sw, m))
+        K.bind_conv_transpose_nhwc(x, K.pack_conv_transpose_nhwc(w, b, (sh, sw)), y, (sh, sw), lo, hi)()
+        check_close(y, np.clip(deconv_ref(x, w, b, sh, sw), lo, hi), c, f"deconv {x.shape} {w.shape} bias={with_bias}")
+        assert guards_intact(y, ybuf)
+`, t);
+  });
+
   test(`[${flav}] layer normalization over the last axis: scale, shift, clamp, in place, NaN rows`, { timeout: TEST_MS }, async (t) => {
     await useFlavour(flav, t);
     await run(`
@@ -869,6 +891,11 @@ bad = {
     "pool kind": lambda: K.bind_pool2d_nhwc("min", f32(1, 4, 4, 8), f32(1, 2, 2, 8), (2, 2), (2, 2)),
     "pool out shape": lambda: K.bind_pool2d_nhwc("max", f32(1, 4, 4, 8), f32(1, 3, 3, 8), (2, 2), (2, 2)),
     "softmax shape": lambda: K.bind_softmax(f32(2, 3), f32(3, 2)),
+    "deconv packed for another stride": lambda: K.bind_conv_transpose_nhwc(f32(1, 2, 2, 3), K.pack_conv_transpose_nhwc(f32(3, 4, 2, 2), None, (2, 2)), f32(1, 6, 6, 4), (3, 3)),
+    "deconv out not upsampled": lambda: K.bind_conv_transpose_nhwc(f32(1, 2, 2, 3), K.pack_conv_transpose_nhwc(f32(3, 4, 2, 2), None, (2, 2)), f32(1, 4, 5, 4), (2, 2)),
+    "deconv out channels": lambda: K.bind_conv_transpose_nhwc(f32(1, 2, 2, 3), K.pack_conv_transpose_nhwc(f32(3, 4, 2, 2), None, (2, 2)), f32(1, 4, 4, 5), (2, 2)),
+    "deconv kernel != stride": lambda: K.pack_conv_transpose_nhwc(f32(3, 4, 3, 3), None, (2, 2)),
+    "deconv out overlaps x": lambda: (lambda buf: K.bind_conv_transpose_nhwc(buf[:12].reshape(1, 2, 2, 3), K.pack_conv_transpose_nhwc(f32(3, 4, 2, 2), None, (2, 2)), buf[:64].reshape(1, 4, 4, 4), (2, 2)))(f32(64)),
     "layernorm out shape": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(3, 2), 1e-5),
     "layernorm scale length": lambda: K.bind_layernorm(f32(2, 3), f32(4), None, f32(2, 3), 1e-5),
     "layernorm 2-D shift": lambda: K.bind_layernorm(f32(2, 3), None, f32(1, 3), f32(2, 3), 1e-5),

@@ -13,7 +13,7 @@ Modules (each docstring has the details):
   checks       the argument checks every binder runs, and the runners.
   packing      weights packed once, at session creation: pack_gemm,
                pack_conv2d_nhwc, pack_conv2d_nhwc_winograd.
-  matmul, conv, winograd, elementwise, pooling, softmax, normalization
+  matmul, conv, winograd, deconv, elementwise, pooling, softmax, normalization
                the binders of each kernel family.
 
 API for the graph (everything float32; shapes checked once, at bind time):
@@ -25,7 +25,7 @@ buffer changes. `out` never overlaps an input unless said otherwise. lo/hi is
 the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_gemm_packed, bind_conv2d_nhwc, bind_conv2d_nhwc_winograd, bind_unary,
   bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax,
-  bind_layernorm;
+  bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc);
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -52,6 +52,7 @@ WINOGRAD_SCRATCH_FLOATS = 262144
 
 from .checks import conv_output_hw, params  # noqa: E402 (after the knobs the binders read)
 from .conv import bind_conv2d_nchw, bind_conv2d_nhwc, conv2d_nchw, igemm_rows  # noqa: E402
+from .deconv import bind_conv_transpose_nhwc, pack_conv_transpose_nhwc  # noqa: E402
 from .elementwise import BINARY_OPS, UNARY_OPS, binary_geometry, bind_binary, bind_unary  # noqa: E402
 from .matmul import bind_gemm, bind_gemm_packed, gemm  # noqa: E402
 from .loader import (ABI_VERSION, RELAXED_NAME, TABLE_NAME, _State, available, default_path,  # noqa: E402
@@ -65,9 +66,10 @@ from .winograd import WINOGRAD_MIN_CHANNELS, bind_conv2d_nhwc_winograd, winograd
 __all__ = [
     "ABI_VERSION", "BINARY_OPS", "GEMM_NR", "IGEMM_MIN_ROWS", "IGEMM_SCRATCH_FLOATS", "RELAXED_NAME", "TABLE_NAME",
     "UNARY_OPS", "WINOGRAD_MIN_CHANNELS", "WINOGRAD_SCRATCH_FLOATS", "available", "binary_geometry", "bind_binary",
-    "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm", "bind_gemm_packed",
+    "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv_transpose_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm",
+    "bind_gemm_packed",
     "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_pool2d_nhwc", "bind_softmax", "bind_unary", "conv2d_nchw",
     "conv_output_hw", "default_path", "flavour", "gemm", "igemm_rows", "pack_conv2d_nhwc",
-    "pack_conv2d_nhwc_winograd", "pack_gemm", "params", "raw", "read_table", "reason", "relaxed_path", "reload",
-    "table_path",
+    "pack_conv2d_nhwc_winograd", "pack_conv_transpose_nhwc", "pack_gemm", "params", "raw", "read_table", "reason",
+    "relaxed_path", "reload", "table_path",
 ]

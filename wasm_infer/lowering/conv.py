@@ -2,8 +2,8 @@
 the kernels are loaded): Winograd F(2x2, 3x3) for 3x3 stride-1 convs with
 enough channels, else the packed GEMM (1x1), the indirect GEMM or the
 depthwise kernels, all through kernels.bind_conv2d_nhwc with weights packed
-once per node. NCHW 2-D Conv/FusedConv (outside NHWC regions, and with
-weights computed at run time): the direct NCHW kernels."""
+once per node. NCHW 2-D and 1-D Conv/FusedConv (outside NHWC regions, and
+with weights computed at run time): the direct NCHW kernels."""
 import numpy as np
 
 from ..ops._conv_shapes import conv_geometry
@@ -63,17 +63,24 @@ def nhwc_conv(op, specs, k):
 
 
 def _nchw(op, specs, k, lo, hi):
+    """2-D convs, and 1-D ones (audio front ends, STFTs) as 2-D with height 1."""
     x, w = specs[0], specs[1]
-    if not (is_f32(x, 4) and is_f32(w, 4)) or (given(specs, 2) and not is_f32(specs[2], 1)):
-        return NotApplicable("needs float32 4-D x and weights (2-D conv)")
+    rank = len(x[0]) if is_f32(x) else 0
+    if rank not in (3, 4) or not is_f32(w, rank) or (given(specs, 2) and not is_f32(specs[2], 1)):
+        return NotApplicable("needs float32 x and weights of rank 3 or 4 (1-D or 2-D conv)")
     group = op.attr("group", 1)
     if x[0][1] != w[0][1] * group or w[0][0] % group:
         return NotApplicable(f"input {list(x[0])} does not fit weights {list(w[0])}, group {group}")
     strides, dilations, begin, end, out = conv_geometry(op, x[0][2:], list(w[0][2:]))
-    shape = (x[0][0], w[0][0], out[0], out[1])
+    shape = (x[0][0], w[0][0], *out)
+    if rank == 3:      # [N, C, L] as [N, C, 1, L]: no padding, stride or dilation along the added axis
+        strides, dilations, begin, end = (1, *strides), (1, *dilations), [0, *begin], [0, *end]
+
+    def as_2d(a):
+        return a.reshape(a.shape[:2] + (1,) + a.shape[2:]) if rank == 3 else a
     return Lowered([(shape, F32)], lambda ins, outs: k.bind_conv2d_nchw(
-        ins[0], ins[1], ins[2] if len(ins) > 2 else None, outs[0], strides, begin + end, dilations, group, lo, hi),
-        "f32_conv2d_nchw")
+        as_2d(ins[0]), as_2d(ins[1]), ins[2] if len(ins) > 2 else None, as_2d(outs[0]), strides, begin + end,
+        dilations, group, lo, hi), "f32_conv2d_nchw")
 
 
 @lowering("Conv")
@@ -84,3 +91,25 @@ def conv_nchw(op, specs, k):
 @lowering("FusedConv", domain=DOMAIN)
 def fused_conv_nchw(op, specs, k):
     return _nchw(op, specs, k, *_clamp(op))
+
+
+@lowering("NhwcConvTranspose", domain=DOMAIN)
+def nhwc_conv_transpose(op, specs, k):
+    """kernel == stride, no pads/dilations/output padding, one group: a GEMM per
+    output row (kernels/deconv.py); to_nhwc makes NhwcConvTranspose only then,
+    the checks here hold the lowering to it all the same."""
+    x, w = specs[0], op.constant(1)
+    b = op.constant(2) if given(specs, 2) else None
+    if not is_f32(x, 4) or w is None or w.dtype != F32 or w.ndim != 4 or (given(specs, 2) and b is None):
+        return NotApplicable("needs float32 NHWC x and constant float32 weights")
+    a = op.node.attrs
+    stride = tuple(w.shape[2:])
+    if op.group != 1 or x[0][3] != w.shape[0] or tuple(a.get("strides", (1, 1))) != stride or \
+            any(a.get("pads", ())) or any(a.get("output_padding", ())) or "output_shape" in a or \
+            tuple(a.get("dilations", (1, 1))) != (1, 1) or a.get("auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+        return NotApplicable("not a transposed conv with kernel == stride, no pads, one group")
+    n, h, wd, _ = x[0]
+    out = (n, h * stride[0], wd * stride[1], w.shape[1])
+    packed = cached(op, "packed", lambda: k.pack_conv_transpose_nhwc(w, b, stride))
+    return Lowered([(out, F32)], lambda ins, outs: k.bind_conv_transpose_nhwc(ins[0], packed, outs[0], stride),
+                   "f32_gemm_4x8_minmax (transposed conv)")

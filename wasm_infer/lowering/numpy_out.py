@@ -59,6 +59,7 @@ def clip(op, specs, k):
         x, out = ins[0], outs[0]
         lo, hi = (ins[i].astype(x.dtype).reshape(()) if len(ins) > i and ins[i] is not None else None
                   for i in (1, 2))
+        lo, hi = (None if b is not None and np.isnan(b) else b for b in (lo, hi))   # ignored, as in ops.Clip
         if lo is None and hi is None:
             return lambda: np.copyto(out, x)
         if lo is None:
@@ -71,6 +72,24 @@ def clip(op, specs, k):
             np.minimum(out, hi, out=out)
         return run
     return Lowered([(tuple(x[0]), x[1])], bind, "numpy clip")
+
+
+@lowering("HardSigmoid", kernel=False)
+def hard_sigmoid(op, specs, k):
+    x = specs[0]
+    if not _float(x):
+        return NotApplicable("needs float32/float64")
+
+    def bind(ins, outs):   # clip(alpha * x + beta, 0, 1), as the op computes it, in out
+        x, out, t = ins[0], outs[0], ins[0].dtype.type
+        alpha, beta, zero, one = t(op.alpha), t(op.beta), t(0), t(1)
+
+        def run():
+            np.multiply(x, alpha, out=out)
+            np.add(out, beta, out=out)
+            np.clip(out, zero, one, out=out)
+        return run
+    return Lowered([(tuple(x[0]), x[1])], bind, "numpy hard sigmoid")
 
 
 def _binary(op, specs, k):

@@ -20,6 +20,9 @@ OPS = {
                       "optional clamp (activation_min/max) that fuse_conv_activation adds",
     "NhwcConv": "to_nhwc: a 2-D Conv/FusedConv on channels-last tensors, x [N, H, W, C] -> "
                 "y [N, OH, OW, M], with the ONNX weights [M, C/group, KH, KW] and an optional clamp",
+    "NhwcConvTranspose": "to_nhwc: a 2-D ConvTranspose whose kernel equals its stride (no pads, dilations "
+                         "or output padding, one group) on channels-last tensors, x [N, H, W, C] -> "
+                         "y [N, H*sh, W*sw, M], with the ONNX weights [C, M, sh, sw]",
     "NhwcPool": "to_nhwc: a 2-D MaxPool/AveragePool without Indices on channels-last tensors; "
                 "attribute kind names the original op, the others are its attributes",
     "NhwcGlobalAveragePool": "to_nhwc: GlobalAveragePool on channels-last tensors, "

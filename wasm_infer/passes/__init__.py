@@ -10,8 +10,8 @@ compare a graph before and after a pass)."""
 import os
 import warnings
 
-from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fuse_conv_activation,
-               fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv, to_nhwc)
+from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fold_conv_bias,
+               fuse_conv_activation, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv, to_nhwc)
 from ._util import drop_unused_initializers
 
 # The order within a stage still matters, although the stage repeats until
@@ -27,6 +27,8 @@ STAGES = (
         ("eliminate_noops", eliminate_noops),
         # Before fuse_conv_activation: it matches Conv, not FusedConv.
         ("fuse_pad_conv", fuse_pad_conv),
+        # Before fold_batchnorm: a bias written as an Add sits between a Conv and its BatchNormalization.
+        ("fold_conv_bias", fold_conv_bias),
         # Before fuse_matmul_bias and fuse_conv_activation: it folds into a
         # Conv/Gemm, which they turn into FusedConv/FusedMatMul, and it
         # removes the BatchNormalization between a Conv and its activation.

@@ -1,5 +1,5 @@
-"""Conv (or Gemm with a constant B) followed by an inference
-BatchNormalization with constant statistics → the same Conv/Gemm with the
+"""Conv, ConvTranspose (or Gemm with a constant B) followed by an inference
+BatchNormalization with constant statistics → the same node with the
 normalisation folded into its weights and bias:
 
     s = scale / sqrt(var + eps);  W' = W * s (per output channel);  b' = (b - mean) * s + bias
@@ -10,6 +10,9 @@ from ..ir import Node
 from ._util import consumers, graph_output_names, fresh_initializer_name
 
 TARGETS = frozenset({("", "BatchNormalization")})
+# The nodes a BatchNormalization folds into, and where their output channels are.
+_WEIGHTS = {"Conv": "W [M, C/group, k...]: axis 0", "ConvTranspose": "W [C, M/group, k...]: axis 1 (per group)",
+            "Gemm": "B [K, N] (or [N, K] with transB): the N axis"}
 
 
 def _stats(bn, graph, opset):
@@ -36,7 +39,7 @@ def apply(graph, ctx):
         if bn.op_type != "BatchNormalization" or not bn.inputs:
             continue
         prod = producers.get(bn.inputs[0])
-        if prod is None or prod.domain != "" or prod.op_type not in ("Conv", "Gemm") or \
+        if prod is None or prod.domain != "" or prod.op_type not in _WEIGHTS or \
                 prod.outputs[0] in outputs or len(uses.get(prod.outputs[0], ())) != 1:
             continue
         stats = _stats(bn, graph, ctx.opset(""))
@@ -48,6 +51,13 @@ def apply(graph, ctx):
             if w.ndim < 3 or w.shape[0] != s.size:
                 continue
             new_w = w.astype(np.float64) * s.reshape((-1,) + (1,) * (w.ndim - 1))
+        elif prod.op_type == "ConvTranspose":    # W [C, M/group, k...]: output channel g * M/group + m
+            g = int(prod.attrs.get("group", 1))
+            if w.ndim < 3 or g < 1 or w.shape[0] % g or w.shape[1] * g != s.size:
+                continue
+            k = (1,) * (w.ndim - 2)
+            new_w = (w.astype(np.float64).reshape((g, w.shape[0] // g) + w.shape[1:]) *
+                     s.reshape((g, 1, w.shape[1]) + k)).reshape(w.shape)
         else:   # Gemm: Y = alpha A B' + beta C, columns of Y are the BN channels
             trans_b = prod.attrs.get("transB", 0)
             if w.ndim != 2 or (w.shape[0] if trans_b else w.shape[1]) != s.size:

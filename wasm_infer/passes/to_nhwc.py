@@ -1,8 +1,11 @@
 """Run convolutional regions in NHWC (channels last), the layout the conv,
 depthwise and pooling kernels want.
 
-2-D Conv/FusedConv → NhwcConv, GlobalAveragePool → NhwcGlobalAveragePool,
-MaxPool/AveragePool (no Indices) → NhwcPool; elementwise ops between them
+2-D Conv/FusedConv → NhwcConv, ConvTranspose with kernel == stride →
+NhwcConvTranspose, GlobalAveragePool → NhwcGlobalAveragePool,
+MaxPool/AveragePool (no Indices) → NhwcPool, Resize with constant
+parameters → the same Resize with the parameters permuted, Concat/Split
+along a renumbered axis; elementwise ops between them
 (the ops whose class declares `layout` "elementwise_unary" or
 "elementwise_binary", see ops/base.py: they compute the same when every
 operand is permuted the same way) stay as they are and read/write NHWC
@@ -25,7 +28,7 @@ from ._util import graph_output_names, op_class
 TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
 # Regions start at convolutions. The pools and the elementwise ops (by
 # trait) are rewritten only when they read a value this pass made NHWC.
-TARGETS = frozenset({("", "Conv"), (DOMAIN, "FusedConv")})
+TARGETS = frozenset({("", "Conv"), (DOMAIN, "FusedConv"), ("", "ConvTranspose")})
 
 
 def enabled(ctx):
@@ -42,8 +45,55 @@ def _conv_ok(node, graph):
             and (not b_name or b_name in graph.initializers))
 
 
+def _conv_transpose_ok(node, graph):
+    """A ConvTranspose that is one GEMM per output row (kernel == stride; see
+    kernels/deconv.py): only those move into NHWC regions, where they run on the
+    GEMM kernel. Others stay NCHW, as fast as before."""
+    a = node.attrs
+    if not _conv_ok(node, graph) or int(a.get("group", 1)) != 1 or "output_shape" in a:
+        return False
+    k = list(graph.initializers[node.inputs[1]].shape[2:])
+    return (list(a.get("kernel_shape", k)) == k and list(a.get("strides", [1, 1])) == k and
+            not any(a.get("pads", [0] * 4)) and not any(a.get("output_padding", [0, 0])) and
+            list(a.get("dilations", [1, 1])) == [1, 1] and a.get("auto_pad", "NOTSET") in ("NOTSET", "VALID"))
+
+
+def _nhwc_axis(axis):
+    """Where axis `axis` of an NCHW tensor is in its NHWC twin."""
+    return TO_NHWC.index(axis % 4)
+
+
+def _axis_op_ok(node, nhwc, graph):
+    """Concat of NHWC values only, or Split of an NHWC value with constant sizes."""
+    if node.op_type == "Concat":
+        return bool(node.inputs) and all(n in nhwc for n in node.inputs)
+    return node.inputs[0] in nhwc and all(not n or n in graph.initializers for n in node.inputs[1:])
+
+
 def _pool_ok(node):
     return len(node.attrs.get("kernel_shape", ())) == 2 and not any(node.outputs[1:])
+
+
+def _resize_inputs(node, graph, opset):
+    """Resize's roi/scales/sizes permuted to NHWC (new initializers), or None.
+    Resize works axis by axis, so on a permuted tensor with permuted
+    parameters it computes the permuted result; the parameters must be
+    constants (empty or one entry per axis) and `axes` absent."""
+    if "axes" in node.attrs:
+        return None
+    ins = []
+    for i, name in enumerate(node.inputs[1:], start=1):
+        c = graph.initializers.get(name) if name else None
+        if not name or (c is not None and c.size == 0):
+            ins.append(name)
+            continue
+        roi = opset >= 11 and i == 1
+        if c is None or c.ndim != 1 or c.size != (8 if roi else 4):
+            return None
+        perm = TO_NHWC + [p + 4 for p in TO_NHWC] if roi else TO_NHWC
+        ins.append(name + "/nhwc")
+        graph.initializers[ins[-1]] = np.ascontiguousarray(c[perm])
+    return ins
 
 
 def _nhwc_constant(c):
@@ -84,10 +134,21 @@ def apply(graph, ctx):
         if (std and op == "Conv" or node.domain == DOMAIN and op == "FusedConv") and _conv_ok(node, graph):
             new = Node("NhwcConv", [need_nhwc(node.inputs[0])] + node.inputs[1:], None, dict(node.attrs),
                        DOMAIN, node.name)
+        elif std and op == "ConvTranspose" and _conv_transpose_ok(node, graph):
+            new = Node("NhwcConvTranspose", [need_nhwc(node.inputs[0])] + node.inputs[1:], None, dict(node.attrs),
+                       DOMAIN, node.name)
+        elif std and op in ("Concat", "Split") and _axis_op_ok(node, nhwc, graph):
+            # the axis is renumbered; Split's sizes (a constant input) stay as they are
+            ins = [nhwc[n] if op == "Concat" or i == 0 else n for i, n in enumerate(node.inputs)]
+            new = Node(op, ins, None, {**node.attrs, "axis": _nhwc_axis(node.attrs.get("axis", 0))}, "",
+                       node.name, node.opsets)
         elif std and op == "GlobalAveragePool" and node.inputs[0] in nhwc:
             new = Node("NhwcGlobalAveragePool", [nhwc[node.inputs[0]]], None, {}, DOMAIN, node.name)
         elif std and op in ("MaxPool", "AveragePool") and node.inputs[0] in nhwc and _pool_ok(node):
             new = Node("NhwcPool", [nhwc[node.inputs[0]]], None, {**node.attrs, "kind": op}, DOMAIN, node.name)
+        elif std and op == "Resize" and node.inputs[0] in nhwc and \
+                (params := _resize_inputs(node, graph, (node.opsets or ctx.opsets).get("", 1))) is not None:
+            new = Node(op, [nhwc[node.inputs[0]]] + params, None, dict(node.attrs), "", node.name, node.opsets)
         elif node.inputs and node.inputs[0] in nhwc and len(node.outputs) == 1 and \
                 all(not n or n in graph.initializers for n in node.inputs[1:]) and \
                 _layout(node, ctx) == "elementwise_unary":
@@ -111,10 +172,12 @@ def apply(graph, ctx):
             if ins is not None:
                 new = Node(op, ins, None, dict(node.attrs), node.domain, node.name, node.opsets)
         if new is not None:
-            name = node.outputs[0]
-            nhwc[name] = name + "/nhwc"
-            new.outputs = [nhwc[name]]
-            made.add(name)
+            new.outputs = []
+            for name in node.outputs:
+                if name:
+                    nhwc[name] = name + "/nhwc"
+                    made.add(name)
+                new.outputs.append(nhwc[name] if name else "")
             out.append(new)
             changed = True
             continue
