@@ -113,7 +113,8 @@ def run_case(case, backend="numpy", counter=None):
     for run in RUNS:
         try:
             for inputs, outputs in case["data_sets"]:
-                got = sess.run(None, dict(zip(names, inputs)))
+                # Natively run() returns ml_dtypes arrays; compare in our representation, like `outputs`.
+                got = [dtypes.from_ml_dtypes(g) for g in sess.run(None, dict(zip(names, inputs)))]
                 reason = compare(outputs, got, case["rtol"], case["atol"])
                 if reason:
                     result[run] = reason

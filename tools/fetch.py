@@ -47,10 +47,10 @@ def sha256(path):
     return h.hexdigest()
 
 
-def pip_download(spec, cache):
+def pip_download(spec, cache, lock=LOCK):
     """Download one wheel (no dependencies) into `cache` once; return its path.
-    The file must have one of the hashes locked for `spec`."""
-    allowed = locked_hashes(spec)
+    The file must have one of the hashes locked for `spec` in `lock`."""
+    allowed = locked_hashes(spec, lock)
     name, _, version = spec.partition("==")
     stem = name.replace("-", "_").lower() + "-" + version
     cache = Path(cache)

@@ -1,51 +1,97 @@
-"""Build the py3-none-any wheel of wasm_infer, with the kernel side modules and
-their symbol table (`_kernels.json`, written beside them by tools/build_kernels.py).
+"""Build the py3-none-any wheel of wasm_infer with the PEP 517 backend that
+pyproject.toml names (hatchling), offline and without an isolated build
+environment: the backend is hash-locked in requirements-dev.txt and installed
+in .venv.
 
-A wheel is a zip with a fixed layout; writing it directly keeps the build
-offline and fast (no isolated build environment to download)."""
-import base64
-import hashlib
+What goes into the wheel is declared once, in pyproject.toml: the package
+`wasm_infer` and, as force-included package data, the kernel side modules and
+their table that tools/build_kernels.py writes into build/kernels. The build
+runs in a scratch copy of the project's inputs (pyproject.toml, README.md,
+LICENSE, the package and the kernel files), so that a stray file in the
+checkout cannot slip into the wheel and tests can build with other kernel
+files. The wheel is reproducible: hatchling stamps every file with
+SOURCE_DATE_EPOCH when it is set, else with its own fixed date."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import tomllib
-import zipfile
 from pathlib import Path
 
+KERNEL_FILES = ("_kernels.so", "_kernels_relaxed.wasm", "_kernels.json")
 
-def _record_line(name, data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
+
+def config(root):
+    return tomllib.loads((Path(root) / "pyproject.toml").read_text())
+
+
+def forced_files(cfg):
+    """{source path in the project: path in the wheel} of the declared package data."""
+    return dict(cfg["tool"]["hatch"]["build"]["targets"]["wheel"].get("force-include", {}))
+
+
+def stage(root, dest, kernels_dir):
+    """Copy the project's inputs to the build into `dest` (the kernel files from
+    `kernels_dir` to the paths pyproject.toml names); return the backend's name."""
+    root, dest = Path(root), Path(dest)
+    cfg = config(root)
+    project = cfg["project"]
+    inputs = ["pyproject.toml", ".gitignore", project["readme"], *project.get("license-files", [])]
+    for name in inputs:
+        if (root / name).exists():
+            shutil.copy2(root / name, dest / name)
+    for package in cfg["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]:
+        shutil.copytree(root / package, dest / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for source in forced_files(cfg):
+        src = Path(kernels_dir) / Path(source).name
+        if not src.is_file():
+            raise FileNotFoundError(f"{src} is missing: pyproject.toml puts {source} into the wheel "
+                                    "(build the kernels first: `python3 build.py setup`)")
+        (dest / source).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dest / source)
+    return cfg["build-system"]["build-backend"]
 
 
 def build(root, out_dir, kernels_so):
-    root, out_dir = Path(root), Path(out_dir)
-    meta = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    name, version = meta["name"].replace("-", "_"), meta["version"]
-    files = {}
-    for path in sorted((root / "wasm_infer").rglob("*.py")):
-        files[path.relative_to(root).as_posix()] = path.read_bytes()
-    files["wasm_infer/_kernels.so"] = Path(kernels_so).read_bytes()
-    # The relaxed-SIMD build, built beside it; not named *.so so that Pyodide's
-    # loader does not preload (and fail to compile) it on engines without
-    # relaxed SIMD: wasm_infer.kernels loads it only after feature detection.
-    files["wasm_infer/_kernels_relaxed.wasm"] = (Path(kernels_so).parent / "_kernels_relaxed.wasm").read_bytes()
-    # The names wasm_infer.kernels looks up in either module.
-    files["wasm_infer/_kernels.json"] = (Path(kernels_so).parent / "_kernels.json").read_bytes()
-    info = f"{name}-{version}.dist-info"
-    requires = "".join(f"Requires-Dist: {r}\n" for r in meta.get("dependencies", []))
-    files[f"{info}/METADATA"] = (f"Metadata-Version: 2.1\nName: {meta['name']}\nVersion: {version}\n"
-                                 f"Summary: {meta['description']}\nRequires-Python: {meta['requires-python']}\n"
-                                 f"{requires}").encode()
-    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: wasm_infer build.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    files[f"{info}/top_level.txt"] = b"wasm_infer\n"
-    record = [_record_line(n, d) for n, d in files.items()] + [f"{info}/RECORD,,"]
-    files[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("*.whl"):
-        old.unlink()
-    wheel = out_dir / f"{name}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as zf:
-        for n, d in files.items():
-            zi = zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0))  # reproducible bytes
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            zf.writestr(zi, d)
+    """Build the wheel into out_dir (replacing any older one there); return its path.
+    `kernels_so` is the built _kernels.so; the other kernel files are beside it."""
+    root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="wasm_infer_wheel_") as tmp:
+        src, built = Path(tmp) / "src", Path(tmp) / "out"
+        src.mkdir()
+        built.mkdir()
+        backend = stage(root, src, Path(kernels_so).parent)
+        # The PEP 517 hook, called the way a frontend calls it without isolation.
+        hook = f"import sys, {backend} as b; print(b.build_wheel(sys.argv[1]))"
+        result = subprocess.run([sys.executable, "-c", hook, str(built)], cwd=src, capture_output=True,
+                                text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"the build backend {backend} failed (exit {result.returncode}):\n"
+                               f"{result.stdout}{result.stderr}")
+        name = result.stdout.strip().splitlines()[-1]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in out_dir.glob("*.whl"):
+            old.unlink()
+        wheel = out_dir / name
+        shutil.copyfile(built / name, wheel)
     return wheel
+
+
+def fetch_runtime_wheels(root, cache):
+    """The locked wheels (requirements-dev.txt) of what `pip install "wasm-infer[vision]"`
+    needs on this machine (numpy, Pillow), downloaded once into `cache`, so that
+    tests/test_packaging.py can install the wheel into a fresh venv offline."""
+    import re
+
+    from tools.fetch import normalize, pip_download, read_lock
+    lock_file = Path(root) / "requirements-dev.txt"
+    pins = read_lock(lock_file.read_text())
+    project = config(root)["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["vision"]]
+    paths = []
+    for requirement in wanted:
+        name = normalize(re.match(r"[A-Za-z0-9._-]+", requirement)[0])
+        _, version, _, _ = pins[name]
+        paths.append(pip_download(f"{name}=={version}", cache, lock=lock_file))
+    return paths

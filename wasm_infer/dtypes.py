@@ -19,7 +19,15 @@ Ops that compute convert explicitly with `to_float32` / `cast`. The ONNX
 type of any array is `onnx_type(arr.dtype)`; `bits(arr)` is a plain view of
 the stored field; `from_ml_dtypes` accepts arrays from ml_dtypes (what the
 onnx package produces on the host), byte-for-byte.
+
+At the API boundary: feeds may be ml_dtypes arrays (converted on the way
+in), and natively, where ml_dtypes is importable, `InferenceSession.run`
+returns exotic outputs as ml_dtypes arrays (`to_ml_dtypes`), as onnx.reference
+does and NumPy users expect. In Pyodide, which has no ml_dtypes, outputs keep
+the representation above.
 """
+import sys
+
 import numpy as np
 
 from . import lowp
@@ -191,3 +199,35 @@ def from_ml_dtypes(x):
 def ml_dtypes_name(elem_type):
     """ml_dtypes' name for an exotic ONNX type (to convert outputs back on the host)."""
     return next(k for k, v in _ML_NAMES.items() if v == elem_type)
+
+
+_ML = []    # the ml_dtypes module, or None where it cannot be used; imported once, on first need
+
+
+def _ml_dtypes():
+    if not _ML:
+        module = None
+        if sys.platform != "emscripten":     # Pyodide keeps our representation (documented above)
+            try:
+                import ml_dtypes as module
+            except ImportError:
+                module = None
+        _ML.append(module)
+    return _ML[0]
+
+
+def to_ml_dtypes(x):
+    """An exotic array as the ml_dtypes array with the same values (natively,
+    where ml_dtypes is importable and has the type); anything else unchanged."""
+    if type(x) is not np.ndarray or x.dtype.names is None or not is_exotic(x.dtype):
+        return x
+    ml = _ml_dtypes()
+    t = onnx_type(x.dtype)
+    target = getattr(ml, ml_dtypes_name(t), None) if ml is not None else None
+    if target is None:
+        return x
+    if t in _INT_SUBBYTE:
+        return bits(x).astype(target)         # values: exact in range
+    if t == FLOAT4E2M1:
+        return to_float32(x).astype(target)   # every float4 value is exact in float32
+    return bits(x).view(target)               # 8/16-bit patterns: the same bits, NaN payloads included

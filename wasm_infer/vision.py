@@ -4,6 +4,14 @@ import io
 
 import numpy as np
 
+try:
+    import PIL  # noqa: F401  (imported where used; checked here so the error comes at import)
+except ModuleNotFoundError as e:
+    raise ModuleNotFoundError(
+        "wasm_infer.vision needs Pillow, which is not installed: install the extra with "
+        "`pip install \"wasm-infer[vision]\"` (in Pyodide: `await micropip.install(\"Pillow\")` "
+        "or `pyodide.loadPackage(\"Pillow\")`)", name=e.name) from e
+
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 
@@ -22,6 +30,9 @@ def open_rgb(image):
             img.load()
         except UnidentifiedImageError:
             raise ValueError("not an image Pillow can read (PNG, JPEG, GIF, BMP, WebP, ...)") from None
+    if img.mode.startswith("I;16") or (img.mode == "I" and img.getextrema()[1] > 255):
+        # 16-bit grey: convert("RGB") would clip everything above 255 to white
+        img = Image.fromarray((np.asarray(img, np.uint32) >> 8).astype(np.uint8))
     return img.convert("RGB")
 
 
