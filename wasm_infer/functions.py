@@ -10,15 +10,57 @@ compiled (GraphRunner does it for every graph).
 """
 import itertools
 
-from . import ir
-from .errors import ModelError
+from . import ir, limits
+from .errors import ModelError, ResourceError
 
 MAX_DEPTH = 32
 _counter = itertools.count()
 
 
-def inline(graph, ctx, depth=0):
+def inline(graph, ctx):
+    """Replace every call of a model-local function in `graph` (not in its
+    subgraphs) by the function's body, recursively. The number of nodes this
+    makes is computed first, from the bodies alone, and charged to the
+    session's node budget (ctx.nodes_left, limits.max_nodes()): functions
+    that call each other twice per level reach 2^30 nodes from a few kB, so
+    the check comes before any copy."""
     if not ctx.functions or not any((n.domain, n.op_type) in ctx.functions for n in graph.nodes):
+        return
+    sizes, depths = {}, {}
+    total = 0
+    for node in graph.nodes:
+        key = (node.domain, node.op_type)
+        total += _size(key, ctx.functions, sizes, depths, node) if key in ctx.functions else 1
+        if total > ctx.nodes_left[0]:
+            raise ResourceError(f"calling function {node.op_type!r} at node {node.name!r} expands the graph "
+                                f"to {total:,} nodes or more, more than the {limits.max_nodes():,} a session "
+                                "may hold (WASM_INFER_MAX_NODES)")
+    ctx.nodes_left[0] -= total
+    _inline(graph, ctx, 0)
+
+
+def _size(key, functions, sizes, depths, call, stack=()):
+    """Nodes function `key` expands to (memoised in `sizes`; depths[key]: its
+    call depth). A cycle, or calls nested deeper than MAX_DEPTH, is a ModelError."""
+    if key in sizes:
+        return sizes[key]
+    if key in stack or len(stack) >= MAX_DEPTH:
+        raise ModelError(f"model-local functions nest deeper than {MAX_DEPTH} calls (recursive function "
+                         f"{key[1]!r} called at node {call.name!r}?)")
+    count, depth = 0, 1
+    for n in functions[key].nodes:
+        callee = (n.domain, n.op_type)
+        if callee in functions:
+            count += _size(callee, functions, sizes, depths, call, stack + (key,))
+            depth = max(depth, depths[callee] + 1)
+        else:
+            count += 1
+    sizes[key], depths[key] = count, depth
+    return count
+
+
+def _inline(graph, ctx, depth):
+    if not any((n.domain, n.op_type) in ctx.functions for n in graph.nodes):
         return
     if depth > MAX_DEPTH:
         raise ModelError(f"model-local functions nest deeper than {MAX_DEPTH} calls (recursive function?)")
@@ -30,7 +72,7 @@ def inline(graph, ctx, depth=0):
         else:
             out.extend(_expand(node, fn, ctx.opsets))
     graph.nodes[:] = out
-    inline(graph, ctx, depth + 1)
+    _inline(graph, ctx, depth + 1)
 
 
 def _expand(call, fn, model_opsets):

@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 
-from . import dtypes, functions, ir, lowering, passes
-from .errors import ModelError, ResourceError, UnsupportedError, WasmInferError
+from . import dtypes, functions, ir, limits, lowering, passes
+from .errors import ModelError, ResourceError, UnsupportedError, WasmInferError, out_of_memory
 from .ops import resolve
 
 
@@ -21,10 +21,15 @@ class Context:
     """What ops see at session creation: opsets, constants, kernels, and a
     way to compile their subgraphs."""
 
-    def __init__(self, opsets, constants, kernels, model_functions=None, debug=False):
+    def __init__(self, opsets, constants, kernels, model_functions=None, debug=False, nodes_left=None,
+                 budget=None):
         self.opsets, self.constants, self.kernels = opsets, constants, kernels
         self.functions = model_functions or {}
         self.debug = debug
+        # shared by the contexts of all graphs of a session: nodes inlining may still make
+        # (functions.inline), and the model's memory Budget that folded constants are charged to
+        self.nodes_left = nodes_left if nodes_left is not None else [limits.max_nodes()]
+        self.budget = budget if budget is not None else limits.Budget()
 
     def opset(self, domain):
         return self.opsets.get(domain or "", 1)
@@ -33,12 +38,13 @@ class Context:
         return self.constants.get(name)
 
     def numpy_only(self):
-        return Context(self.opsets, self.constants, None, self.functions, self.debug)
+        return Context(self.opsets, self.constants, None, self.functions, self.debug, self.nodes_left, self.budget)
 
     def compile(self, graph, where="subgraph"):
         """A GraphRunner for a subgraph of the node being created. Raises
         UnsupportedError now (at session creation) for anything inside it."""
-        child = Context(self.opsets, graph.initializers, self.kernels, self.functions, self.debug)
+        child = Context(self.opsets, graph.initializers, self.kernels, self.functions, self.debug,
+                        self.nodes_left, self.budget)
         return GraphRunner(graph, child, where, outer=True)
 
 
@@ -133,8 +139,12 @@ class GraphRunner:
         values.update(feeds)
         debug = self.ctx.debug
         lowered = self.lowered
+        run_state = limits.current_run()
+        deadline = run_state.deadline      # None: no timeout, nothing to check per step
         for i, ((op, inputs, outputs), release, promote) in enumerate(zip(self.steps, self.release_after,
                                                                           self.promote)):
+            if deadline is not None and time.monotonic() > deadline:
+                run_state.expired(f"{_label(op.node, self.where)} ({op.op_type})")
             try:
                 args = [values[n] if n else None for n in inputs]
             except KeyError as e:
@@ -151,9 +161,10 @@ class GraphRunner:
                     results = op.run(*args)
             except WasmInferError:
                 raise
-            except MemoryError:
-                raise ResourceError(f"out of memory in node {op.node.name!r} ({op.op_type})") from None
             except Exception as e:
+                if out_of_memory(e):
+                    raise ResourceError(f"out of memory in node {op.node.name!r} ({op.op_type}): "
+                                        f"{type(e).__name__}: {e}") from None
                 shapes = [list(a.shape) if hasattr(a, "shape") else type(a).__name__ for a in args]
                 raise ModelError(f"node {op.node.name!r} ({op.op_type}) failed on inputs of shapes {shapes}: "
                                  f"{type(e).__name__}: {e}") from e

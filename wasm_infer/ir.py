@@ -57,6 +57,7 @@ class Graph:
     initializers: dict          # name -> numpy array
     value_info: dict = field(default_factory=dict)
     name: str = ""
+    overridable: list = field(default_factory=list)   # ValueInfo of graph inputs that have an initializer
 
 
 @dataclass
@@ -78,6 +79,7 @@ class Model:
     producer: str = ""
     functions: dict = field(default_factory=dict)   # (domain, name) -> Function
     metadata: dict = field(default_factory=dict)
+    budget: object = None       # the limits.Budget its bytes and tensors were charged to
 
 
 def subgraphs(node):
@@ -213,9 +215,29 @@ def _graph(g, where, ld):
             raise ModelError(f"{where}: a sparse initializer has no name")
         inits[name] = ld.sparse(sp, f"{where}: sparse initializer {name!r}")
     inputs = [_value_info(v) for v in g.input if v.name not in inits]
-    return Graph(nodes=[_node(n, where, ld) for n in g.node], inputs=inputs,
-                 outputs=[_value_info(v) for v in g.output], initializers=inits,
-                 value_info={v.name: _value_info(v) for v in g.value_info}, name=g.name)
+    graph = Graph(nodes=[_node(n, where, ld) for n in g.node], inputs=inputs,
+                  outputs=[_value_info(v) for v in g.output], initializers=inits,
+                  value_info={v.name: _value_info(v) for v in g.value_info}, name=g.name,
+                  overridable=[_value_info(v) for v in g.input if v.name in inits])
+    _check_single_assignment(graph, where)
+    return graph
+
+
+def _check_single_assignment(graph, where):
+    """What onnxruntime refuses as an invalid graph: a value defined twice (by
+    two nodes, or by a node and a graph input or initializer). Without this
+    the last writer would silently win. (A graph output listed twice is
+    valid there: run returns it twice, as two arrays.)"""
+    defined = {v.name: "a graph input" for v in graph.inputs}
+    defined.update((name, "an initializer") for name in graph.initializers)
+    for n in graph.nodes:
+        for o in n.outputs:
+            if not o:
+                continue        # an optional output left out
+            if o in defined:
+                raise ModelError(f"invalid graph: {where} node {n.name!r} ({n.op_type}) writes {o!r}, which is "
+                                 f"already {defined[o]}")
+            defined[o] = f"the output of node {n.name!r} ({n.op_type})"
 
 
 def from_proto(m, model_dir=None, budget=None):
@@ -249,7 +271,7 @@ def from_proto(m, model_dir=None, budget=None):
                              "any node's output")
     return Model(graph=graph, opsets=opsets, ir_version=m.ir_version,
                  producer=f"{m.producer_name} {m.producer_version}".strip(), functions=functions,
-                 metadata={p.key: p.value for p in m.metadata_props})
+                 metadata={p.key: p.value for p in m.metadata_props}, budget=ld.budget)
 
 
 def load(data, model_dir=None):

@@ -11,14 +11,25 @@ fits in the browser.
 
 `WASM_INFER_MAX_MEMORY` (bytes; suffixes K, M, G allowed) lowers the budget,
 e.g. for a page that must leave room for other things, and for tests.
-"""
-import os
 
-from .errors import ResourceError
+Besides memory, what a small file can make large is bounded too: the nodes
+that inlining model-local functions creates (`WASM_INFER_MAX_NODES`), the
+outputs of ops whose size comes from input values (`check_output`: Range,
+ConstantOfShape, Expand, Tile, ...), the constants folded at load (charged
+to the model's Budget), and at run time the Loop/Scan iterations of one run
+(`WASM_INFER_MAX_LOOP_TRIPS`) and an optional deadline (`RunState`).
+"""
+import contextvars
+import os
+import time
+
+from .errors import DeadlineError, ResourceError
 
 WASM32_MEMORY = 4 << 30          # the most a wasm32 heap can grow to
 MAX_TENSOR_BYTES = 2 << 30       # one array: kernels index with int32, and numpy needs it contiguous
 MODEL_BUDGET = 3 << 30           # model bytes + constant tensors: leave ~1 GiB for Python, numpy and the arena
+MAX_NODES = 500_000              # nodes after inlining functions: a Node costs ~1 KiB of Python objects
+MAX_LOOP_TRIPS = 250_000         # Loop/Scan iterations per run: ~2 s of a trivial body natively, ~10 s in Pyodide
 
 _SUFFIX = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
@@ -35,6 +46,26 @@ def budget():
     except ValueError:
         return MODEL_BUDGET
     return max(0, min(value, MODEL_BUDGET))
+
+
+def _env_count(name, default):
+    """A positive integer from the environment variable `name`, else `default`."""
+    text = os.environ.get(name, "").strip().replace("_", "")
+    try:
+        value = int(float(text)) if text else default
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+def max_nodes():
+    """Nodes a session may hold after inlining model-local functions (WASM_INFER_MAX_NODES)."""
+    return _env_count("WASM_INFER_MAX_NODES", MAX_NODES)
+
+
+def max_loop_trips():
+    """Loop and Scan iterations one run may make in all (WASM_INFER_MAX_LOOP_TRIPS)."""
+    return _env_count("WASM_INFER_MAX_LOOP_TRIPS", MAX_LOOP_TRIPS)
 
 
 def _fmt(n):
@@ -71,3 +102,101 @@ def check_arena(nbytes, what="the memory plan"):
     if nbytes > limit:
         raise ResourceError(f"{what} needs an arena of {_fmt(nbytes)}, more than the {_fmt(limit)} "
                             f"available in wasm32 memory (at most {_fmt(WASM32_MEMORY)} in all)")
+
+
+# Set while constants are folded at load: what the model's Budget has left,
+# so that check_output refuses a folded tensor that would overrun it.
+_allowance = contextvars.ContextVar("wasm_infer_allowance", default=None)
+
+
+_SMALL = 1 << 20
+
+
+class allowance:
+    """Context manager: check_output also refuses more than `nbytes` inside it."""
+
+    def __init__(self, nbytes):
+        self.nbytes = nbytes
+
+    def __enter__(self):
+        self.token = _allowance.set(self.nbytes)
+
+    def __exit__(self, *exc):
+        _allowance.reset(self.token)
+
+
+def check_output(op, shape, itemsize):
+    """For ops whose output size comes from input values or attributes (Range,
+    ConstantOfShape, Expand, Tile, Pad, OneHot): refuse an output of `shape`
+    before it is allocated. `op`: the Op, or a label naming the node. Python
+    ints: a product of huge dims cannot overflow."""
+    count = 1
+    for d in shape:
+        count *= max(int(d), 0)
+    nbytes = count * itemsize
+    if nbytes <= _SMALL:
+        return nbytes       # cheap on hot paths; a folded constant is charged to the Budget right after
+    limit = min(MAX_TENSOR_BYTES, budget())
+    left = _allowance.get()
+    if left is not None and left < limit:
+        limit, what = max(left, 0), "the model's memory budget has left"
+    else:
+        what = "one tensor may use (WASM_INFER_MAX_MEMORY)"
+    if nbytes > limit:
+        who = op if isinstance(op, str) else f"node {op.node.name!r} ({op.op_type})"
+        raise ResourceError(f"{who} would make a tensor of shape {[int(d) for d in shape]} ({_fmt(nbytes)}), "
+                            f"more than the {_fmt(limit)} {what}")
+    return nbytes
+
+
+class RunState:
+    """The run-time budget of one InferenceSession.run: a deadline
+    (time.monotonic() seconds, None for none) and the Loop/Scan iterations
+    left. Run loops read `deadline` once and compare per step; Loop and Scan
+    call `trip` per iteration."""
+    __slots__ = ("deadline", "timeout", "trips_left", "max_trips")
+
+    def __init__(self, timeout=None):
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.max_trips = self.trips_left = None     # read at the first Loop/Scan iteration: most runs have none
+
+    def expired(self, where):
+        """Raise DeadlineError naming `where` (a node label) if the deadline has passed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise DeadlineError(f"the run exceeded its timeout of {self.timeout:g} s; stopped at {where}")
+
+    def trip(self, where):
+        """One Loop/Scan iteration at `where`: count it and check the deadline."""
+        if self.trips_left is None:
+            self.max_trips = self.trips_left = max_loop_trips()
+        self.trips_left -= 1
+        if self.trips_left < 0:
+            raise ResourceError(f"{where}: more than {self.max_trips} Loop/Scan iterations in one run "
+                                "(WASM_INFER_MAX_LOOP_TRIPS)")
+        if self.deadline is not None:
+            self.expired(where)
+
+
+_run_state = contextvars.ContextVar("wasm_infer_run", default=None)
+
+
+def current_run():
+    """The RunState of the run in progress; outside a session's run (an op
+    called directly) a fresh one: no deadline, the default trip budget."""
+    state = _run_state.get()
+    return RunState() if state is None else state
+
+
+class running:
+    """Context manager: `state` (a RunState) is the current run's."""
+
+    def __init__(self, state):
+        self.state = state
+
+    def __enter__(self):
+        self.token = _run_state.set(self.state)
+        return self.state
+
+    def __exit__(self, *exc):
+        _run_state.reset(self.token)

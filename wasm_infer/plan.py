@@ -37,12 +37,15 @@ their NumPy `op.run` inside the plan; when no node at all can be bound,
 signature. `build` raising is a bug in a plan: the session falls back to the
 slow path and warns, or raises PlanError with WASM_INFER_PLAN=strict.
 """
+import bisect
+import heapq
 import os
+import time
 
 import numpy as np
 
-from .errors import ModelError, ResourceError, WasmInferError
-from . import guards, lowering
+from .errors import ModelError, ResourceError, WasmInferError, out_of_memory
+from . import guards, limits, lowering
 from .ir import subgraphs
 
 ALIGN = 64            # bytes; every arena buffer starts on a cache line (kernels need 16)
@@ -97,17 +100,27 @@ def _plain(rec):
     return rec is not None and rec[1] is not None and rec[1].names is None and not rec[1].hasobject
 
 
+MAX_OVERLAPS = 1 << 19   # buffer pairs alive together that best fit may examine; past it, _sweep_offsets
+
+
 def assign_offsets(buffers, align=ALIGN):
     """buffers: [(size, first_step, last_step)]. Greedy by size, best fit:
     the largest buffer is placed first, each at the smallest gap between
-    buffers whose lifetimes overlap it. Returns (offsets, total bytes)."""
+    buffers whose lifetimes overlap it. Returns (offsets, total bytes).
+
+    Best fit looks at each pair of buffers alive together, so when there are
+    more than MAX_OVERLAPS such pairs (thousands of parallel branches) the
+    arena is laid out by _sweep_offsets instead: O(n log n) whatever the
+    graph, a hostile model cannot make planning quadratic."""
+    sizes = [-(-size // align) * align for size, _, _ in buffers]
+    overlapping = _overlaps(buffers, MAX_OVERLAPS)
+    if overlapping is None:
+        return _sweep_offsets(buffers, sizes)
     order = sorted(range(len(buffers)), key=lambda i: (-buffers[i][0], buffers[i][1]))
-    offsets, placed, total = [None] * len(buffers), [], 0
+    offsets, total = [None] * len(buffers), 0
     for i in order:
-        size, first, last = buffers[i]
-        size = -(-size // align) * align
-        busy = sorted((offsets[j], offsets[j] + -(-buffers[j][0] // align) * align)
-                      for j in placed if not (buffers[j][2] < first or last < buffers[j][1]))
+        size = sizes[i]
+        busy = sorted((offsets[j], offsets[j] + sizes[j]) for j in overlapping[i] if offsets[j] is not None)
         best, best_gap, cursor = None, None, 0
         for lo, hi in busy:
             gap = lo - cursor
@@ -115,8 +128,54 @@ def assign_offsets(buffers, align=ALIGN):
                 best, best_gap = cursor, gap
             cursor = max(cursor, hi)
         offsets[i] = cursor if best is None else best
-        placed.append(i)
         total = max(total, offsets[i] + size)
+    return offsets, total
+
+
+def _overlaps(buffers, limit):
+    """Per buffer, the buffers whose lifetimes overlap its own (a sweep over
+    start steps); None when there are more than `limit` such pairs."""
+    order = sorted(range(len(buffers)), key=lambda i: buffers[i][1])
+    found = [[] for _ in buffers]
+    alive, ends, pairs = set(), [], 0      # ends: heap of (last step, buffer)
+    for i in order:
+        first = buffers[i][1]
+        while ends and ends[0][0] < first:
+            alive.discard(heapq.heappop(ends)[1])
+        pairs += len(alive)
+        if pairs > limit:
+            return None
+        for j in alive:
+            found[i].append(j)
+            found[j].append(i)
+        alive.add(i)
+        heapq.heappush(ends, (buffers[i][2], i))
+    return found
+
+
+def _sweep_offsets(buffers, sizes):
+    """Buffers in order of their first step, each in the smallest free block
+    that holds it (a block is freed after its buffer's last step; the rest
+    of a larger block stays free), else at the end of the arena. Bisection
+    keeps it O(n log n); it shares less than best fit."""
+    order = sorted(range(len(buffers)), key=lambda i: (buffers[i][1], -sizes[i]))
+    offsets, total = [None] * len(buffers), 0
+    free, ends = [], []     # free: sorted (size, offset); ends: heap of (last step, buffer)
+    for i in order:
+        first, size = buffers[i][1], sizes[i]
+        while ends and ends[0][0] < first:
+            j = heapq.heappop(ends)[1]
+            bisect.insort(free, (sizes[j], offsets[j]))
+        k = bisect.bisect_left(free, (size, -1))
+        if k < len(free):
+            block, at = free.pop(k)
+            if block > size:
+                bisect.insort(free, (block - size, at + size))
+            offsets[i] = at
+        else:
+            offsets[i] = total
+        total = max(total, offsets[i] + size)
+        heapq.heappush(ends, (buffers[i][2], i))
     return offsets, total
 
 
@@ -148,15 +207,24 @@ class Plan:
         for name, slot in self.feed_slots:
             env[name] = slot
         i = -1
+        run_state = limits.current_run()
+        deadline = run_state.deadline
         try:
-            for i, fn in enumerate(self.fns):
-                fn()
+            if deadline is None:           # the hot loop: nothing but the steps
+                for i, fn in enumerate(self.fns):
+                    fn()
+            else:
+                clock = time.monotonic
+                for i, fn in enumerate(self.fns):
+                    if clock() > deadline:
+                        run_state.expired(self._label(i))
+                    fn()
             out = [env[n] for n in names]
         except (WasmInferError, ShapeChanged):
             raise
-        except MemoryError:
-            raise ResourceError(f"out of memory in {self._label(i)}") from None
         except Exception as e:
+            if out_of_memory(e):
+                raise ResourceError(f"out of memory in {self._label(i)}: {type(e).__name__}: {e}") from None
             raise ModelError(f"{self._label(i)} failed: {type(e).__name__}: {e}") from e
         finally:
             for name in feeds:
@@ -245,11 +313,15 @@ def _generic(op, ins, outs, env, release, promote, slots):
     return step
 
 
-def build(runner, feeds, record, no_adopt=frozenset()):
+def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     """A Plan for the signature of `feeds`, from the record of one slow run; None if planning does not apply.
-    no_adopt: values not to adopt into the arena (their shape changed between runs, see ShapeChanged)."""
+    no_adopt: values not to adopt into the arena (their shape changed between runs, see ShapeChanged).
+    outer_constants: for a subgraph, the outer-scope values it reads that are constants (initializers of
+    an enclosing graph): static here, like its own initializers."""
     steps = runner.steps
     constants = runner.graph.initializers
+    if outer_constants:
+        constants = {**outer_constants, **constants}
     kind = {n: "static" for n in constants}
     kind.update({n: "feed" for n in feeds})
     static = dict(constants)
@@ -381,7 +453,10 @@ def build(runner, feeds, record, no_adopt=frozenset()):
             env[outs[0]] = x.reshape(record[outs[0]][0])
             continue
         if how == "bound":
-            fn = lowered[i].bind([env[n] if n else None for n in ins], [env[n] if n else None for n in outs])
+            # a static value may be a strided view (a Split or Slice of a constant):
+            # binders get it C-contiguous, as they get arena buffers
+            fn = lowered[i].bind([(_contiguous(env[n]) if kind.get(n) == "static" else env[n]) if n
+                                  else None for n in ins], [env[n] if n else None for n in outs])
         else:
             fn = _generic(op, ins, outs, env, rel, promote, {n: views[n] for n in outs if n in adopted})
         fns.append(fn)
@@ -394,6 +469,13 @@ def build(runner, feeds, record, no_adopt=frozenset()):
     plan.kinds, plan.adopted = kinds, adopted   # per step "bound" or "numpy"; NumPy outputs in the arena
     plan.notes = notes                          # per step: the lowering, or why the step runs NumPy
     return guards.instrument(plan) if guard else plan
+
+
+def _contiguous(v):
+    """A C-contiguous copy of a strided static array, of the same shape (also 0-d)."""
+    if type(v) is np.ndarray and not v.flags.c_contiguous:
+        return np.ascontiguousarray(v).reshape(v.shape)
+    return v
 
 
 def _in_place(steps, decided, base, derived, first, last, kind, record):

@@ -1,12 +1,15 @@
 """InferenceSession: the onnxruntime-shaped entry point."""
+import gc
+import math
 import os
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import dtypes, ir, plan as planning
+from . import dtypes, ir, limits, plan as planning
 from .errors import InputError, ModelError, PlanError, PlanWarning, UnsupportedError, reraise_unexpected
 from .graph_runner import Context, GraphRunner
 
@@ -47,8 +50,19 @@ class InferenceSession:
     a failing memory plan does: warn once and run unplanned, or raise.
     """
 
-    @reraise_unexpected("cannot load the model")   # errors.py: no exception but WasmInferError escapes
     def __init__(self, path_or_bytes, backend="auto"):
+        # Loading makes ~10 Python objects per node and no garbage cycles: the cyclic collector
+        # would rescan them all again and again (load time superlinear in nodes), so it waits.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._load(path_or_bytes, backend)
+        finally:
+            if enabled:
+                gc.enable()
+
+    @reraise_unexpected("cannot load the model")   # errors.py: no exception but WasmInferError escapes
+    def _load(self, path_or_bytes, backend):
         from . import kernels as kernel_module
         if backend not in ("auto", "numpy"):
             raise ValueError(f"backend must be 'auto' or 'numpy', not {backend!r}")
@@ -68,20 +82,30 @@ class InferenceSession:
                     raise UnsupportedError(f"{who} uses opset {version} of domain {domain or 'ai.onnx'!r}; "
                                            f"this runtime supports up to {newest}")
         graph = model.graph
+        # As onnxruntime (IR >= 4): a graph input that has an initializer may be fed, the feed
+        # replacing it. It becomes an input whose default is the initializer, so no pass folds it.
+        self._defaults = {}
+        if model.ir_version >= 4:
+            for v in graph.overridable:
+                self._defaults[v.name] = graph.initializers.pop(v.name)
+                graph.inputs.append(v)
         use_kernels = backend == "auto" and kernel_module.available()
         debug = os.environ.get("WASM_INFER_DEBUG", "") not in ("", "0", "checks")   # checks: guards.py
         self.ctx = Context(model.opsets, graph.initializers, kernel_module if use_kernels else None,
-                           model.functions, debug)
+                           model.functions, debug, budget=model.budget)
         self.backend = kernel_module.flavour() if use_kernels else "numpy"
         self._runner = GraphRunner(graph, self.ctx)
         self._inputs = [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
                         for v in graph.inputs]
         self._outputs = [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
                          for v in graph.outputs]
+        self._inputs = [a for a in self._inputs if a.name not in self._defaults]
         self._input_info = {v.name: v for v in graph.inputs}
         self._output_set = frozenset(o.name for o in self._outputs)
-        # input-shape signature -> Plan (or None: use the slow path), see plan.py
-        self._plans = {}
+        # input-shape signature -> Plan (or None: use the slow path), see plan.py; least recently
+        # used first, at most WASM_INFER_MAX_PLANS signatures: ever-new shapes cannot grow memory
+        self._plans = OrderedDict()
+        self._state_ids = None   # ids of arrays the session holds (see _detach), made at the first run
         self._unplanned = {}     # signature (None: feeds that have none) -> why it runs unplanned
         self._warned = False     # PlanWarning: once per session
         self._no_adopt = {}      # signature -> values whose shape depends on the input values
@@ -101,12 +125,24 @@ class InferenceSession:
     def get_providers(self):
         return [f"wasm_infer:{self.backend}"]
 
-    def warmup(self, feeds=None, runs=2):
+    def get_overridable_initializers(self):
+        """Graph inputs that have an initializer (IR >= 4): `run` may feed them,
+        the feed replacing the initializer for that run, as in onnxruntime."""
+        return [NodeArg(v.name, list(v.shape) if v.shape is not None else None, v.type_string)
+                for v in self.model.graph.inputs if v.name in self._defaults]
+
+    @reraise_unexpected("warm-up failed")   # only WasmInferErrors escape, as from run
+    def warmup(self, feeds=None, runs=2, *, timeout=None):
         """Run the model `runs` times on `feeds` (default: representative inputs
         built from the declared inputs, symbolic dims = 1), so the first real
-        request finds its plan built and kernels compiled. See warmup.py."""
+        request finds its plan built and kernels compiled. See warmup.py.
+        `timeout`: seconds each run may take, as in `run`."""
         from .warmup import warm
-        return warm(self, feeds, runs)
+        try:
+            _run_timeout(timeout, None)
+        except ValueError as e:
+            raise ValueError(str(e)) from None      # raised here: the caller's error, not a ModelError
+        return warm(self, feeds, runs, timeout)
 
     def _check_feeds(self, feeds):
         if not isinstance(feeds, dict):
@@ -114,10 +150,14 @@ class InferenceSession:
         expected = self._input_info
         unknown = [n for n in feeds if n not in expected]
         if unknown:
-            raise InputError(f"unknown input name {unknown[0]!r}; the model's inputs are {list(expected)}")
-        missing = [n for n in expected if n not in feeds]
+            raise InputError(f"unknown input name {unknown[0]!r}; the model's inputs are "
+                             f"{[a.name for a in self._inputs]}")
+        missing = [n for n in expected if n not in feeds and n not in self._defaults]
         if missing:
-            raise InputError(f"missing input {missing[0]!r}; the model's inputs are {list(expected)}")
+            raise InputError(f"missing input {missing[0]!r}; the model's inputs are "
+                             f"{[a.name for a in self._inputs]}")
+        for name, value in self._defaults.items():
+            feeds.setdefault(name, value)
         for name, value in list(feeds.items()):
             info = expected[name]
             if info.kind in ("sequence", "optional", "unknown") and (value is None or isinstance(value, list)):
@@ -144,9 +184,20 @@ class InferenceSession:
                                          f"{list(info.shape)} (axis {axis} must be {dim})")
 
     @reraise_unexpected("run failed")   # errors.py: no exception but WasmInferError escapes
-    def run(self, output_names, input_feed, run_options=None):
+    def run(self, output_names, input_feed, run_options=None, *, timeout=None):
         """Run the model; returns a list of numpy arrays in the order of
-        `output_names` (all outputs when None)."""
+        `output_names` (all outputs when None). The arrays are the caller's:
+        they never share memory with the session or with each other.
+
+        timeout: seconds the run may take (DeadlineError after, naming the node
+        reached; checked between steps and Loop/Scan iterations). It may also
+        come as `run_options`, a dict {"timeout": s} or any object with a
+        `timeout` attribute (None: none); with both, the smaller applies. A
+        timeout that is not a positive number is a ValueError."""
+        try:
+            timeout = _run_timeout(timeout, run_options)
+        except ValueError as e:
+            raise ValueError(str(e)) from None      # raised here: the caller's error, not a ModelError
         input_feed = dict(input_feed) if isinstance(input_feed, dict) else input_feed
         self._check_feeds(input_feed)
         names = [o.name for o in self._outputs] if output_names is None else list(output_names)
@@ -154,38 +205,52 @@ class InferenceSession:
         for n in names:
             if n not in known:
                 raise InputError(f"unknown output name {n!r}; the model's outputs are {sorted(known)}")
-        return self._run(input_feed, names)
+        # Natively, exotic outputs as ml_dtypes arrays (dtypes.to_ml_dtypes); Pyodide keeps ours.
+        return [dtypes.to_ml_dtypes(r) for r in self._run(input_feed, names, timeout)]
 
-    MAX_PLANS = 8
+    MAX_PLANS = 8     # input-shape signatures whose plans are kept (WASM_INFER_MAX_PLANS)
 
-    def _run(self, feeds, names):
+    def _run(self, feeds, names, timeout=None):
+        with limits.running(limits.RunState(timeout)):
+            results, recorded = self._run_inner(feeds, names)
+        return self._detach(results, feeds, recorded)
+
+    def _run_inner(self, feeds, names):
+        """(results, whether this was the recording run: its record, kept by the plan, holds them)"""
         key = planning.signature(self._runner, feeds) if self._use_plans else None
         if key is None:
             if self._use_plans:
                 self._unplanned[None] = ("a feed is not a plain numeric array (a sequence, optional, "
                                          "string or structured value)", _describe(feeds))
-            return self._runner.run(feeds, names=names)
+            return self._runner.run(feeds, names=names), False
         plan = self._plans.get(key, False)
         if plan is not False:
+            self._plans.move_to_end(key)          # least recently used is evicted first
             if plan is None:
-                return self._runner.run(feeds, names=names)
+                return self._runner.run(feeds, names=names), False
             try:
-                return plan.run(feeds, names)
+                return plan.run(feeds, names), False
             except planning.ShapeChanged as e:
                 self._shape_changed(key, e)
-                return self._runner.run(feeds, names=names)
+                return self._runner.run(feeds, names=names), False
         record = planning.Recorder()
-        results = self._runner.run(feeds, names=names, record=record)
+        enabled = gc.isenabled()
+        gc.disable()      # as in __init__: recording and planning make many objects, no cycles
         try:
-            plan = planning.build(self._runner, feeds, record, self._no_adopt.get(key, frozenset()))
-            why = planning.NOTHING_BINDABLE if plan is None else None
-        except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
-            plan, why = None, f"building the plan failed: {type(e).__name__}: {e}"
-            self._plan_failed(key, e)
-        if len(self._plans) >= self.MAX_PLANS:
-            oldest = next(iter(self._plans))
-            self._plans.pop(oldest)
+            results = self._runner.run(feeds, names=names, record=record)
+            try:
+                plan = planning.build(self._runner, feeds, record, self._no_adopt.get(key, frozenset()))
+                why = planning.NOTHING_BINDABLE if plan is None else None
+            except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
+                plan, why = None, f"building the plan failed: {type(e).__name__}: {e}"
+                self._plan_failed(key, e)
+        finally:
+            if enabled:
+                gc.enable()
+        while len(self._plans) >= limits._env_count("WASM_INFER_MAX_PLANS", self.MAX_PLANS):
+            oldest, _ = self._plans.popitem(last=False)
             self._unplanned.pop(oldest, None)
+            self._no_adopt.pop(oldest, None)
         self._plans[key] = plan
         if why is not None:
             self._unplanned[key] = (why, _inputs_of(key))
@@ -194,7 +259,39 @@ class InferenceSession:
                   f"[wasm_infer] no plan for {key}: {why}")
             for step in plan.step_info() if plan is not None else ():
                 print(f"[wasm_infer]   {step['how']:<5} {step['op_type']:<20} {step['node']:<40} {step['note']}")
-        return results
+        return results, True
+
+    def _detach(self, results, feeds, recorded):
+        """Copy each result that may share memory with the session (an
+        initializer, a Constant's or an If branch's value, anything an op
+        keeps, a value the plan keeps from the recording run), with a feed or
+        with another result; fresh arrays pass as they are. onnxruntime
+        returns fresh arrays: a caller's `y -= y.max()` must not change the
+        next run. A result is fresh when the array at the root of its
+        views owns its memory, is writeable, and is none of the above."""
+        if self._state_ids is None:
+            self._state_ids = _held_arrays(self._runner, self._defaults)
+        held = self._state_ids
+        taken = set()
+        for v in feeds.values():
+            while isinstance(v, np.ndarray):
+                taken.add(id(v))
+                v = v.base
+        out = []
+        for v in results:
+            if type(v) is np.ndarray:
+                root = v
+                while isinstance(root.base, np.ndarray):
+                    root = root.base
+                if recorded or root.base is not None or not v.flags.writeable or id(root) in held or \
+                        id(root) in taken:
+                    v = v.copy()
+                    root = v
+                taken.add(id(root))
+            elif isinstance(v, list):       # a sequence: its arrays (views kept as they are)
+                v = [np.array(x) if type(x) is np.ndarray else x for x in v]
+            out.append(v)
+        return out
 
     MAX_REPLANS = 16
 
@@ -275,6 +372,55 @@ class InferenceSession:
         if ops and not records:
             raise RuntimeError("profile_run: the run loop no longer calls op.run; update the profiling hook")
         return records
+
+
+def _run_timeout(timeout, run_options):
+    """The run's timeout in seconds (None: none) from `timeout=` and
+    `run_options` (a dict with "timeout", or an object with a `timeout`
+    attribute, e.g. a compat layer's RunOptions); the smaller of the two."""
+    found = [timeout]
+    if isinstance(run_options, dict):
+        found.append(run_options.get("timeout"))
+    elif run_options is not None:
+        found.append(getattr(run_options, "timeout", None))
+    found = [t for t in found if t is not None]
+    for t in found:
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating)) or \
+                not t > 0 or math.isnan(t):
+            raise ValueError(f"timeout must be a positive number of seconds (or None), not {t!r}")
+    return float(min(found)) if found else None
+
+
+def _held_arrays(runner, defaults):
+    """ids of the arrays a session keeps for its life: initializers (folded
+    constants included) of every graph, anything an op holds in an attribute
+    (a Constant's value...), of the main graph and every subgraph, and the
+    defaults of overridable initializers."""
+    ids = set()
+
+    def hold(a):          # the array at the root of a's views: what _detach compares
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        ids.add(id(a))
+    for v in defaults.values():
+        hold(v)
+    seen, todo = set(), [runner]
+    while todo:
+        r = todo.pop()
+        if id(r) in seen:
+            continue
+        seen.add(id(r))
+        for v in r.graph.initializers.values():
+            if isinstance(v, np.ndarray):
+                hold(v)
+        for op, _, _ in r.steps:
+            for value in vars(op).values():
+                for item in (value if isinstance(value, (list, tuple)) else (value,)):
+                    if isinstance(item, np.ndarray):
+                        hold(item)
+                    elif isinstance(item, GraphRunner):
+                        todo.append(item)
+    return ids
 
 
 def _timed(op, records, clock=time.perf_counter):

@@ -36,13 +36,19 @@ def representative_feeds(inputs):
     return feeds
 
 
-def warm(session, feeds=None, runs=2):
-    """Run `session` `runs` times; returns {"runs_ms": [...], "inputs": {name: shape}}."""
+def warm(session, feeds=None, runs=2, timeout=None):
+    """Run `session` `runs` times (each within `timeout` seconds, None: no
+    limit); returns {"runs_ms": [...], "inputs": {name: shape}}. The session
+    wraps this so that only WasmInferErrors escape (a bad `runs` included)."""
     if feeds is None:
         feeds = representative_feeds(session._input_info.values())
     times = []
-    for _ in range(max(1, int(runs))):
+    try:
+        runs = max(1, int(runs))
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"warm-up: runs must be a positive integer, not {runs!r}") from None
+    for _ in range(runs):
         t0 = time.perf_counter()
-        session.run(None, feeds)
+        session.run(None, feeds, timeout=timeout)
         times.append((time.perf_counter() - t0) * 1e3)
     return {"runs_ms": times, "inputs": {k: list(np.shape(v)) for k, v in feeds.items()}}

@@ -21,6 +21,7 @@ const SEED = Number(process.env.WASM_INFER_FUZZ_SEED || 20261123);
 const FUZZ_SECONDS = Number(process.env.WASM_INFER_FUZZ_SECONDS || 15);
 const MiB = 1 << 20;
 let corpus;    // the synthetic seed models, written by the host (they are built with onnx.helper)
+let hostile;   // tests/hostile_models.py's models (issue 17), written by the host too
 
 function python() {
   if (process.env.PYTHON) return process.env.PYTHON;
@@ -35,18 +36,22 @@ const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh)
   for (const kind of ['input', 'logits']) {
     await fresh.writeFile(`/fuzz/coffee.${kind}.npy`, readFileSync(path.join(BUILD, 'reference', `coffee.png.${kind}.npy`)));
   }
+  for (const f of readdirSync(hostile)) await fresh.writeFile(`/hostile/${f}`, readFileSync(path.join(hostile, f)));
   await fresh.run('import sys; sys.path.insert(0, "/fuzz")');
 });
 
 before(() => {
   corpus = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_fuzz_'));
   execFileSync(python(), [path.join(ROOT, 'tests', 'fuzz_corpus.py'), corpus], { timeout: 120_000 });
+  hostile = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_hostile_'));
+  execFileSync(python(), [path.join(ROOT, 'tests', 'hostile_models.py'), hostile], { timeout: 120_000 });
   return py.start();
 }, { timeout: BOOT_MS });
 
 after(async () => {
   await py.terminate();
   if (corpus) rmSync(corpus, { recursive: true, force: true });
+  if (hostile) rmSync(hostile, { recursive: true, force: true });
 });
 
 // The time limits below are per test, for a busy 2-core machine; a test after
@@ -228,4 +233,80 @@ json.dumps(kernel_fuzz.fuzz(${SEED}, 6))
   assert.ok(r.cases > 200, `only ${r.cases} cases`);
   assert.equal(r.n_holes, 0, r.holes.join('\n'));
   assert.ok(Object.keys(r.counts).some((k) => k.endsWith(':ran')) && Object.keys(r.counts).some((k) => k.endsWith(':ValueError')));
+});
+
+// Issue 17, inside Pyodide: hostile models neither freeze nor bloat the heap.
+test('a 100,000-node chain loads and plans in under ten times the time of a 10,000-node chain', { timeout: 600_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, time, numpy as np, wasm_infer
+def load_and_plan(name):
+    data = open(f"/hostile/{name}.onnx", "rb").read()
+    t0 = time.perf_counter()
+    sess = wasm_infer.InferenceSession(data)
+    sess.run(None, {"x": np.ones(4, np.float32)})
+    return time.perf_counter() - t0
+small = min(load_and_plan("chain_10000") for _ in range(2))
+large = load_and_plan("chain_100000")
+json.dumps({"small": small, "large": large})
+`, t);
+  console.log(`# chain in Pyodide: 10,000 nodes ${r.small.toFixed(2)} s, 100,000 nodes ${r.large.toFixed(2)} s`);
+  assert.ok(r.large < 10 * r.small, `100,000 nodes took ${(r.large / r.small).toFixed(1)}x the time of 10,000`);
+});
+
+test('the inlining bomb and the folding bombs fail with ResourceError before the heap grows', { timeout: 120_000 }, async (t) => {
+  const heapBefore = (await py.memory(t)).heapBytes;
+  const r = await py.runJSON(`
+import json, numpy as np, wasm_infer
+out = {}
+for name in ["inlining_bomb", "range_bomb", "expand_bomb"]:
+    try:
+        wasm_infer.InferenceSession(open(f"/hostile/{name}.onnx", "rb").read())
+        out[name] = "loaded"
+    except Exception as e:
+        out[name] = f"{type(e).__name__}: {e}"
+for name, feeds in [("runtime_expand", {"x": np.ones(1, np.float32), "shape": np.array([1 << 16, 1 << 16], np.int64)}),
+                    ("huge_broadcast", {"a": np.ones((1 << 16, 1), np.float32), "b": np.ones((1, 1 << 16), np.float32)})]:
+    try:
+        wasm_infer.InferenceSession(open(f"/hostile/{name}.onnx", "rb").read()).run(None, feeds)
+        out[name] = "ran"
+    except Exception as e:
+        out[name] = f"{type(e).__name__}: {e}"
+json.dumps(out)
+`, t);
+  const heapAfter = (await py.memory(t)).heapBytes;
+  console.log(`# bombs in Pyodide: ${JSON.stringify(r)}; heap ${(heapBefore / MiB).toFixed(0)} -> ${(heapAfter / MiB).toFixed(0)} MiB`);
+  for (const [name, outcome] of Object.entries(r)) assert.match(outcome, /^ResourceError: /, `${name}: ${outcome}`);
+  assert.match(r.inlining_bomb, /1,073,741,824 nodes/);
+  assert.match(r.huge_broadcast, /out of memory in node 'add'/);   // NumPy's "array is too big", as ResourceError
+  assert.ok(heapAfter - heapBefore <= 64 * MiB, `the heap grew by ${((heapAfter - heapBefore) / MiB).toFixed(0)} MiB`);
+});
+
+test('an endless Loop ends at the run\'s deadline, and results never alias the session', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, time, numpy as np, wasm_infer
+sess = wasm_infer.InferenceSession(open("/hostile/endless_loop.onnx", "rb").read())
+t0 = time.perf_counter()
+try:
+    sess.run(None, {"x": np.zeros(1, np.float32)}, timeout=0.5)
+    loop = "returned"
+except wasm_infer.WasmInferError as e:
+    loop = f"{type(e).__name__}: {e}"
+seconds = time.perf_counter() - t0
+sess = wasm_infer.InferenceSession(open("/hostile/constant_outputs.onnx", "rb").read())
+f = {"x": np.array([1.0, -2.0], np.float32)}
+want = [np.array(v).tolist() for v in sess.run(None, f)]
+runs = []
+for _ in range(3):        # the recording run above, then planned runs
+    got = sess.run(None, f)
+    runs.append([np.array(v).tolist() for v in got])
+    for y in got:         # the caller's in-place edit
+        if y.dtype == bool:
+            y[...] = False
+        else:
+            y -= y.max()
+json.dumps({"loop": loop, "seconds": seconds, "want": want, "runs": runs, "backend": sess.backend})
+`, t);
+  assert.match(r.loop, /^DeadlineError: the run exceeded its timeout of 0.5 s; stopped at .*'forever'/);
+  assert.ok(r.seconds < 30, `the Loop ran ${r.seconds} s`);
+  for (const run of r.runs) assert.deepEqual(run, r.want);
 });

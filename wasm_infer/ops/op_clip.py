@@ -18,11 +18,13 @@ class Clip6(Op):
 
 @register("Clip", since=11)
 class Clip(Op):
-    """min/max as optional inputs; absent means unbounded."""
+    """min/max as optional inputs; absent means unbounded. A NaN bound is
+    ignored and a NaN x stays NaN, as onnxruntime's max(x, lo) = x < lo ? lo : x."""
     layout = "elementwise_unary"
     inplace = (0,)
 
     def run(self, x, lo=None, hi=None):
+        lo, hi = (None if b is not None and b.dtype.kind == "f" and np.isnan(b).any() else b for b in (lo, hi))
         if lo is not None:
             x = np.maximum(x, lo.astype(x.dtype))
         if hi is not None:

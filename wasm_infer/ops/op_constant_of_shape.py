@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import ModelError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -13,4 +14,6 @@ class ConstantOfShape(Op):
             raise ModelError(f"node {self.node.name!r}: ConstantOfShape value must have one element")
 
     def run(self, shape):
-        return (np.full(tuple(int(d) for d in shape), self.value[0], dtype=self.value.dtype),)
+        dims = tuple(int(d) for d in shape)
+        check_output(self, dims, self.value.dtype.itemsize)
+        return (np.full(dims, self.value[0], dtype=self.value.dtype),)

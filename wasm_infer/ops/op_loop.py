@@ -1,5 +1,6 @@
 import numpy as np
 
+from .. import limits
 from ..errors import ModelError
 from .base import Op, register
 from ._subgraph import compile_graphs, split_scope
@@ -24,7 +25,9 @@ class Loop(Op):
         n_out = len(self.body.output_names) - 1
         scans = [[] for _ in range(n_out - self.n_carried)]
         i = 0
+        run_state, where = limits.current_run(), f"node {self.node.name!r} (Loop)"
         while go and (limit is None or i < limit):
+            run_state.trip(where)     # the run's iteration budget and deadline: an endless Loop ends
             feeds = dict(zip(self.body_inputs, [np.array(i, dtype=np.int64), np.array(go), *carried]))
             out = self.body.run(feeds, scope)
             go = bool(np.asarray(out[0]).reshape(-1)[0]) if out[0] is not None else go

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -13,6 +14,7 @@ class OneHot(Op):
 
     def run(self, indices, depth, values):
         depth = int(np.asarray(depth).reshape(-1)[0])
+        check_output(self, indices.shape + (max(depth, 0),), 8)   # the int64 comparison it builds
         idx = indices.astype(np.int64)  # float indices are allowed; they truncate
         idx = np.where(idx < 0, idx + depth, idx)
         rank = indices.ndim + 1

@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 
 _NUMPY_MODE = {"reflect": "reflect", "edge": "edge", "wrap": "wrap"}
@@ -26,6 +27,7 @@ def pad(x, pads, mode, value, axes=None, node_name=""):
     width = [(max(b, 0), max(e, 0)) for b, e in width]
     if not any(b or e for b, e in width):
         return x.copy()
+    check_output(f"node {node_name!r} (Pad)", [n + b + e for n, (b, e) in zip(x.shape, width)], x.dtype.itemsize)
     if mode == "constant":
         y = np.full(tuple(n + b + e for n, (b, e) in zip(x.shape, width)), value, dtype=x.dtype)
         y[tuple(slice(b, b + n) for n, (b, _) in zip(x.shape, width))] = x

@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -19,8 +20,10 @@ class Range(Op):
         s, l, d = start.item(), limit.item(), delta.item()
         if np.issubdtype(dtype, np.integer):
             n = max(-((s - l) // d), 0) if d else 0  # exact ceil division, even for huge int64
+            check_output(self, (n,), 8)
             return ((s + np.arange(n, dtype=np.int64) * d).astype(dtype),)
         n = max(math.ceil((l - s) / d), 0) if d else 0
+        check_output(self, (n,), 8)
         work = self.stash if dtype.itemsize < 4 else dtype
         work = np.dtype(work).type
         out = np.arange(n, dtype=work) * work(d) + work(s)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from .. import limits
 from .base import Op, register
 from ._subgraph import compile_graphs, split_scope
 
@@ -29,7 +30,9 @@ class Scan(Op):
         steps = xs[0].shape[in_axes[0]] if xs else 0
         k = len(self.body.output_names) - n
         outs = [[] for _ in range(k)]
+        run_state, where = limits.current_run(), f"node {self.node.name!r} (Scan)"
         for t in range(steps):
+            run_state.trip(where)     # the run's iteration budget and deadline
             slices = [np.take(x, steps - 1 - t if d else t, axis=a) for x, a, d in zip(xs, in_axes, in_dirs)]
             res = self.body.run(dict(zip(self.body_inputs, [*states, *slices])), scope)
             states = res[:n]

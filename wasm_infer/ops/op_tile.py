@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -8,4 +9,7 @@ class Tile(Op):
     handles_exotic = True  # only moves data: exotic types pass through untouched
 
     def run(self, x, repeats):
-        return (np.tile(x, tuple(int(r) for r in repeats)),)
+        reps = tuple(int(r) for r in repeats)
+        check_output(self, [a * b for a, b in zip((1,) * (len(reps) - x.ndim) + x.shape, reps)] +
+                     list(x.shape[:max(x.ndim - len(reps), 0)]), x.dtype.itemsize)
+        return (np.tile(x, reps),)

@@ -2,7 +2,15 @@
 
 Exported models compute things like Conv padding from constant shapes
 (ConstantOfShape → Concat → Slice → … → Pad); folding turns such chains into
-initializers so the run loop never sees them."""
+initializers so the run loop never sees them.
+
+A folded constant stays for the session's life, so each is charged to the
+model's memory budget (ctx.budget, limits.py); ops whose output size comes
+from their inputs check it against what the budget has left before
+allocating (limits.check_output): a 200-byte Range cannot make GiBs."""
+import numpy as np
+
+from .. import limits
 from ..ops import resolve
 
 TARGETS = None   # any node whose inputs are all constants
@@ -20,10 +28,15 @@ def apply(graph, ctx):
                 op = cls(node, ctx.numpy_only())
                 from ..graph_runner import _run_promoted   # here: graph_runner imports the passes
                 args = tuple(known[n] if n else None for n in node.inputs)
-                # as the run loop does: ops without handles_exotic compute on widened bfloat16/float8/int4
-                outputs = op.run(*args) if getattr(op, "handles_exotic", False) else _run_promoted(op, args)
+                budget = ctx.budget
+                with limits.allowance(budget.limit - budget.used):
+                    # as the run loop does: ops without handles_exotic compute on widened bfloat16/float8/int4
+                    outputs = op.run(*args) if getattr(op, "handles_exotic", False) else _run_promoted(op, args)
                 for name, value in zip(node.outputs, outputs):
                     if name:
+                        if isinstance(value, np.ndarray):
+                            budget.add(value.nbytes, f"constant {name!r} folded from node {node.name!r} "
+                                                     f"({node.op_type})")
                         known[name] = value
                 changed = True
                 continue

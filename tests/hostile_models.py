@@ -1,0 +1,160 @@
+"""Small models that try to make a session big or slow (issue 17): long and
+wide graphs, a function-inlining bomb, constant-folding bombs, an endless
+Loop, outputs that are constants. Built with onnx.helper on the host;
+tests/test_hostile_models.py uses them natively and
+tests/node/robustness.test.mjs inside Pyodide:
+
+    python tests/hostile_models.py OUT_DIR    writes OUT_DIR/<name>.onnx
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+F, I64 = TensorProto.FLOAT, TensorProto.INT64
+
+
+def _model(nodes, inputs, outputs, inits=(), opset=17, functions=(), ir_version=8):
+    graph = helper.make_graph(nodes, "hostile", inputs, outputs,
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in dict(inits).items()])
+    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid("bomb", 1)] if functions else [])
+    m = helper.make_model(graph, opset_imports=opsets, functions=list(functions))
+    m.ir_version = ir_version
+    return m.SerializeToString()
+
+
+def _vi(name, elem=F, shape=None):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def chain(n):
+    """x -> Relu -> Relu -> ... (n nodes) -> y."""
+    names = ["x"] + [f"v{i}" for i in range(1, n)] + ["y"]
+    nodes = [helper.make_node("Relu", [names[i]], [names[i + 1]], name=f"r{i}") for i in range(n)]
+    return _model(nodes, [_vi("x", F, [4])], [_vi("y", F, [4])])
+
+
+def wide(n):
+    """n parallel branches Relu(x), all alive until one Sum reads them."""
+    nodes = [helper.make_node("Relu", ["x"], [f"b{i}"], name=f"r{i}") for i in range(n)]
+    nodes.append(helper.make_node("Sum", [f"b{i}" for i in range(n)], ["y"], name="sum"))
+    return _model(nodes, [_vi("x", F, [4])], [_vi("y", F, [4])])
+
+
+def inlining_bomb(levels=30):
+    """Local functions f0 .. f{levels}: each calls the next twice, the last is
+    one Relu; the graph calls f0 once, so inlining makes 2^levels nodes."""
+    fns = []
+    for i in range(levels):
+        body = [helper.make_node(f"f{i + 1}", ["a"], ["t"], domain="bomb"),
+                helper.make_node(f"f{i + 1}", ["t"], ["b"], domain="bomb")]
+        fns.append(helper.make_function("bomb", f"f{i}", ["a"], ["b"], body, [helper.make_opsetid("", 17),
+                                                                             helper.make_opsetid("bomb", 1)]))
+    fns.append(helper.make_function("bomb", f"f{levels}", ["a"], ["b"], [helper.make_node("Relu", ["a"], ["b"])],
+                                    [helper.make_opsetid("", 17)]))
+    return _model([helper.make_node("f0", ["x"], ["y"], domain="bomb", name="call")],
+                  [_vi("x", F, [4])], [_vi("y", F, [4])], functions=fns)
+
+
+def range_bomb():
+    """Range(0, 2^40, 1) from constants: folded at load, it would be 8 TiB."""
+    return _model([helper.make_node("Range", ["s", "l", "d"], ["r"], name="range"),
+                   helper.make_node("Add", ["x", "r"], ["y"], name="add")],
+                  [_vi("x", I64, [1])], [_vi("y", I64, None)],
+                  {"s": np.int64(0), "l": np.int64(1 << 40), "d": np.int64(1)})
+
+
+def constant_of_shape_bomb():
+    """ConstantOfShape([2^20, 2^20]) from a constant shape: 4 TiB of float32."""
+    return _model([helper.make_node("ConstantOfShape", ["shape"], ["c"], name="cos"),
+                   helper.make_node("Add", ["x", "c"], ["y"], name="add")],
+                  [_vi("x", F, [1])], [_vi("y", F, None)], {"shape": np.array([1 << 20, 1 << 20], np.int64)})
+
+
+def expand_bomb():
+    """Expand a constant [1] to [2^16, 2^16]: 16 GiB."""
+    return _model([helper.make_node("Expand", ["one", "shape"], ["e"], name="expand"),
+                   helper.make_node("Add", ["x", "e"], ["y"], name="add")],
+                  [_vi("x", F, [1])], [_vi("y", F, None)],
+                  {"one": np.ones(1, np.float32), "shape": np.array([1 << 16, 1 << 16], np.int64)})
+
+
+def tile_bomb():
+    """Tile a constant [2, 2] by [2^15, 2^15]: 16 GiB."""
+    return _model([helper.make_node("Tile", ["c", "reps"], ["t"], name="tile"),
+                   helper.make_node("Add", ["x", "t"], ["y"], name="add")],
+                  [_vi("x", F, [1])], [_vi("y", F, None)],
+                  {"c": np.ones((2, 2), np.float32), "reps": np.array([1 << 15, 1 << 15], np.int64)})
+
+
+def concat_bomb(levels=40):
+    """c0 = a 1 MiB constant; c{i+1} = Concat(c{i}, c{i}): each folded
+    constant is twice the last, none made by a shape-producing op."""
+    nodes = [helper.make_node("Concat", [f"c{i}", f"c{i}"], [f"c{i + 1}"], axis=0, name=f"cat{i}")
+             for i in range(levels)]
+    nodes.append(helper.make_node("Add", ["x", f"c{levels}"], ["y"], name="add"))
+    return _model(nodes, [_vi("x", F, [1])], [_vi("y", F, None)], {"c0": np.ones(1 << 18, np.float32)})
+
+
+def runtime_expand(dims=(1 << 16, 1 << 16)):
+    """Expand x by a shape fed at run time (nothing to fold)."""
+    return _model([helper.make_node("Expand", ["x", "shape"], ["y"], name="expand")],
+                  [_vi("x", F, [1]), _vi("shape", I64, [len(dims)])], [_vi("y", F, None)])
+
+
+def huge_broadcast():
+    """a [2^16, 1] + b [1, 2^16]: 16 GiB of float32, computed at run time by
+    NumPy (no op-level check): in Pyodide NumPy says "array is too big"."""
+    return _model([helper.make_node("Add", ["a", "b"], ["y"], name="add")],
+                  [_vi("a", F, [1 << 16, 1]), _vi("b", F, [1, 1 << 16])], [_vi("y", F, None)])
+
+
+def endless_loop():
+    """A Loop with no trip count whose condition stays true: y = x + 1 per iteration, forever."""
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+         helper.make_node("Add", ["v_in", "one"], ["v_out"])], "body",
+        [_vi("i", I64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []), _vi("v_in", F, [1])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), _vi("v_out", F, [1])],
+        [numpy_helper.from_array(np.ones(1, np.float32), "one")])
+    return _model([helper.make_node("Loop", ["", "go", "x"], ["y"], body=body, name="forever")],
+                  [_vi("x", F, [1])], [_vi("y", F, [1])], {"go": np.array(True)})
+
+
+def constant_outputs():
+    """Outputs that the session holds: a Constant, an initializer, an If
+    branch's constant, OptionalHasElement, and one value under two names
+    (r and its Identity, which a pass removes)."""
+    then = helper.make_graph([helper.make_node("Constant", [], ["t"], value=numpy_helper.from_array(
+        np.array([1.0, 2.0], np.float32)))], "then", [], [_vi("t", F, [2])])
+    other = helper.make_graph([helper.make_node("Constant", [], ["e"], value=numpy_helper.from_array(
+        np.array([3.0, 4.0], np.float32)))], "else", [], [_vi("e", F, [2])])
+    nodes = [helper.make_node("Constant", [], ["const"], value=numpy_helper.from_array(
+                 np.array([5.0, 6.0], np.float32)), name="constant"),
+             helper.make_node("Identity", ["init"], ["from_init"], name="ident_init"),
+             helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0, name="sum"),
+             helper.make_node("Greater", ["s", "zero"], ["pos"], name="greater"),
+             helper.make_node("If", ["pos"], ["branch"], then_branch=then, else_branch=other, name="if"),
+             helper.make_node("Optional", ["x"], ["opt"], name="optional"),
+             helper.make_node("OptionalHasElement", ["opt"], ["has"], name="has"),
+             helper.make_node("Relu", ["x"], ["r"], name="relu"),
+             helper.make_node("Identity", ["r"], ["r_again"], name="ident_r")]
+    outs = [_vi("const", F, [2]), _vi("init", F, [2]), _vi("from_init", F, [2]), _vi("branch", F, [2]),
+            helper.make_tensor_value_info("has", TensorProto.BOOL, []), _vi("r", F, [2]), _vi("r_again", F, [2])]
+    return _model(nodes, [_vi("x", F, [2])], outs,
+                  {"init": np.array([7.0, 8.0], np.float32), "zero": np.float32(0)}, opset=18)
+
+
+def models():
+    return {"chain_10000": chain(10_000), "chain_100000": chain(100_000), "wide_20000": wide(20_000),
+            "inlining_bomb": inlining_bomb(), "range_bomb": range_bomb(), "expand_bomb": expand_bomb(),
+            "runtime_expand": runtime_expand(), "huge_broadcast": huge_broadcast(),
+            "endless_loop": endless_loop(), "constant_outputs": constant_outputs()}
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in models().items():
+        (out / f"{name}.onnx").write_bytes(data)

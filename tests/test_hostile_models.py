@@ -1,0 +1,367 @@
+"""Issue 17: models and calls that try to freeze or bloat a session —
+linear loading and planning, budgets on everything a model can expand, a
+run-time deadline and loop budget, results that never alias the session,
+graphs onnxruntime refuses, the plan cache's eviction."""
+import signal
+import time
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import hostile_models as hm
+import wasm_infer
+from wasm_infer import limits, plan
+from wasm_infer.errors import DeadlineError, InputError, ModelError, ResourceError, WasmInferError
+
+F = TensorProto.FLOAT
+
+
+@pytest.fixture(autouse=True)
+def _per_test_timeout():
+    """No test may hang: SIGALRM after 120 s fails it (the suite has no pytest-timeout)."""
+    def fail(*_):
+        raise TimeoutError("test took more than 120 s")
+    old = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def _load_and_plan(data):
+    t0 = time.perf_counter()
+    sess = wasm_infer.InferenceSession(data)
+    sess.run(None, {"x": np.ones(4, np.float32)})      # the first run records and plans
+    return time.perf_counter() - t0
+
+
+def _ratio(make, n):
+    """time(2n) / time(n) of loading + the first run, best of three each (a loaded machine is noisy)."""
+    small, large = make(n), make(2 * n)
+    return min(_load_and_plan(large) for _ in range(3)) / min(_load_and_plan(small) for _ in range(3))
+
+
+# ---- 1. loading and planning are linear (n log n) ---------------------------------------
+
+@pytest.mark.parametrize("make, n", [(hm.chain, 10_000), (hm.wide, 5_000)], ids=["chain", "wide"])
+def test_doubling_the_graph_roughly_doubles_load_and_plan_time(make, n):
+    # The planner's best fit compared every buffer with every other: 5,000 parallel branches took
+    # tens of seconds at the first run, 10,000 four times as long.
+    ratio = _ratio(make, n)
+    assert ratio < 3.5, f"{make.__name__}: 2n nodes took {ratio:.2f}x the time of n"
+
+
+def test_a_100000_node_chain_and_a_20000_branch_graph_load_and_plan():
+    x = np.array([-1, 0, 0.5, 1], np.float32)     # sums of 20,000 halves are exact in float32
+    for data, want in ((hm.chain(100_000), np.maximum(x, 0)), (hm.wide(20_000), 20_000 * np.maximum(x, 0))):
+        sess = wasm_infer.InferenceSession(data)
+        for _ in range(2):        # recorded and planned, then through the plan
+            np.testing.assert_allclose(sess.run(None, {"x": x})[0], want, rtol=1e-5)
+        assert sess.plan_info()["planned"], "a plan was made"
+
+
+def _no_overlap(buffers, offsets, total):
+    sizes = [-(-s // plan.ALIGN) * plan.ALIGN for s, _, _ in buffers]
+    order = sorted(range(len(buffers)), key=lambda i: offsets[i])
+    for i, (s, f, l) in enumerate(buffers):
+        assert offsets[i] % plan.ALIGN == 0 and offsets[i] + sizes[i] <= total
+    # any two buffers alive together are disjoint (checked pairwise on a small input)
+    for a in order:
+        for b in order:
+            if a < b and not (buffers[a][2] < buffers[b][1] or buffers[b][2] < buffers[a][1]):
+                assert offsets[a] + sizes[a] <= offsets[b] or offsets[b] + sizes[b] <= offsets[a]
+
+
+def test_the_sweep_layout_for_dense_lifetimes_never_overlaps_live_buffers(monkeypatch):
+    monkeypatch.setattr(plan, "MAX_OVERLAPS", 0)     # every input takes the O(n log n) sweep
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        bufs = []
+        for _ in range(40):
+            first = int(rng.integers(0, 40))
+            bufs.append((int(rng.integers(1, 5000)), first, first + int(rng.integers(0, 10))))
+        offsets, total = plan.assign_offsets(bufs)
+        _no_overlap(bufs, offsets, total)
+        assert total <= sum(-(-s // plan.ALIGN) * plan.ALIGN for s, _, _ in bufs)
+
+
+def test_assign_offsets_is_n_log_n_for_long_and_wide_lifetimes():
+    def timed(bufs):
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            plan.assign_offsets(bufs)
+            best = min(best, time.perf_counter() - t0)
+        return best
+    chain = lambda n: [(1000 + i % 7, i, i + 1) for i in range(n)]    # noqa: E731 (no in-place merge)
+    wide = lambda n: [(1000 + i % 7, i, n) for i in range(n)]         # noqa: E731 (all alive at the end)
+    for make, n in ((chain, 20_000), (wide, 10_000)):
+        ratio = timed(make(2 * n)) / timed(make(n))
+        assert ratio < 3.5, f"{make.__name__}: {ratio:.2f}"
+
+
+# ---- 2. budgets on what a model can expand, checked before allocating ------------------
+
+def _load_error(data):
+    with pytest.raises(WasmInferError) as info:
+        wasm_infer.InferenceSession(data)
+    return info.value
+
+
+def test_the_function_inlining_bomb_fails_at_once():
+    t0 = time.perf_counter()
+    e = _load_error(hm.inlining_bomb())            # 2.3 kB that inline to 2^30 nodes
+    assert isinstance(e, ResourceError), repr(e)
+    assert "'call'" in str(e) and "1,073,741,824" in str(e) and "WASM_INFER_MAX_NODES" in str(e)
+    assert time.perf_counter() - t0 < 30        # generous: the old code ran out of memory after minutes
+
+
+def test_the_node_budget_is_the_environments(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_MAX_NODES", "1000")
+    e = _load_error(hm.inlining_bomb(levels=10))    # 1,024 nodes
+    assert isinstance(e, ResourceError) and "1,024" in str(e)
+    monkeypatch.setenv("WASM_INFER_MAX_NODES", "2000")
+    sess = wasm_infer.InferenceSession(hm.inlining_bomb(levels=10))
+    x = np.array([-1, 0, 1, 2], np.float32)
+    np.testing.assert_array_equal(sess.run(None, {"x": x})[0], np.maximum(x, 0))
+
+
+@pytest.mark.parametrize("make, node", [(hm.range_bomb, "range"), (hm.constant_of_shape_bomb, "cos"),
+                                        (hm.expand_bomb, "expand"), (hm.tile_bomb, "tile")])
+def test_folding_bombs_are_refused_before_allocating(make, node):
+    e = _load_error(make())
+    assert isinstance(e, ResourceError), repr(e)
+    assert f"'{node}'" in str(e) and "GiB" in str(e), str(e)
+
+
+def test_folded_constants_are_charged_to_the_models_budget(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "64M")
+    e = _load_error(hm.concat_bomb())          # each Concat doubles a 1 MiB constant
+    assert isinstance(e, ResourceError) and "Concat" in str(e), str(e)
+
+
+def test_a_sparse_initializer_is_densified_only_within_the_budget(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "16M")
+    sparse = helper.make_sparse_tensor(numpy_helper.from_array(np.ones(1, np.float32), "w"),
+                                       numpy_helper.from_array(np.array([5], np.int64), "w_idx"), [1 << 13, 1 << 13])
+    graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", F, [1])], [helper.make_tensor_value_info("y", F, None)],
+                              sparse_initializer=[sparse])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    e = _load_error(m.SerializeToString())       # ~100 bytes for 256 MiB dense
+    assert isinstance(e, ResourceError) and "'w'" in str(e)
+
+
+def test_run_time_shapes_are_checked_before_allocating():
+    sess = wasm_infer.InferenceSession(hm.runtime_expand())
+    with pytest.raises(ResourceError, match=r"'expand' \(Expand\).*\[65536, 65536\]"):
+        sess.run(None, {"x": np.ones(1, np.float32), "shape": np.array([1 << 16, 1 << 16], np.int64)})
+    (y,) = sess.run(None, {"x": np.ones(1, np.float32), "shape": np.array([2, 3], np.int64)})
+    assert y.shape == (2, 3)
+
+
+def test_running_out_of_memory_is_a_resource_error_whatever_numpy_raises():
+    from wasm_infer.errors import out_of_memory
+    # inside Pyodide (32-bit) NumPy refuses a too-large array with this ValueError
+    assert out_of_memory(ValueError("array is too big; `arr.size * arr.dtype.itemsize` is larger than the "
+                                    "maximum possible size."))
+    assert out_of_memory(MemoryError()) and not out_of_memory(ValueError("operands could not be broadcast"))
+    sess = wasm_infer.InferenceSession(hm.runtime_expand())
+    op = sess._steps[0][0]
+
+    def too_big(*args):
+        np.empty((1 << 40, 1 << 40), np.float32)     # natively: ValueError "Maximum allowed dimension exceeded"
+    op.run = too_big
+    with pytest.raises(ResourceError, match="out of memory in node 'expand'"):
+        sess.run(None, {"x": np.ones(1, np.float32), "shape": np.array([2, 2], np.int64)})
+
+
+# ---- 3. the run-time budget: deadline and loop trips ------------------------------------
+
+class RunOptions:       # what a compat layer passes: any object with a `timeout` attribute
+    def __init__(self, timeout):
+        self.timeout = timeout
+
+
+@pytest.mark.parametrize("how", ["keyword", "dict", "object"])
+def test_an_endless_loop_ends_at_the_deadline(how):
+    sess = wasm_infer.InferenceSession(hm.endless_loop())
+    x = {"x": np.zeros(1, np.float32)}
+    args = {"keyword": ((), {"timeout": 0.3}), "dict": (({"timeout": 0.3},), {}),
+            "object": ((RunOptions(0.3),), {})}[how]
+    t0 = time.perf_counter()
+    with pytest.raises(DeadlineError, match=r"timeout of 0.3 s; stopped at .*'forever'"):
+        sess.run(None, x, *args[0], **args[1])
+    assert time.perf_counter() - t0 < 60
+
+
+def test_an_endless_loop_without_deadline_ends_at_the_trip_budget(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_MAX_LOOP_TRIPS", "5000")
+    sess = wasm_infer.InferenceSession(hm.endless_loop())
+    with pytest.raises(ResourceError, match="'forever'.*5000 Loop/Scan iterations"):
+        sess.run(None, {"x": np.zeros(1, np.float32)})
+    assert limits.max_loop_trips() == 5000
+    monkeypatch.delenv("WASM_INFER_MAX_LOOP_TRIPS")
+    assert limits.max_loop_trips() == limits.MAX_LOOP_TRIPS
+
+
+def test_the_deadline_is_checked_in_the_planned_run_loop():
+    sess = wasm_infer.InferenceSession(hm.chain(50))
+    x = {"x": np.ones(4, np.float32)}
+    sess.run(None, x)
+    sess.run(None, x, timeout=60)                  # planned, well within
+    assert sess.plan_info()["planned"]
+    with pytest.raises(DeadlineError, match="node 'r0' \\(Relu\\)"):
+        sess.run(None, x, timeout=1e-9)           # expired before the first step
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "1", True])
+def test_a_bad_timeout_is_a_value_error(bad):
+    sess = wasm_infer.InferenceSession(hm.chain(3))
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        sess.run(None, {"x": np.ones(4, np.float32)}, timeout=bad)
+    with pytest.raises(ValueError, match="timeout must be a positive number"):
+        sess.run(None, {"x": np.ones(4, np.float32)}, {"timeout": bad})
+
+
+# ---- 4. results never alias the session or each other -----------------------------------
+
+@pytest.mark.parametrize("mode", ["1", "0"])
+def test_results_are_the_callers_to_change(monkeypatch, mode):
+    monkeypatch.setenv("WASM_INFER_PLAN", mode if mode == "0" else "strict")
+    sess = wasm_infer.InferenceSession(hm.constant_outputs())
+    f = {"x": np.array([1.0, -2.0], np.float32)}
+    want = [np.array(v) for v in sess.run(None, f)]
+    for _ in range(4):          # the first, recording run, then planned runs (or unplanned with plans off)
+        got = sess.run(None, f)
+        for w, g in zip(want, got):
+            np.testing.assert_array_equal(g, w)
+        assert not any(np.shares_memory(a, b) for i, a in enumerate(got) for b in got[i + 1:])
+        for y in got:
+            y[...] = y.dtype.type(0) if y.dtype != bool else False   # the caller's y -= y.max()
+
+
+def test_an_identity_of_a_feed_is_not_the_feed():
+    data = hm._model([helper.make_node("Identity", ["x"], ["y"])], [hm._vi("x", F, [3])], [hm._vi("y", F, [3])])
+    sess = wasm_infer.InferenceSession(data)
+    x = np.arange(3, dtype=np.float32)
+    for _ in range(3):
+        (y,) = sess.run(None, {"x": x})
+        assert not np.shares_memory(x, y)
+
+
+# ---- 5. warmup raises WasmInferErrors only ----------------------------------------------
+
+def test_warmup_raises_only_wasm_infer_errors():
+    huge = hm._model([helper.make_node("Relu", ["x"], ["y"])], [hm._vi("x", F, [1 << 40, 1 << 40])],
+                     [hm._vi("y", F, None)])
+    sess = wasm_infer.InferenceSession(huge)
+    with pytest.raises(ResourceError):            # NumPy: ValueError "Maximum allowed dimension exceeded"
+        sess.warmup()
+    small = wasm_infer.InferenceSession(hm.chain(3))
+    with pytest.raises(InputError, match="runs"):
+        small.warmup(runs="many")
+    with pytest.raises(ValueError, match="timeout"):
+        small.warmup(timeout=-1)
+    loop = wasm_infer.InferenceSession(hm.endless_loop())
+    with pytest.raises(DeadlineError):
+        loop.warmup(timeout=0.2)
+
+
+# ---- 6. graphs onnxruntime refuses; overridable initializers ----------------------------
+
+def _both_refuse(nodes, inputs, outputs, inits=()):
+    data = hm._model(nodes, inputs, outputs, inits)
+    with pytest.raises(Exception):
+        ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    with pytest.raises(ModelError, match="invalid graph"):
+        wasm_infer.InferenceSession(data)
+
+
+def test_graphs_onnxruntime_refuses_are_model_errors():
+    x, y = hm._vi("x", F, [2]), hm._vi("y", F, [2])
+    # a value written by two nodes (the last writer used to win)
+    _both_refuse([helper.make_node("Relu", ["x"], ["y"]), helper.make_node("Neg", ["x"], ["y"])], [x], [y])
+    # a node writing a graph input
+    _both_refuse([helper.make_node("Relu", ["y"], ["x"]), helper.make_node("Neg", ["x"], ["y"])], [x], [y])
+    # a node writing an initializer
+    _both_refuse([helper.make_node("Relu", ["x"], ["w"]), helper.make_node("Add", ["x", "w"], ["y"])], [x], [y],
+                 {"w": np.ones(2, np.float32)})
+
+
+def test_an_output_listed_twice_comes_back_as_two_arrays_as_in_onnxruntime():
+    x, y = hm._vi("x", F, [2]), hm._vi("y", F, [2])
+    data = hm._model([helper.make_node("Relu", ["x"], ["y"])], [x], [y, y])
+    ref = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    sess = wasm_infer.InferenceSession(data)
+    f = {"x": np.array([-1, 2], np.float32)}
+    for _ in range(3):
+        a, b = sess.run(None, f)
+        for got, want in zip((a, b), ref.run(None, f)):
+            np.testing.assert_array_equal(got, want)
+        assert not np.shares_memory(a, b)
+
+
+@pytest.mark.parametrize("ir_version", [3, 8])
+def test_a_graph_input_with_an_initializer_is_overridable_as_in_onnxruntime(ir_version):
+    graph = helper.make_graph([helper.make_node("Mul", ["x", "w"], ["m"]), helper.make_node("Relu", ["m"], ["y"])],
+                              "g", [hm._vi("x", F, [2]), hm._vi("w", F, [2])], [hm._vi("y", F, [2])],
+                              [numpy_helper.from_array(np.array([2, -3], np.float32), "w")])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9 if ir_version == 3 else 17)])
+    m.ir_version = ir_version
+    data = m.SerializeToString()
+    ref = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    sess = wasm_infer.InferenceSession(data)
+    assert [i.name for i in sess.get_inputs()] == [i.name for i in ref.get_inputs()]
+    assert [i.name for i in sess.get_overridable_initializers()] == \
+        [i.name for i in ref.get_overridable_initializers()]
+    x = np.array([1.5, 1.0], np.float32)
+    for _ in range(3):       # recorded, then planned
+        np.testing.assert_array_equal(sess.run(None, {"x": x})[0], ref.run(None, {"x": x})[0])
+    w = np.array([-1, 4], np.float32)
+    if ref.get_overridable_initializers():
+        for _ in range(3):
+            np.testing.assert_array_equal(sess.run(None, {"x": x, "w": w})[0],
+                                          ref.run(None, {"x": x, "w": w})[0])
+        np.testing.assert_array_equal(sess.run(None, {"x": x})[0], ref.run(None, {"x": x})[0])
+    else:
+        with pytest.raises(Exception):
+            ref.run(None, {"x": x, "w": w})
+        with pytest.raises(InputError, match="unknown input name 'w'"):
+            sess.run(None, {"x": x, "w": w})
+
+
+# ---- 7. the plan cache: bounded, least recently used evicted ----------------------------
+
+def test_the_plan_cache_keeps_the_most_recently_used_signatures(monkeypatch):
+    data = hm._model([helper.make_node("Relu", ["x"], ["y"])], [hm._vi("x", F, ["n"])], [hm._vi("y", F, ["n"])])
+    sess = wasm_infer.InferenceSession(data)
+    hot = {"x": np.ones(1, np.float32)}
+    sess.run(None, hot)
+    key = (((1,), np.dtype(np.float32).str),)
+    first = sess._plans[key]
+    for n in range(2, 30):        # ever-new shapes, with the hot one in between
+        sess.run(None, {"x": np.ones(n, np.float32)})
+        sess.run(None, hot)
+        assert len(sess._plans) <= sess.MAX_PLANS
+    assert sess._plans[key] is first, "the hot signature was evicted (first in, first out)"
+    monkeypatch.setenv("WASM_INFER_MAX_PLANS", "2")
+    for n in range(40, 45):
+        sess.run(None, {"x": np.ones(n, np.float32)})
+    assert len(sess._plans) <= 2
+
+
+# ---- 8. NaN in Clip as onnxruntime ------------------------------------------------------
+
+@pytest.mark.parametrize("lo, hi", [(np.nan, 4.0), (0.0, np.nan), (0.0, 4.0)])
+def test_clip_with_nan_inputs_and_bounds_matches_onnxruntime(lo, hi):
+    x = np.array([[1, np.nan, 3, 4], [5, -6, np.nan, 8]], np.float32)
+    data = hm._model([helper.make_node("Clip", ["x", "lo", "hi"], ["y"])], [hm._vi("x", F, [2, 4])],
+                     [hm._vi("y", F, [2, 4])], {"lo": np.float32(lo), "hi": np.float32(hi)})
+    want = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    sess = wasm_infer.InferenceSession(data)
+    for _ in range(3):          # recorded, then planned (the NumPy lowering)
+        np.testing.assert_array_equal(sess.run(None, {"x": x})[0], want)
