@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import ModelError
+from ..subgraph_plans import SubgraphPlans
 from .base import Op, register
 from ._subgraph import compile_graphs, split_scope
 
@@ -11,11 +12,14 @@ class If(Op):
 
     def init(self):
         self.then_branch, self.else_branch = compile_graphs(self, "then_branch", "else_branch")
+        # each branch planned per signature of what it reads, like the main graph
+        self.then_plans, self.else_plans = (SubgraphPlans(b, self.ctx.constant) for b in (self.then_branch,
+                                                                                           self.else_branch))
 
     def run(self, *args):
         (cond,), scope = split_scope(self, args)
         cond = np.asarray(cond)
         if cond.size != 1:
             raise ModelError(f"If {self.node.name!r}: the condition must hold one value, it has shape {list(cond.shape)}")
-        branch = self.then_branch if bool(cond.reshape(-1)[0]) else self.else_branch
-        return tuple(branch.run({}, scope))
+        branch = self.then_plans if bool(cond.reshape(-1)[0]) else self.else_plans
+        return tuple(branch.run(scope))
