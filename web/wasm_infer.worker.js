@@ -2,7 +2,9 @@
 // wheel (whose _kernels.so Pyodide's loader preloads asynchronously) and the
 // sessions. Messages in: { id, cmd, args }; out: { id, progress } while
 // working, then { id, ok: true, result } or { id, ok: false, error }.
-// Commands run one at a time, in arrival order.
+// Commands run one at a time, in arrival order (the shim's release() relies
+// on that). A command stuck in Python cannot be interrupted from here: on a
+// deadline the shim terminates this worker and starts another (wasm_infer.js).
 
 let pyodide = null;
 let bridge = null;          // the functions of wasm_infer_bridge.py, as PyProxies

@@ -84,10 +84,8 @@ def _feeds_to_numpy(feeds):
     for name, value in feeds.to_py(depth=1).items():
         spec = value.to_py(depth=1) if hasattr(value, "to_py") else value
         type_, dims, data = spec.get("type"), spec.get("dims"), spec.get("data")
-        dims = [int(d) for d in (dims.to_py() if hasattr(dims, "to_py") else dims)]
+        dims = _dims(name, dims.to_py() if hasattr(dims, "to_py") else dims)
         count = int(np.prod(dims, dtype=np.int64))
-        if any(d < 0 for d in dims):
-            raise InputError(f"input {name!r}: dims {dims} must not be negative")
         if type_ == "string":
             values = list(data.to_py()) if hasattr(data, "to_py") else list(data)
             arr = np.array(values, dtype=object)
@@ -110,6 +108,18 @@ def _feeds_to_numpy(feeds):
                 arr = arr.view(np.float16)
         out[name] = arr.reshape(dims)
     return out
+
+
+def _dims(name, raw):
+    """The shim checks dims before sending them; this keeps the bridge safe on
+    its own: NaN, Infinity, 1e20 or -1 become an InputError, not a ValueError
+    or OverflowError."""
+    dims = []
+    for d in raw:
+        if isinstance(d, bool) or not isinstance(d, (int, float)) or not (0 <= d < 2**53) or d != int(d):
+            raise InputError(f"input {name!r}: dims {list(raw)}: every dim must be a non-negative integer, not {d!r}")
+        dims.append(int(d))
+    return dims
 
 
 def _export(name, value):
