@@ -1,0 +1,2 @@
+"""onnxruntime.capi: the submodules third-party code imports exception classes from."""
+from . import _pybind_state, onnxruntime_pybind11_state  # noqa: F401

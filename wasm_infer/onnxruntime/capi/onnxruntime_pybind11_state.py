@@ -1,0 +1,114 @@
+"""onnxruntime.capi.onnxruntime_pybind11_state: the exception classes of
+onnxruntime's C++ layer, for code that catches them by name.
+
+As in onnxruntime each class derives from Exception only. What
+wasm_infer.onnxruntime raises is an instance of a subclass that also derives
+from the wasm_infer error it came from (see `translate`), so both
+`except onnxruntime.capi.onnxruntime_pybind11_state.InvalidArgument` and
+`except wasm_infer.errors.WasmInferError` catch it."""
+from ... import errors as _errors
+
+
+class Fail(Exception):
+    pass
+
+
+class InvalidArgument(Exception):
+    pass
+
+
+class NoSuchFile(Exception):
+    pass
+
+
+class NoModel(Exception):
+    pass
+
+
+class EngineError(Exception):
+    pass
+
+
+class RuntimeException(Exception):
+    pass
+
+
+class InvalidProtobuf(Exception):
+    pass
+
+
+class ModelLoaded(Exception):
+    pass
+
+
+class NotImplemented(Exception):  # noqa: A001 (onnxruntime's name)
+    pass
+
+
+class InvalidGraph(Exception):
+    pass
+
+
+class EPFail(Exception):
+    pass
+
+
+class NotFound(Exception):
+    pass
+
+
+class ModelLoadCanceled(Exception):
+    pass
+
+
+class ModelRequiresCompilation(Exception):
+    pass
+
+
+class DeviceReset(Exception):
+    pass
+
+
+# onnxruntime's status codes, which its messages start with
+_CODES = {Fail: (1, "FAIL"), InvalidArgument: (2, "INVALID_ARGUMENT"), NoSuchFile: (3, "NO_SUCHFILE"),
+          NoModel: (4, "NO_MODEL"), EngineError: (5, "ENGINE_ERROR"), RuntimeException: (6, "RUNTIME_EXCEPTION"),
+          InvalidProtobuf: (7, "INVALID_PROTOBUF"), ModelLoaded: (8, "MODEL_LOADED"),
+          NotImplemented: (9, "NOT_IMPLEMENTED"), InvalidGraph: (10, "INVALID_GRAPH"), EPFail: (11, "EP_FAIL")}
+_combined = {}
+
+
+def error_class(ort_class, ours=_errors.WasmInferError):
+    """The class deriving from both onnxruntime's `ort_class` and our `ours`
+    (cached, named as onnxruntime names it)."""
+    key = (ort_class, ours)
+    if key not in _combined:
+        _combined[key] = type(ort_class.__name__, (ort_class, ours),
+                              {"__module__": __name__, "__qualname__": ort_class.__name__})
+    return _combined[key]
+
+
+def make(ort_class, message, ours=_errors.WasmInferError):
+    """An exception of error_class(ort_class, ours) with onnxruntime's message prefix."""
+    code, name = _CODES.get(ort_class, (1, "FAIL"))
+    return error_class(ort_class, ours)(f"[ONNXRuntimeError] : {code} : {name} : {message}")
+
+
+def translate(error, loading=False):
+    """The onnxruntime-flavoured exception for one of ours (a WasmInferError):
+    ModelError -> InvalidGraph while loading (InvalidProtobuf is decided by the
+    caller, which knows whether the bytes parsed), RuntimeException while
+    running (onnxruntime's class for a node that fails); InputError ->
+    InvalidArgument; UnsupportedError -> NotImplemented; ResourceError ->
+    RuntimeException; a deadline or anything else -> Fail."""
+    kind = type(error)
+    if isinstance(error, _errors.InputError):
+        target = InvalidArgument
+    elif isinstance(error, _errors.UnsupportedError):
+        target = NotImplemented
+    elif isinstance(error, _errors.ResourceError):
+        target = RuntimeException
+    elif isinstance(error, _errors.ModelError):
+        target = InvalidGraph if loading else RuntimeException
+    else:
+        target = Fail
+    return make(target, str(error), kind)
