@@ -40,3 +40,22 @@ def test_bring_your_own_model_notebook_runs_natively():
     text = run_notebook("bring_your_own_model.ipynb")
     assert "| input | input | ['batch', 3, 224, 224] | tensor(float) |" in text
     assert "kernels and NumPy agree" in text
+
+
+@pytest.mark.usefixtures("effnet_path", "photos_dir")
+def test_evaluate_notebook_runs_natively():
+    text = run_notebook("evaluate.ipynb")
+    # 7 photos in class folders (2 in the wrong one) and a file that is not an image
+    assert "<Report 7 photos (1 skipped): top-1 " in text
+    assert "progress: 8 callbacks, the last (8, 8)" in text
+    assert "skipped moped/corrupt.jpg: unreadable image" in text
+    mistakes = text.split("### Mistakes")[1].split("### Per class")[0]
+    assert "| goldfish/coffee.png | goldfish | espresso |" in mistakes
+    assert "| espresso/rocket.jpg | espresso | missile |" in mistakes
+    assert "| goldfish | espresso | 1 |" in text          # a confusion: true goldfish, predicted espresso
+    assert "report.html: " in text and "hard case(s) in hard.json" in text
+    # the hard cases re-run on thumbnails: the rocket is no longer a missile (it was right, under 50%)
+    hard = int(text.split("regression set: ")[1].split()[0])
+    assert f"{hard} photos in common: top-1 " in text
+    changed = text.split("predictions changed")[1]
+    assert "missile/rocket.jpg [missile]: missile ✓ → " in changed and "✗" in changed.split("missile/rocket.jpg")[1]

@@ -3,6 +3,9 @@
     build/site/
       index.html demo.js demo.css                 the page (web/)
       vision.js charts.js                         canvas preprocessing, canvas charts (web/)
+      op_names.js                                 the per-op chart's ONNX op names (web/)
+      evaluate.js eval_report.js eval_view.js     the Evaluate mode, its numbers and its views (web/)
+      evaluate.css zip.js                         its style, and its reader for zips of photos (web/)
       wasm_infer.js wasm_infer.worker.js          the JS shim and its Web Worker (web/)
       wasm_infer_bridge.py                        the Python side of the worker (web/)
       wasm_infer.json                             manifest: where the shim finds Pyodide and the wheel
@@ -10,6 +13,9 @@
       wheels/wasm_infer-*.whl                     the wheel with the kernel module (build/dist)
       models/efficientnet_lite0.onnx              the demo model (build/models)
       data/imagenet_labels.json, data/images/*    labels and sample photos (build/data)
+      data/imagenet_classes.json                  ImageNet names with their WordNet synonyms and the
+                                                  name-matching pattern of wasm_infer.evaluation.labels
+                                                  (the Evaluate mode matches folder names with them)
       lite/                                       JupyterLite, built by `build.py lite` (not touched here)
 
 Nothing is fetched from anywhere else. Files are copied only when their size
@@ -18,13 +24,15 @@ folder is owned by this step except for `lite/`, which another step builds.
 """
 import json
 import shutil
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 WEB = ROOT / "web"
 PAGE_FILES = ("index.html", "demo.js", "demo.css", "vision.js", "charts.js", "wasm_infer.js", "wasm_infer.worker.js",
-              "wasm_infer_bridge.py")
+              "wasm_infer_bridge.py",
+              "op_names.js", "evaluate.js", "evaluate.css", "eval_report.js", "eval_view.js", "zip.js")
 MODEL = "efficientnet_lite0.onnx"
 
 
@@ -61,6 +69,25 @@ def _prune(dst_dir, keep):
             p.unlink()
 
 
+def _write_if_changed(path, text):
+    if not path.is_file() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def _imagenet_classes(out):
+    """The page's copy of Python's label matching data: the same class lists
+    ([display name, synonyms...]) and the same normalisation pattern, so a
+    folder `tabby` matches "tabby cat" on the page as in wasm_infer.evaluate."""
+    if str(ROOT) not in sys.path:        # run as `python3 tools/site.py`
+        sys.path.insert(0, str(ROOT))
+    from wasm_infer.evaluation.labels import NORM_PATTERN, imagenet_labels
+    classes = imagenet_labels()
+    if classes is None or len(classes) != 1000:
+        raise FileNotFoundError("the imagenet-classes package is not installed in .venv (requirements-dev.txt has it)")
+    _write_if_changed(out, json.dumps({"normalize": NORM_PATTERN, "classes": classes}, separators=(",", ":")) + "\n")
+
+
 def build(site=BUILD / "site", build=BUILD, web=WEB):
     site, build, web = Path(site), Path(build), Path(web)
     site.mkdir(parents=True, exist_ok=True)
@@ -81,6 +108,7 @@ def build(site=BUILD / "site", build=BUILD, web=WEB):
 
     _copy(build / "models" / MODEL, site / "models" / MODEL)
     _copy(build / "data" / "imagenet_labels.json", site / "data" / "imagenet_labels.json")
+    _imagenet_classes(site / "data" / "imagenet_classes.json")
     images = _copy_tree(build / "data" / "images", site / "data" / "images")
     _prune(site / "data" / "images", images)
 
@@ -90,14 +118,12 @@ def build(site=BUILD / "site", build=BUILD, web=WEB):
         "wheel": f"wheels/{wheel.name}",
         "model": f"models/{MODEL}",
         "labels": "data/imagenet_labels.json",
+        "classes": "data/imagenet_classes.json",
         "samples": [f"data/images/{name}" for name in sorted(images)],
         # JupyterLite is built by another step (build.py lite); the page links to it when present.
         "lite": "lite/" if (site / "lite" / "index.html").is_file() else None,
     }
-    text = json.dumps(manifest, indent=2) + "\n"
-    out = site / "wasm_infer.json"
-    if not out.is_file() or out.read_text() != text:
-        out.write_text(text)
+    _write_if_changed(site / "wasm_infer.json", json.dumps(manifest, indent=2) + "\n")
     return site
 
 

@@ -7,11 +7,21 @@
 """
 from .errors import (InputError, ModelError, PlanError, PlanWarning, ResourceError, UnsupportedError,
                      WasmInferError)
+from .evaluation import compare, evaluate
 from .session import InferenceSession, NodeArg
 
 __version__ = "0.1.0"
 __all__ = ["InferenceSession", "NodeArg", "WasmInferError", "ModelError", "UnsupportedError",
-           "InputError", "ResourceError", "PlanError", "PlanWarning", "runtime_info"]
+           "InputError", "ResourceError", "PlanError", "PlanWarning", "runtime_info",
+           "evaluate", "compare", "install_as_onnxruntime"]
+
+
+def install_as_onnxruntime(replace=False):
+    """Register wasm_infer.onnxruntime (onnxruntime's Python API on wasm_infer)
+    as `onnxruntime` and its capi submodules in sys.modules, so unchanged code
+    that does `import onnxruntime` runs on wasm_infer. Returns that module."""
+    from .onnxruntime._install import install
+    return install(replace)
 
 
 def runtime_info():

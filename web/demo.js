@@ -3,10 +3,15 @@
 import { WasmInfer } from './wasm_infer.js';
 import { decodeImage, imagenetTensor, ImageDecodeError, topK } from './vision.js';
 import { clearChart, drawHistogram, drawOpChart } from './charts.js';
+import { withOnnxOpNames } from './op_names.js';
 
 const $ = (sel) => document.querySelector(sel);
 const params = new URLSearchParams(location.search);
 const PHASE_ROWS = { 'Pyodide runtime': 'pyodide', numpy: 'numpy', 'wasm_infer wheel': 'wheel', 'Python setup': 'python' };
+// A model you open gets this long to load (warm-up included) and for each
+// photo; past it the shim restarts its worker and reloads the page's model,
+// so a model that never finishes cannot freeze the page. Run 50× gets 10×.
+const DEADLINE_MS = 30_000;
 
 const state = {
   rt: null,
@@ -30,8 +35,8 @@ function fmtMs(ms) {
 
 function fmtBytes(n) {
   if (!n) return '';
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} kB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} KiB`;
   return `${n} B`;
 }
 
@@ -85,13 +90,22 @@ function explain(err) {
     case 'UnsupportedError':
       return ['unsupported', `${context.model ? `“${context.model}”` : 'This model'} uses something wasm_infer does not support yet`, `${sentence(err.message)}${still}`];
     case 'InterfaceError':
-      return ['interface', `“${context.model}” is not an image classifier this page can drive`, `${sentence(err.message)}${still}`];
+      return ['interface', `${context.model ? `“${context.model}”` : 'This model'} is not an image classifier this page can drive`, `${sentence(err.message)}${still}`];
     case 'InputError':
       return ['input', 'The model does not accept this input', sentence(err.message)];
     case 'ResourceError':
       return ['memory', 'Not enough memory for this model', `${sentence(err.message)}${still}`];
     case 'NetworkError':
       return ['network', 'A download failed', `${sentence(err.message)}${still}`];
+    case 'MemoryError':
+      return ['memory', 'Not enough memory for this model', `${sentence(err.message)}${still}`];
+    case 'DeadlineError':     // the shim stopped the worker and reloads the page's model in a fresh one
+      return ['deadline', context.model ? `“${context.model}” did not finish loading within ${DEADLINE_MS / 1000} s` : 'The model did not finish in time',
+        `${sentence(err.message)} It may never finish (a loop without end) or be far too slow for this page. wasm_infer started a fresh worker and loads the page's model there again; your next photo waits for it.`];
+    case 'SessionLost':
+      return ['lost', 'The model had to be reloaded, and that failed', `${sentence(err.message)} Reload the page to start again.`];
+    case 'WorkerError':
+      return ['worker', 'The model\'s worker stopped', `${sentence(err.message)}`];
     default:
       return ['other', 'Something went wrong', `${err.name}: ${sentence(err.message)}${still}`];
   }
@@ -156,6 +170,9 @@ function showBadge(backend) {
     badge.title = `wasm_infer kernels: ${backend} (${info.kernels_reason}). ${browser}.`;
   }
   badge.dataset.backend = backend;
+  $('.tagline').textContent = backend === 'numpy'
+    ? 'ONNX image classification computed on your own machine: Python in Pyodide with NumPy (the WebAssembly SIMD kernels are not in use). Nothing is uploaded.'
+    : 'ONNX image classification computed on your own machine: Python in Pyodide calling WebAssembly SIMD kernels. Nothing is uploaded.';
 }
 
 // ---- models ----------------------------------------------------------------------------
@@ -165,7 +182,8 @@ class InterfaceError extends Error {
 }
 
 // What the page needs from a classifier: one float32 [N, 3, H, W] input and a class-score output.
-function describeModel(session, label) {
+// (web/evaluate.js uses it too, for the model it compares with.)
+export function describeModel(session, label) {
   const input = session.inputs[0];
   const output = session.outputs[0];
   const dims = input?.dims;
@@ -178,7 +196,11 @@ function describeModel(session, label) {
   const h = fixed(dims[2]) ?? fixed(dims[3]) ?? 224;
   const w = fixed(dims[3]) ?? h;
   if (h !== w) throw new InterfaceError(`Its input is ${h}×${w}; the page feeds square crops.`);
-  const classes = output?.dims?.length ? output.dims[output.dims.length - 1] : null;
+  const odims = output?.dims;
+  if (Array.isArray(odims) && (odims.length < 1 || odims.length > 2 || (odims.length === 2 && fixed(odims[0]) !== null && odims[0] !== 1))) {
+    throw new InterfaceError(`Its output “${output.name}” has shape ${shape(odims)}: not a vector of class scores ([N, classes] or [classes]), so the page cannot show it as classes.`);
+  }
+  const classes = odims?.length ? odims[odims.length - 1] : null;
   return { session, label, inputName: input.name, outputName: output.name, size: h, classes };
 }
 
@@ -213,11 +235,11 @@ function showModel(model) {
   showBadge(s.backend);
 }
 
-async function useModel(source, label) {
+async function useModel(source, label, { timeout = null } = {}) {
   const name = typeof source === 'string' ? source.split('/').pop() : source.name;
   let session;
   try {
-    session = await state.rt.load(source, { onProgress });
+    session = await state.rt.load(source, { onProgress, timeout });   // timeout: also the session's runs'
   } catch (err) {
     err.context = { model: name };
     throw err;
@@ -251,6 +273,8 @@ function clearCharts() {
 function resetResult() {
   $('#top5').replaceChildren(Object.assign(document.createElement('li'), { className: 'placeholder', textContent: 'Pick a photo to see what the model thinks it is.' }));
   delete $('#top5').dataset.source;
+  $('#top5').classList.remove('uncertain');
+  $('#confidence-hint').hidden = true;
 }
 
 // ---- classification -------------------------------------------------------------------
@@ -268,14 +292,21 @@ async function classify(blob, name) {
   const feeds = { [model.inputName]: { data, dims } };
   const { outputs, timings } = await model.session.run(feeds);
   state.lastFeeds = feeds;
-  const scores = outputs[model.outputName].data;
+  const { data: scores, dims: outDims } = outputs[model.outputName];
+  if (outDims.length > 2 || (outDims.length === 2 && outDims[0] !== 1)) {
+    throw new InterfaceError(`The output “${model.outputName}” came back with shape ${shape(outDims)}: not one vector of class scores.`);
+  }
   const labels = scores.length === 1000 && state.labels ? state.labels : null;
   renderTop5(topK(scores, 5), labels, name);
   if (timings.first) setTiming('first-inference', timings.run_ms, 'inside Python');
   setTiming('last-inference', timings.run_ms, `+ ${fmtMs(preMs)} canvas preprocessing, ${fmtMs(timings.total_ms)} round trip`);
   $('#preview-caption').textContent = `the model's view of ${name} (${model.size}×${model.size})`;
   $('#bench-status').textContent = `${name} · ${model.session.backend}`;
+  // On a narrow screen the result is below the photo picker, out of sight.
+  if (window.matchMedia('(max-width: 760px)').matches) $('#result-card').scrollIntoView({ block: 'start', behavior: 'instant' });
 }
+
+const LOW_CONFIDENCE = 0.2;   // a top-1 below this is shown as a guess, not an answer
 
 function renderTop5(top, labels, source) {
   const ol = $('#top5');
@@ -286,9 +317,11 @@ function renderTop5(top, labels, source) {
     const label = document.createElement('span');
     label.className = 'label';
     label.textContent = labels ? labels[index] : `class ${index}`;
-    const id = document.createElement('small');
-    id.textContent = `#${index}`;
-    label.append(id);
+    if (labels) {          // without names the label is already the number
+      const id = document.createElement('small');
+      id.textContent = `#${index}`;
+      label.append(id);
+    }
     const pct = document.createElement('span');
     pct.className = 'pct';
     pct.textContent = `${(prob * 100).toFixed(1)}%`;
@@ -303,6 +336,10 @@ function renderTop5(top, labels, source) {
     return li;
   }));
   ol.dataset.source = source;
+  const unsure = top.length > 0 && top[0].prob < LOW_CONFIDENCE;
+  ol.classList.toggle('uncertain', unsure);
+  $('#confidence-hint').hidden = !unsure;
+  if (unsure) $('#confidence-hint').textContent = `Low confidence: the best guess has only ${(top[0].prob * 100).toFixed(1)}%. The model is unsure; the photo may show none of its classes.`;
   ol.dataset.runs = String(Number(ol.dataset.runs ?? 0) + 1);
 }
 
@@ -314,7 +351,9 @@ async function benchmark() {
   const session = state.model.session;
   const status = $('#bench-status');
   status.textContent = 'running 0 / 50…';
+  const budget = session.timeout ? { timeout: 10 * session.timeout } : {};
   const stats = await session.benchmark(state.lastFeeds, {
+    ...budget,
     runs: 50,
     onProgress: (e) => { status.textContent = `running ${e.loaded} / ${e.total}…`; },
   });
@@ -324,9 +363,9 @@ async function benchmark() {
   state.charts = { stats };
   drawHistogram($('#histogram'), stats);
   status.textContent = 'profiling each node…';
-  const profile = await session.profile(null, { runs: 5 });
+  const profile = await session.profile(null, { runs: 5, ...budget });
   state.charts.profile = profile;
-  drawOpChart($('#op-chart'), profile);
+  drawOpChart($('#op-chart'), withOnnxOpNames(profile));
   status.textContent = `${stats.runs} runs · ${session.backend} · per-op profile over ${profile.runs} runs (${fmtMs(profile.overhead_ms)} run-loop overhead)`;
 }
 
@@ -339,7 +378,10 @@ function fileFrom(input) {
 }
 
 const classifyFile = exclusive((file) => classify(file, file.name));
-const openModel = exclusive((file) => useModel(file, file.name));
+const dropped = (file) => {
+  if (/\.onnx$/i.test(file.name)) { clearError(); openModel(file); } else classifyFile(file);
+};
+const openModel = exclusive((file) => useModel(file, file.name, { timeout: DEADLINE_MS }));
 const runBenchmark = exclusive(benchmark);
 const resetModel = exclusive(async () => {
   if (state.model !== state.defaultModel) await state.model.session.release();
@@ -373,15 +415,22 @@ function wire() {
     e.preventDefault();
     zone.classList.remove('over');
     const file = e.dataTransfer?.files?.[0];
-    if (!file || !state.model) return;
-    if (/\.onnx$/i.test(file.name)) { clearError(); openModel(file); } else classifyFile(file);
+    if (!file) return;
+    if (!state.model) {          // still starting: the last file dropped waits for the model (main() takes it)
+      if (document.body.dataset.ready === 'failed') return;
+      state.pending = file;
+      $('#top5').replaceChildren(Object.assign(document.createElement('li'), { className: 'placeholder', textContent: `${file.name} is queued: it runs as soon as the model has loaded.` }));
+      $('#top5').dataset.queued = file.name;
+      return;
+    }
+    dropped(file);
   });
   let resizeTimer = 0;
   window.addEventListener('resize', () => {      // canvases are drawn at their current width: redraw
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
       if (state.charts?.stats) drawHistogram($('#histogram'), state.charts.stats);
-      if (state.charts?.profile) drawOpChart($('#op-chart'), state.charts.profile);
+      if (state.charts?.profile) drawOpChart($('#op-chart'), withOnnxOpNames(state.charts.profile));
     }, 150);
   });
   zone.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('#image-input').click(); } });
@@ -429,6 +478,12 @@ async function main() {
     document.body.dataset.ready = 'failed';
   } finally {
     setBusy(false);
+  }
+  if (state.pending && state.model) {      // a file dropped while the runtime was starting
+    const file = state.pending;
+    state.pending = null;
+    delete $('#top5').dataset.queued;
+    dropped(file);
   }
   if (state.manifest?.lite) {
     $('#lite-link a').href = state.manifest.lite;

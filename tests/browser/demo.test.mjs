@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tinyClassifier, unsupportedOpModel } from './onnx_min.mjs';
+import { endlessLoopClassifier, rangeBomb, tinyClassifier, unsupportedOpModel } from './onnx_min.mjs';
 import { findChromium, launchChromium } from '../../tools/chromium.mjs';
 import { startServer } from '../../tools/serve.mjs';
 
@@ -310,6 +310,39 @@ describe('the web demo in Chromium', { skip }, () => {
     assert.ok(t.worker_ms > 0 && t.load_ms >= 0 && t.total_ms >= t.worker_ms, JSON.stringify(t));
     assert.ok(t.paused_ms > 0, `swap() paces the new worker by default: ${JSON.stringify(t)}`);
     console.log(`# swap of a tiny model with traffic (ms): ${JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])))}, ${result.served.length} requests served during it`);
+  });
+
+  it('a model asking for more memory than wasm32 has is called that, not a corrupt model', { timeout: TEST_MS }, async () => {
+    await page.setInputFiles('#model-input', { name: 'range-bomb.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(rangeBomb()) });
+    await page.waitForFunction(() => !document.querySelector('#error').hidden && document.body.dataset.state === 'ready', null, { timeout: STEP_MS });
+    const err = await errorBox();
+    assert.equal(err.kind, 'memory', JSON.stringify(err));
+    assert.match(err.text, /Not enough memory/);
+    assert.doesNotMatch(err.text, /not a valid ONNX model|truncated/);
+    assert.match(await page.$eval('#model-name', (el) => el.textContent), /EfficientNet-Lite0/);
+  });
+
+  it('a model whose Loop never ends: a clear message within the page\'s deadline, then the page classifies with its own model, by itself', { timeout: BOOT_MS + 2 * TEST_MS }, async () => {
+    const before = await page.evaluate(() => ({ restarts: window.wasmInferDemo.rt.restarts, deadline: 30_000 }));
+    await page.setInputFiles('#model-input', { name: 'forever.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(endlessLoopClassifier()) });
+    // The page's deadline (30 s) plus time for the message to appear on a busy machine.
+    await page.waitForFunction(() => !document.querySelector('#error').hidden && document.body.dataset.state === 'ready', null, { timeout: before.deadline + STEP_MS });
+    const err = await errorBox();
+    assert.equal(err.kind, 'deadline', JSON.stringify(err));
+    assert.match(err.text, /forever\.onnx.*did not finish loading within 30 s/);
+    assert.doesNotMatch(err.text, /Traceback|File "/);
+    const inputs = await page.$$eval('#image-input, #model-input, .sample', (els) => els.map((el) => el.disabled));
+    assert.ok(inputs.every((d) => d === false), `inputs still disabled: ${inputs}`);
+    assert.match(await page.$eval('#model-name', (el) => el.textContent), /EfficientNet-Lite0/);
+    assert.equal(await page.evaluate(() => window.wasmInferDemo.rt.restarts), before.restarts + 1);
+    // The shim reloads EfficientNet-Lite0 in a fresh worker (Pyodide boots again): the photo waits for it.
+    const runs = await page.$eval('#top5', (ol) => Number(ol.dataset.runs ?? 0));
+    await page.setInputFiles('#image-input', path.join(IMAGES, 'chelsea.png'));
+    await page.waitForFunction((r) => Number(document.querySelector('#top5').dataset.runs) > r && document.body.dataset.state === 'ready', runs, { timeout: BOOT_MS });
+    const top = await top5();
+    assert.ok(top[0].id >= 281 && top[0].id <= 285, `top-1 is ${JSON.stringify(top[0])}, expected a cat (281–285)`);
+    assert.equal((await errorBox()).hidden, true);
+    assert.equal(await page.evaluate(() => window.wasmInferDemo.rt.workers), 1);
   });
 
   it('lays out on a phone-width screen without horizontal scrolling', { timeout: TEST_MS }, async () => {

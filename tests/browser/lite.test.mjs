@@ -2,7 +2,8 @@
 // as a user would use it: open an example notebook in the Notebook app, run all
 // cells on the Pyodide kernel, wait for the kernel to be idle, read the outputs.
 // classify.ipynb must label chelsea.png a cat with the wasm SIMD kernels;
-// bring_your_own_model.ipynb must find kernels and NumPy in agreement; neither
+// bring_your_own_model.ipynb must find kernels and NumPy in agreement;
+// evaluate.ipynb must evaluate its labelled folder on the kernels; none
 // may show an error. Every request the browser makes (page, kernel worker,
 // service worker) must go to 127.0.0.1: the site is served by tools/serve.py.
 //
@@ -141,5 +142,15 @@ test('bring_your_own_model.ipynb: the wasm kernels agree with the NumPy backend 
   assert.match(extra.out, /wasm-infer [\d.]+ installed/);
   assert.match(text, /\| (simd128|relaxed) \| [\d.]+ \|/, `the wasm kernels were not used:\n${text}`);
   assert.match(text, /^kernels and NumPy agree$/m, text);
+  assertLocalOnly(requests);
+});
+
+test('evaluate.ipynb evaluates a labelled folder in JupyterLite with the wasm kernels', { skip, timeout: 240_000 }, async () => {
+  const { text, requests } = await runNotebook('evaluate.ipynb');
+  assert.match(text, /<Report 7 photos \(1 skipped\): top-1 /, text);
+  assert.match(text, /; backend (simd128|relaxed)/, `the wasm kernels were not used:\n${text}`);
+  assert.match(text, /^\| goldfish\/coffee\.png \| goldfish \| espresso \|/m, 'the mislabelled photo is not among the mistakes');
+  assert.match(text, /^skipped moped\/corrupt\.jpg: unreadable image/m);
+  assert.match(text, /^\d+ photos in common: top-1 /m, 'compare() printed nothing');
   assertLocalOnly(requests);
 });
