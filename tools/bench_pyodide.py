@@ -14,6 +14,7 @@ import wasm_infer
 from wasm_infer import kernels
 
 SESSIONS = {}          # key -> (session, feeds)
+NATIVE_REFS = {}       # key -> onnxruntime's native outputs (zoo models)
 PEAK_KERNELS = {       # FLOPs per iteration of each peak kernel (see its C file)
     "simd128_mul_add": ("f32_peak_mul_add_12acc__wasmsimd", 2 * 4 * 12),
     # returns -1 in the SIMD128 module: measured only when the relaxed module is loaded
@@ -34,6 +35,37 @@ def load_model(key, path, input_bytes, dims):
     x = np.frombuffer(raw, dtype=np.float32).reshape(json.loads(dims)).copy()
     SESSIONS[key] = (sess, {info.name: x})
     return json.dumps({"backend": sess.backend, "load_ms": load_ms, "input": info.name})
+
+
+def load_zoo_model(key, path, feeds_json, ref_path):
+    """A zoo model (tools/zoo.py): feeds of several names and dtypes, each a raw
+    little-endian file in the file system ([{"name", "dtype", "shape", "path"}]),
+    and onnxruntime's native outputs (an .npz, out0, out1, ...) kept to compare."""
+    t0 = time.perf_counter()
+    sess = wasm_infer.InferenceSession(path)
+    load_ms = (time.perf_counter() - t0) * 1e3
+    feeds = {f["name"]: np.fromfile(f["path"], dtype=np.dtype(f["dtype"]).newbyteorder("<"))
+             .astype(f["dtype"]).reshape(f["shape"]) for f in json.loads(feeds_json)}
+    SESSIONS[key] = (sess, feeds)
+    with np.load(ref_path) as refs:
+        NATIVE_REFS[key] = [refs[f"out{k}"] for k in range(len(refs.files))]
+    return json.dumps({"backend": sess.backend, "load_ms": load_ms, "input": list(feeds)})
+
+
+def native_diff(key):
+    """Our outputs (one more run) against onnxruntime native, per output: max abs
+    difference and that relative to the output's magnitude (max|reference|)."""
+    sess, feeds = SESSIONS[key]
+    out = []
+    for y, ref in zip(sess.run(None, feeds), NATIVE_REFS[key]):
+        y = np.asarray(y)
+        if y.shape != ref.shape:
+            out.append({"max_abs_diff": None, "relative": None, "shape": list(y.shape), "want": list(ref.shape)})
+            continue
+        diff = float(np.abs(y.astype(np.float64) - ref).max()) if ref.size else 0.0
+        scale = float(np.abs(ref).max()) if ref.size else 0.0
+        out.append({"max_abs_diff": diff, "relative": diff / scale if scale else diff})
+    return json.dumps(out)
 
 
 def run_model(key):
@@ -101,9 +133,23 @@ def _conv_kind(sess, op):
     return kind
 
 
-def op_breakdown(key, runs):
+def _step_kinds(sess, records):
+    """Per profiled record: "kernel" (a bound plan step) or "numpy". The plan's
+    steps (plan_info()'s step_info, in the order profile_run times them) say
+    which is which; with no plan every node runs its NumPy implementation."""
+    planned = sess.plan_info()["planned"]
+    steps = planned[-1]["step_info"] if planned else []
+    if [s["node"] for s in steps] == [name for _, name, _ in records]:
+        return ["kernel" if s["how"] == "bound" else "numpy" for s in steps]
+    if planned:
+        raise RuntimeError("profile_run's records are not the plan's steps; update _step_kinds")
+    return ["numpy"] * len(records)
+
+
+def op_breakdown(key, runs, by_kernel=False):
     """Per-op-type time per inference (median over `runs` profiled runs), and
-    the convolutions split by kind (1x1, depthwise, KxK; stride)."""
+    the convolutions split by kind (1x1, depthwise, KxK; stride). by_kernel:
+    also each op type's and the whole run's time on kernels vs in NumPy."""
     sess, feeds = SESSIONS[key]
     sess.profile_run(feeds)
     kinds = {op.node.name: _conv_kind(sess, op) for op, _, _ in sess._steps}
@@ -133,12 +179,30 @@ def op_breakdown(key, runs):
     nodes_ms = sum(o["ms"] for o in ops.values())
     for o in [*ops.values(), *conv.values()]:
         o["pct"] = 100.0 * o["ms"] / nodes_ms if nodes_ms else 0.0
-    return json.dumps({"model": key, "runs": runs, "nodes": sum(counts.values()), "nodes_ms": nodes_ms,
-                       "run_ms": float(np.median(totals)), "ops": ops, "conv_kinds": conv})
+    result = {"model": key, "runs": runs, "nodes": sum(counts.values()), "nodes_ms": nodes_ms,
+              "run_ms": float(np.median(totals)), "ops": ops, "conv_kinds": conv}
+    if by_kernel:
+        # the last profiled run's split, scaled to each op type's median time
+        how = _step_kinds(sess, records)
+        split = {}
+        for (op_type, _, t), h in zip(records, how):
+            s = split.setdefault(op_type, {"kernel": 0.0, "numpy": 0.0, "kernel_count": 0})
+            s[h] += t
+            s["kernel_count"] += h == "kernel"
+        for op_type, o in ops.items():
+            s = split[op_type]
+            share = s["kernel"] / (s["kernel"] + s["numpy"]) if s["kernel"] + s["numpy"] else 0.0
+            o.update(kernel_ms=o["ms"] * share, numpy_ms=o["ms"] * (1 - share), kernel_count=s["kernel_count"])
+        result["kernel_ms"] = sum(o["kernel_ms"] for o in ops.values())
+        result["numpy_ms"] = sum(o["numpy_ms"] for o in ops.values())
+        result["numpy_pct"] = 100.0 * result["numpy_ms"] / nodes_ms if nodes_ms else 0.0
+        result["planned"] = bool(sess.plan_info()["planned"])
+    return json.dumps(result)
 
 
 def release(key):
     SESSIONS.pop(key, None)
+    NATIVE_REFS.pop(key, None)
 
 
 # ---- kernel micro-benchmarks -------------------------------------------------

