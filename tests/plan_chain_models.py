@@ -1,7 +1,7 @@
 """Models whose first node has no kernel (Slice, Gather, Split, a Q/DQ pair, a
 1-D Conv), followed by nodes that do (Conv, Sigmoid, Mul, MaxPool, Softmax), a
 Gemm with a scalar C, layer normalizations (the op and written out) and a
-detection neck (ConvTranspose, Resize, Concat, Split): for tests/node/plan.test.mjs, which checks that the
+detection neck (ConvTranspose, Resize, Concat, Split) and LSTMs: for tests/node/plan.test.mjs, which checks that the
 later nodes still run on kernels inside Pyodide. Host side (onnx.helper):
 
     python tests/plan_chain_models.py OUT_DIR    writes OUT_DIR/<head>.onnx
@@ -92,6 +92,24 @@ def models():
         m.ir_version = 8
         out[name] = m.SerializeToString()
     out["neck"] = neck(rng)
+    # LSTM: forward with initial states (all three outputs), and reverse with Y only
+    hid, inp = 20, 12
+    lstm_inits = [_init("lw", (rng.standard_normal((1, 4 * hid, inp)) * 0.3).astype(np.float32)),
+                  _init("lr", (rng.standard_normal((1, 4 * hid, hid)) * 0.3).astype(np.float32)),
+                  _init("lb", (rng.standard_normal((1, 8 * hid)) * 0.1).astype(np.float32)),
+                  _init("h0", (rng.standard_normal((1, 3, hid)) * 0.5).astype(np.float32)),
+                  _init("c0", (rng.standard_normal((1, 3, hid)) * 0.5).astype(np.float32))]
+    for name, node, outs in (
+            ("lstm", helper.make_node("LSTM", ["x", "lw", "lr", "lb", "", "h0", "c0"], ["y", "yh", "yc"],
+                                      hidden_size=hid), ["y", "yh", "yc"]),
+            ("lstm_reverse", helper.make_node("LSTM", ["x", "lw", "lr", "lb"], ["y"], hidden_size=hid,
+                                              direction="reverse"), ["y"])):
+        graph = helper.make_graph([node], name, [helper.make_tensor_value_info("x", F, [5, 3, inp])],
+                                  [helper.make_tensor_value_info(o, F, None) for o in outs],
+                                  lstm_inits if name == "lstm" else lstm_inits[:3])
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+        m.ir_version = 8
+        out[name] = m.SerializeToString()
     return out
 
 
@@ -145,7 +163,9 @@ def inputs():
             "gemm_scalar_c_trans_a": rng.standard_normal((8, 4)).astype(np.float32),
             "layer_norm": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32),
             "layer_norm_written": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32),
-            "neck": rng.standard_normal((1, 4, 8, 8)).astype(np.float32)}
+            "neck": rng.standard_normal((1, 4, 8, 8)).astype(np.float32),
+            "lstm": rng.standard_normal((5, 3, 12)).astype(np.float32),
+            "lstm_reverse": rng.standard_normal((5, 3, 12)).astype(np.float32)}
 
 
 if __name__ == "__main__":

@@ -813,6 +813,37 @@ for (n, h, wd, c, m), (sh, sw) in [((1, 4, 5, 3, 8), (2, 2)), ((2, 3, 3, 17, 5),
 `, t);
   });
 
+  test(`[${flav}] LSTM cell: gates i, o, f, c after the GEMMs, cell state in place, strided xw rows`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
+def cell_ref(xw, hr, c):
+    pre = xw.astype(np.float64) + hr
+    hid = c.shape[1]
+    sg = lambda v: 1 / (1 + np.exp(-v))
+    i, o, f, g = sg(pre[:, :hid]), sg(pre[:, hid:2 * hid]), sg(pre[:, 2 * hid:3 * hid]), np.tanh(pre[:, 3 * hid:])
+    cn = f * c + i * g
+    return cn, o * np.tanh(cn)
+
+for batch, hid in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 128), (4, 17)]:
+    for scale in (1.0, 30.0):              # saturated gates too
+        xwbuf = (scale * rng.standard_normal((batch, 4 * hid + 3))).astype(np.float32)
+        xw = xwbuf[:, :4 * hid]            # rows 4 * hid + 3 apart
+        hr = (scale * rng.standard_normal((batch, 4 * hid))).astype(np.float32)
+        c, _ = guarded((batch, hid), rng.standard_normal((batch, hid)))
+        want_c, want_h = cell_ref(xw, hr, c.astype(np.float64))
+        h, hbuf = guarded((batch, hid))
+        K.bind_lstm_cell(xw, hr, c, h)()
+        assert np.allclose(c, want_c, rtol=1e-5, atol=2e-6), (batch, hid, np.abs(c - want_c).max())
+        assert np.allclose(h, want_h, rtol=1e-5, atol=2e-6), (batch, hid, np.abs(h - want_h).max())
+        assert guards_intact(h, hbuf)
+# NaN in one gate input makes that unit NaN and no other
+xw = np.zeros((1, 8), np.float32); xw[0, 1] = np.nan
+c, h = np.zeros((1, 2), np.float32), np.zeros((1, 2), np.float32)
+K.bind_lstm_cell(xw, np.zeros((1, 8), np.float32), c, h)()
+assert np.isnan(h[0, 1]) and not np.isnan(h[0, 0])
+`, t);
+  });
+
   test(`[${flav}] layer normalization over the last axis: scale, shift, clamp, in place, NaN rows`, { timeout: TEST_MS }, async (t) => {
     await useFlavour(flav, t);
     await run(`
@@ -896,6 +927,10 @@ bad = {
     "deconv out channels": lambda: K.bind_conv_transpose_nhwc(f32(1, 2, 2, 3), K.pack_conv_transpose_nhwc(f32(3, 4, 2, 2), None, (2, 2)), f32(1, 4, 4, 5), (2, 2)),
     "deconv kernel != stride": lambda: K.pack_conv_transpose_nhwc(f32(3, 4, 3, 3), None, (2, 2)),
     "deconv out overlaps x": lambda: (lambda buf: K.bind_conv_transpose_nhwc(buf[:12].reshape(1, 2, 2, 3), K.pack_conv_transpose_nhwc(f32(3, 4, 2, 2), None, (2, 2)), buf[:64].reshape(1, 4, 4, 4), (2, 2)))(f32(64)),
+    "lstm cell hr shape": lambda: K.bind_lstm_cell(f32(2, 8), f32(2, 6), f32(2, 2), f32(2, 2)),
+    "lstm cell h overlaps c": lambda: (lambda buf: K.bind_lstm_cell(f32(2, 8), f32(2, 8), buf[:4].reshape(2, 2), buf[2:6].reshape(2, 2)))(f32(8)),
+    "lstm cell c overlaps xw": lambda: (lambda buf: K.bind_lstm_cell(buf[:16].reshape(2, 8), f32(2, 8), buf[12:16].reshape(2, 2), f32(2, 2)))(f32(16)),
+    "lstm cell float64 c": lambda: K.bind_lstm_cell(f32(2, 8), f32(2, 8), np.zeros((2, 2)), f32(2, 2)),
     "layernorm out shape": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(3, 2), 1e-5),
     "layernorm scale length": lambda: K.bind_layernorm(f32(2, 3), f32(4), None, f32(2, 3), 1e-5),
     "layernorm 2-D shift": lambda: K.bind_layernorm(f32(2, 3), None, f32(1, 3), f32(2, 3), 1e-5),
@@ -1140,7 +1175,7 @@ test('bounds: dwconv2d_nhwc and pool2d_nhwc read and write nothing outside x, pa
   assert.ok(runs >= 90);
 });
 
-test('bounds: unary, binary, global average pool, softmax and layer norm read and write nothing outside their buffers', () => {
+test('bounds: unary, binary, global average pool, softmax, layer norm and the LSTM cell read and write nothing outside their buffers', () => {
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
     for (const n of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33]) {
@@ -1165,6 +1200,9 @@ test('bounds: unary, binary, global average pool, softmax and layer norm read an
       boundsRun(bytes, { x: 4 * 2 * n, y: 4 * 2 * n, params: 8 }, (mem, ad) => {
         fillRandom(mem, ad.x, 2 * n, 1);
       }, (ex, ad) => ex.f32_softmax__wasmsimd(2, n, ad.x, ad.y, ad.params));
+      boundsRun(bytes, { xw: 4 * 2 * 4 * n, hr: 4 * 2 * 4 * n, c: 4 * 2 * n, h: 4 * 2 * n }, (mem, ad) => {
+        fillRandom(mem, ad.xw, 8 * n, 1); fillRandom(mem, ad.hr, 8 * n, 2); fillRandom(mem, ad.c, 2 * n, 3);
+      }, (ex, ad) => ex.f32_lstm_cell__wasmsimd(2, n, ad.xw, 4 * n, ad.hr, ad.c, ad.h));
       for (const withVectors of [true, false]) {
         boundsRun(bytes, { x: 4 * 2 * n, g: 4 * n, b: 4 * n, y: 4 * 2 * n, params: 12 }, (mem, ad) => {
           fillRandom(mem, ad.x, 2 * n, 1); fillRandom(mem, ad.g, n, 2); fillRandom(mem, ad.b, n, 3);

@@ -205,3 +205,22 @@ json.dumps({"diffs": diffs, "steps": [[op.op_type, how, note] for op, how, note 
   assert.equal(r.steps.filter(([op]) => op === 'Transpose').length, 3);   // x in; y and z out
   assert.ok(!r.steps.some(([op]) => op === 'BatchNormalization' || op === 'ConvTranspose'));
 });
+
+test('LSTM (forward with initial states, reverse) runs on the packed GEMM and the LSTM cell kernel and matches onnxruntime', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, os, numpy as np, wasm_infer
+out = {}
+for name, n_out in (("lstm", 3), ("lstm_reverse", 1)):
+    sess = wasm_infer.InferenceSession(f"/chains/{name}.onnx")
+    x = np.load(f"/chains/{name}.input.npy")
+    refs = [np.load(f"/chains/{name}.output.npy")] + [np.load(f"/chains/{name}.output{i}.npy") for i in range(1, n_out)]
+    diffs = [max(float(np.abs(a - b).max()) for a, b in zip(sess.run(None, {"x": x}), refs)) for _ in range(3)]
+    (p,) = [p for p in sess._plans.values()]
+    out[name] = {"diffs": diffs, "steps": [[op.op_type, how, note] for op, how, note in zip(p.where, p.kinds, p.notes)]}
+json.dumps(out)
+`, t);
+  for (const name of ['lstm', 'lstm_reverse']) {
+    for (const d of r[name].diffs) assert.ok(d <= 1e-5, `${name}: max abs diff vs onnxruntime ${d}`);
+    assert.deepEqual(r[name].steps, [['LSTM', 'bound', 'f32_gemm_4x8 + f32_lstm_cell__wasmsimd']]);
+  }
+});

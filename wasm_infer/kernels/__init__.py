@@ -13,7 +13,8 @@ Modules (each docstring has the details):
   checks       the argument checks every binder runs, and the runners.
   packing      weights packed once, at session creation: pack_gemm,
                pack_conv2d_nhwc, pack_conv2d_nhwc_winograd.
-  matmul, conv, winograd, deconv, elementwise, pooling, softmax, normalization
+  matmul, conv, winograd, deconv, elementwise, pooling, softmax, normalization,
+  rnn
                the binders of each kernel family.
 
 API for the graph (everything float32; shapes checked once, at bind time):
@@ -25,7 +26,7 @@ buffer changes. `out` never overlaps an input unless said otherwise. lo/hi is
 the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_gemm_packed, bind_conv2d_nhwc, bind_conv2d_nhwc_winograd, bind_unary,
   bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax,
-  bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc);
+  bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc), bind_lstm_cell;
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -59,6 +60,7 @@ from .loader import (ABI_VERSION, RELAXED_NAME, TABLE_NAME, _State, available, d
                      flavour, raw, read_table, reason, relaxed_path, reload, table_path)
 from .normalization import bind_layernorm  # noqa: E402
 from .packing import GEMM_NR, pack_conv2d_nhwc, pack_conv2d_nhwc_winograd, pack_gemm  # noqa: E402
+from .rnn import bind_lstm_cell  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
 from .winograd import WINOGRAD_MIN_CHANNELS, bind_conv2d_nhwc_winograd, winograd_applies  # noqa: E402
@@ -68,7 +70,8 @@ __all__ = [
     "UNARY_OPS", "WINOGRAD_MIN_CHANNELS", "WINOGRAD_SCRATCH_FLOATS", "available", "binary_geometry", "bind_binary",
     "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv_transpose_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm",
     "bind_gemm_packed",
-    "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_pool2d_nhwc", "bind_softmax", "bind_unary", "conv2d_nchw",
+    "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_lstm_cell", "bind_pool2d_nhwc", "bind_softmax",
+    "bind_unary", "conv2d_nchw",
     "conv_output_hw", "default_path", "flavour", "gemm", "igemm_rows", "pack_conv2d_nhwc",
     "pack_conv2d_nhwc_winograd", "pack_conv_transpose_nhwc", "pack_gemm", "params", "raw", "read_table", "reason",
     "relaxed_path", "reload", "table_path",
