@@ -245,9 +245,12 @@ def load_and_plan(name):
     sess = wasm_infer.InferenceSession(data)
     sess.run(None, {"x": np.ones(4, np.float32)})
     return time.perf_counter() - t0
-small = min(load_and_plan("chain_10000") for _ in range(2))
-large = load_and_plan("chain_100000")
-json.dumps({"small": small, "large": large})
+# best of two each, interleaved: a busy machine slows single runs, not the best one
+times = {"chain_10000": [], "chain_100000": []}
+for _ in range(2):
+    for name in times:
+        times[name].append(load_and_plan(name))
+json.dumps({"small": min(times["chain_10000"]), "large": min(times["chain_100000"])})
 `, t);
   console.log(`# chain in Pyodide: 10,000 nodes ${r.small.toFixed(2)} s, 100,000 nodes ${r.large.toFixed(2)} s`);
   assert.ok(r.large < 10 * r.small, `100,000 nodes took ${(r.large / r.small).toFixed(1)}x the time of 10,000`);

@@ -8,7 +8,9 @@ the op (its attributes, and constant inputs through `op.constant(i)`), the
 (shape, dtype) of every input (None for an absent one) and the kernel module
 (None on the NumPy backend). It checks everything it needs once and returns
 
-- `Lowered(outputs, bind, name)`: the (shape, dtype) of every output, and
+- `Lowered(outputs, bind, name)`: the (shape, dtype) of every output (the
+  node's named outputs must be exactly these, absent trailing optional ones
+  aside, or the entry does not apply), and
   `bind(inputs, outputs)` -> a zero-argument runner computing into those very
   arrays (a kernel call with its argument tuple fixed, or a ufunc with out=);
 - or `NotApplicable(reason)`: the op's NumPy `run` computes the node.
@@ -92,7 +94,12 @@ def lower(op, specs, kernels, numpy_out=True):
         except (ValueError, ArithmeticError) as err:   # a geometry or packing that does not compute
             found = NotApplicable(f"{type(err).__name__}: {err}")   # (anything else is a bug: it propagates)
         if found:
-            return found
+            named = [bool(n) for n in op.node.outputs]
+            n = len(found.outputs)
+            if named == [True] * n + [False] * (len(named) - n):
+                return found
+            # e.g. LayerNormalization asked for Mean and InvStdDev too: the op's run computes them
+            found = NotApplicable(f"the node's outputs {list(op.node.outputs)} are not the {n} it computes")
         reasons.append(f"{e.name}: {found.reason}")
     return NotApplicable("; ".join(reasons) or f"no lowering for {op.op_type}")
 
