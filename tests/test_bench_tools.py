@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools import bench, synthetic_models
+from tools import bench, bench_zoo, synthetic_models
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import bench_pyodide  # noqa: E402  (a script run inside Pyodide; importable natively too)
@@ -107,3 +107,32 @@ def test_swap_section_json_and_report():
     text = bench.format_report(result, per_runtime, runs=30)
     assert "Hot swap" in text and "1.10" in text and "standby" in text and "target not met" in text
     assert "paced 3 ms work / 7 ms sleep" in text
+
+
+def test_zoo_summary_and_report(monkeypatch):
+    """bench --zoo (tools/bench_zoo.py): outputs against native within each entry's tolerance, the geometric
+    mean of the ratios, and the zoo tables after the runtime lines."""
+    entry = {"key": "tiny", "title": "Tiny", "source": "s", "inputs": [], "outputs": [], "rtol": 1e-4, "notes": ""}
+    monkeypatch.setattr(bench_zoo, "zoo_manifest", lambda: {"models": [entry, {**entry, "key": "other"}]})
+    per_runtime = {rt: _fake_runtime_result() for rt in ("node", "chromium")}
+    for rt, (ratio, rel) in {"node": (0.5, 2e-5), "chromium": (2.0, 3e-4)}.items():
+        per_runtime[rt]["models"] = {"tiny": {**per_runtime[rt]["models"]["efficientnet_lite0"], "ratio": ratio,
+                                              "native": [{"relative": rel}, {"relative": rel / 2}]}}
+        per_runtime[rt]["zoo_breakdown"] = {"tiny": {
+            "runs": 5, "planned": True, "nodes": 2, "nodes_ms": 3.0, "numpy_ms": 1.0, "numpy_pct": 33.3,
+            "ops": {"Conv": {"count": 2, "kernel_count": 1, "ms": 3.0, "pct": 100.0, "numpy_ms": 1.0}}}}
+    result = bench.collect(per_runtime)
+    result["zoo"] = bench_zoo.zoo_summary(result, {"models": [{"key": "tiny", "rtol": 1e-4}]})
+    assert result["models"]["tiny"]["node"]["matches_native"] is True
+    assert result["models"]["tiny"]["chromium"]["matches_native"] is False          # 3e-4 > 1e-4
+    assert result["zoo"]["geomean_ratio"] == {"node": 0.5, "chromium": 2.0}
+    assert [m["key"] for m in result["zoo"]["models"]] == ["tiny"]
+    json.dumps(result)
+    lines = bench_zoo.format_report(result, per_runtime, runs=2).splitlines()
+    assert lines[0].startswith("node ") and lines[1].startswith("chromium ")
+    assert any(line.startswith("Zoo models:") for line in lines)
+    row = next(line for line in lines if line.startswith("tiny "))
+    assert row.split()[1:] == ["node", "40.0", "60.0", "0.50", "-", "2.0e-05", "1e-04", "yes", "1.0e-05", "33"]
+    assert any(line.split()[:1] == ["chromium"] and " NO " in line for line in lines)
+    assert "geometric mean of the ratios: node 0.50, chromium 2.00" in lines
+    assert any(line.startswith("tiny by op type") for line in lines)

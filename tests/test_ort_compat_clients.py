@@ -40,6 +40,10 @@ def assert_same_results(ours, real, tol=1e-4):
         assert abs(a["confidence"] - b["confidence"]) <= tol, (a, b)
         assert len(a["char_confidences"]) == len(b["char_confidences"])
         assert all(abs(x - y) <= tol for x, y in zip(a["char_confidences"], b["char_confidences"])), (a, b)
+    # the README's onnxruntime example, as written there, on magika's model
+    assert real["readme"]["module"] == "onnxruntime" and ours["readme"]["module"] == "wasm_infer.onnxruntime"
+    assert ours["readme"]["shape"] == real["readme"]["shape"] == [2, 214]
+    assert max(abs(x - y) for x, y in zip(ours["readme"]["y"], real["readme"]["y"])) <= tol
 
 
 @pytest.fixture(scope="module")

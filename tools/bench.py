@@ -19,13 +19,8 @@ SIMD) beside it, then (tools/bench_page/bench_core.mjs):
     kernels_wasm/f32_peak_mul_add_12acc__wasmsimd.c (and the relaxed-SIMD FMA
     peak when the module has one).
 
-With --zoo, the models are the public zoo instead (tools/zoo.py, build/zoo:
-real third-party models, each with its own inputs of several names and
-dtypes, fed alike to both sides): per model and runtime the same p50s and
-ratio, every output of ours against onnxruntime native (relative to the
-output's magnitude, with the entry's tolerance), and each model's time per
-op type split into plan steps on kernels and steps in NumPy (10 timed runs
-by default; the geometric mean of the ratios per runtime at the end).
+With --zoo, the models are the public zoo instead (tools/bench_zoo.py: its
+configuration, its check against onnxruntime native and its tables).
 
 Then, in Chromium only, the hot-swap benchmark (tools/bench_swap.mjs, issue 7):
 requests flow continuously through the JS shim while rt.swap() replaces the
@@ -57,8 +52,7 @@ MODELS = {  # key -> file in build/models
     "mlp_head_if": "mlp_head_if.onnx",       # 64 small nodes and an If: per-node cost
 }
 BREAKDOWN_MODEL = "efficientnet_lite0"
-ZOO = BUILD / "zoo"                # tools/zoo.py's output
-ZOO_RUNS, ZOO_BREAKDOWN_RUNS = 10, 5
+ZOO = BUILD / "zoo"                # tools/zoo.py's output, served to the page at /zoo/ (bench --zoo)
 GEMM_SIZES = (64, 128, 256, 512, 1024)
 RUNTIMES = ("node", "chromium")
 WARMUP = 5
@@ -122,28 +116,6 @@ def make_config(models, runs, wheel, breakdown=BREAKDOWN_MODEL, gemm=True, step_
              "file": f"{name}.onnx", "ref": str(BUILD / "models" / f"{name}.onnx")}
             for name in STEP_MODELS]} if step_cost else None,
     }
-
-
-def zoo_manifest():
-    path = ZOO / "zoo.json"
-    if not path.exists():
-        sys.exit("bench --zoo: build/zoo/zoo.json is missing; run `python3 build.py zoo`")
-    return json.loads(path.read_text())
-
-
-def make_zoo_config(keys, runs, wheel, gemm=True, step_cost=True):
-    """make_config for the zoo: each model with its feeds (raw files in
-    build/zoo) and onnxruntime's native outputs; every model broken down."""
-    config = make_config([], runs, wheel, gemm=gemm, step_cost=step_cost)
-    entries = {e["key"]: e for e in zoo_manifest()["models"]}
-    config["models"] = [{
-        "key": k, "file": entries[k]["file"], "ref": str(ZOO / entries[k]["file"]),
-        "native_ref": str(ZOO / entries[k]["ref"]), "native_ref_file": entries[k]["ref"], "rtol": entries[k]["rtol"],
-        "feeds": [{"name": i["name"], "dtype": i["dtype"], "shape": i["shape"], "file": i["file"],
-                   "ref": str(ZOO / i["file"])} for i in entries[k]["inputs"]],
-    } for k in keys]
-    config["zoo_breakdown"] = {"runs": ZOO_BREAKDOWN_RUNS}
-    return config
 
 
 # ---- running -------------------------------------------------------------------
@@ -286,32 +258,14 @@ def collect(per_runtime):
     return out
 
 
-def zoo_summary(result, config):
-    """--zoo: per model and runtime whether every output is within the entry's
-    tolerance of onnxruntime native, and the geometric mean of the ratios."""
-    rtol = {m["key"]: m["rtol"] for m in config["models"]}
-    geomean = {}
-    for key, by_rt in result["models"].items():
-        for rt, m in by_rt.items():
-            rel = [o["relative"] for o in m.get("native", [])]
-            m["native_max_relative"] = None if None in rel or not rel else max(rel)
-            m["rtol"] = rtol[key]
-            m["matches_native"] = m["native_max_relative"] is not None and m["native_max_relative"] <= rtol[key]
-            geomean.setdefault(rt, []).append(m["ratio"])
-    import math
-    return {"geomean_ratio": {rt: math.exp(sum(map(math.log, r)) / len(r)) for rt, r in geomean.items()},
-            "models": [{k: e[k] for k in ("key", "title", "source", "inputs", "outputs", "rtol", "notes")}
-                       for e in zoo_manifest()["models"] if e["key"] in result["models"]]}
-
-
 # ---- the report ----------------------------------------------------------------
 
 def _f(x, fmt="{:.1f}"):
     return "-" if x is None else fmt.format(x)
 
 
-def format_report(result, per_runtime, runs):
-    rts = [rt for rt in RUNTIMES if rt in per_runtime]
+def format_runtimes(per_runtime, rts):
+    """One line per runtime: its engine, Pyodide, wasm_infer, onnxruntime-web and the load."""
     lines = []
     for rt in rts:
         r = per_runtime[rt]["runtime"]
@@ -319,8 +273,12 @@ def format_report(result, per_runtime, runs):
                      f"wasm_infer {r['wasm_infer']} kernels {r['kernels']}; onnxruntime-web {r['ort_web']} "
                      f"(wasm, {r['ort_web_threads']} thread); load average {per_runtime[rt].get('load_avg_1m')} "
                      f"on {os.cpu_count()} CPUs")
-    if result.get("zoo"):
-        return "\n".join(lines + format_zoo(result, rts, runs) + format_tail(result))
+    return lines
+
+
+def format_report(result, per_runtime, runs):
+    rts = [rt for rt in RUNTIMES if rt in per_runtime]
+    lines = format_runtimes(per_runtime, rts)
     lines += ["", f"Models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
               "ratio = ours p50 / onnxruntime-web p50",
               "(min ratio = ours min / onnxruntime-web min: the least disturbed runs, a check on a busy machine)",
@@ -404,51 +362,6 @@ def format_tail(result):
     return lines
 
 
-def format_zoo(result, rts, runs):
-    """The --zoo tables: per model the timings and correctness, then its op types."""
-    lines = ["", f"Zoo models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
-             "ratio = ours p50 / onnxruntime-web p50; 'vs native' = max over outputs of max|ours - onnxruntime "
-             "native| / max|native| (tolerance 'tol'); 'vs web' = max|diff| of the first output against "
-             "onnxruntime-web; NumPy % = share of the profiled node time in NumPy steps (the rest on kernels)",
-             f"{'model':<19} {'runtime':<9} {'ours p50':>9} {'ort p50':>9} {'ratio':>6} {'min ratio':>9} "
-             f"{'vs native':>9} {'tol':>7} {'ok':>3} {'vs web':>9} {'NumPy %':>7}"]
-    for key, by_rt in result["models"].items():
-        for i, rt in enumerate(rts):
-            m = by_rt.get(rt)
-            if not m:
-                continue
-            bd = result.get("zoo_breakdown", {}).get(rt, {}).get(key, {})
-            lines.append(f"{key if i == 0 else '':<19} {rt:<9} {m['ours_p50_ms']:9.1f} {m['ort_web_p50_ms']:9.1f} "
-                         f"{m['ratio']:6.2f} {_f(m.get('ratio_min'), '{:.2f}'):>9} "
-                         f"{_f(m.get('native_max_relative'), '{:.1e}'):>9} {m['rtol']:7.0e} "
-                         f"{'yes' if m['matches_native'] else 'NO':>3} {m['max_abs_diff']:9.1e} "
-                         f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7}")
-    lines.append("geometric mean of the ratios: " + ", ".join(
-        f"{rt} {g:.2f}" for rt, g in result["zoo"]["geomean_ratio"].items()))
-    for key in result["models"]:
-        bds = {rt: result.get("zoo_breakdown", {}).get(rt, {}).get(key) for rt in rts}
-        bds = {rt: b for rt, b in bds.items() if b}
-        if not bds:
-            continue
-        first = next(iter(bds.values()))
-        lines += ["", f"{key} by op type (ms per inference, median of {first['runs']} profiled runs; "
-                  f"{'planned' if first.get('planned') else 'no plan: every node in NumPy'}; kernel = nodes of the "
-                  "type on kernels)",
-                  f"{'op type':<22} {'count':>5} {'kernel':>6}" +
-                  "".join(f" {rt + ' ms':>12} {'%':>4} {'NumPy ms':>9}" for rt in bds)]
-        for t in dict.fromkeys(t for b in bds.values() for t in b["ops"]):
-            o0 = first["ops"].get(t, {})
-            row = f"{t:<22} {o0.get('count', ''):>5} {o0.get('kernel_count', ''):>6}"
-            for b in bds.values():
-                o = b["ops"].get(t, {})
-                row += f" {_f(o.get('ms'), '{:.2f}'):>12} {_f(o.get('pct'), '{:.0f}'):>4} " \
-                       f"{_f(o.get('numpy_ms'), '{:.2f}'):>9}"
-            lines.append(row)
-        lines.append(f"{'all nodes':<22} {first['nodes']:>5} {'':>6}" + "".join(
-            f" {b['nodes_ms']:12.2f} {'':>4} {b['numpy_ms']:9.2f}" for b in bds.values()))
-    return lines
-
-
 STEP_LABELS = {"kernel": "kernel step (Relu float32: clamp kernel)",
                "numpy_out": "NumPy step with out= (Relu float64)",
                "numpy": "NumPy step, allocating (Sign float32)"}
@@ -469,11 +382,12 @@ def format_step_cost(step_cost):
 
 
 def main(argv, node, chromium=None):
+    from tools import bench_zoo     # here: it imports this module
     parser = argparse.ArgumentParser(prog="build.py bench", description="wasm_infer vs onnxruntime-web "
                                      "(wasm, 1 thread) in Node and headless Chromium, plus kernel micro-benchmarks.")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the tables")
     parser.add_argument("--runs", type=int, default=None,
-                        help=f"timed runs per runtime and model (default 30; {ZOO_RUNS} with --zoo)")
+                        help=f"timed runs per runtime and model (default 30; {bench_zoo.ZOO_RUNS} with --zoo)")
     parser.add_argument("--zoo", action="store_true", help="benchmark the public zoo (build/zoo, tools/zoo.py) "
                         "instead: outputs against onnxruntime native, time on kernels vs in NumPy per op type")
     parser.add_argument("--only", choices=RUNTIMES, help="run in this runtime only")
@@ -487,13 +401,13 @@ def main(argv, node, chromium=None):
     parser.add_argument("--no-swap", action="store_true",
                         help="skip the hot-swap benchmark (Chromium; about 1.5 minutes for its two modes)")
     args = parser.parse_args(argv)
-    known = [e["key"] for e in zoo_manifest()["models"]] if args.zoo else list(MODELS)
+    known = [e["key"] for e in bench_zoo.zoo_manifest()["models"]] if args.zoo else list(MODELS)
     models = [m.strip() for m in (args.models or ",".join(known)).split(",") if m.strip()]
     unknown = [m for m in models if m not in known]
     if unknown or not models:
         parser.error(f"unknown model(s) {unknown}; choose from {known}")
     if args.runs is None:
-        args.runs = ZOO_RUNS if args.zoo else 30
+        args.runs = bench_zoo.ZOO_RUNS if args.zoo else 30
     if args.runs < 1:
         parser.error("--runs must be >= 1")
     wheels = sorted((BUILD / "dist").glob("wasm_infer-*.whl"))
@@ -503,8 +417,10 @@ def main(argv, node, chromium=None):
     wheel = BUILD / "bench" / "wheel" / wheels[0].name
     wheel.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(wheels[0], wheel)
-    config = make_zoo_config(models, args.runs, wheel, not args.no_gemm, not args.no_step_cost) if args.zoo else \
-        make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm, not args.no_step_cost)
+    if args.zoo:
+        config = bench_zoo.make_zoo_config(models, args.runs, wheel, not args.no_gemm, not args.no_step_cost)
+    else:
+        config = make_config(models, args.runs, wheel, args.breakdown, not args.no_gemm, not args.no_step_cost)
     config_path = BUILD / "bench" / "config.json"
     config_path.parent.mkdir(parents=True, exist_ok=True)
     config_path.write_text(json.dumps(config))
@@ -526,7 +442,7 @@ def main(argv, node, chromium=None):
         per_runtime[rt] = res
     result = collect(per_runtime)
     if args.zoo:
-        result["zoo"] = zoo_summary(result, config)
+        result["zoo"] = bench_zoo.zoo_summary(result, config)
     if not args.no_swap and args.only in (None, "chromium"):
         result["swap"] = {}
         for mode in SWAP_MODES:
@@ -537,5 +453,6 @@ def main(argv, node, chromium=None):
                 print(f"bench: {e}", file=sys.stderr)
                 return 1
             result["swap"][mode] = swap_summary(r)
-    print(json.dumps(result, indent=1) if args.json else format_report(result, per_runtime, args.runs))
+    report = bench_zoo.format_report if args.zoo else format_report
+    print(json.dumps(result, indent=1) if args.json else report(result, per_runtime, args.runs))
     return 0

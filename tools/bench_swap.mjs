@@ -17,7 +17,7 @@
 //                             [--min-during 100] [--standby] [--pace WORK,SLEEP|off] [--json]
 //                             [--records FILE] [--chromium PATH] [--wheel PATH] [--web DIR] [--stage NAME]
 //
-// --web: take the shim (wasm_infer.js, .worker.js, _bridge.py) from DIR instead of web/
+// --web: take the shim (the files its package.json lists) from DIR instead of web/
 // (to compare a variant); --stage: the folder under build/ the page is staged in.
 // --pace: how swap() paces the new worker, in ms of work and of sleep
 // (default: the shim's SWAP_PACE; off: full speed). --records: write every
@@ -34,7 +34,7 @@
 // which links the offline Pyodide, the built wheel, the model and the shim's
 // sources from web/ (so the benchmark always measures the current shim).
 // Target: p99 during the swaps (pooled) <= 1.25 x steady-state p99, zero failures.
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,14 @@ const OPTIONS = {
 const asJSON = args.includes('--json');
 const log = (msg) => process.stderr.write(`[bench_swap] ${msg}\n`);
 
+// The shim's files as its npm package lists them (web/package.json "files");
+// a copy from before the package existed: the three files it had then.
+function shimFiles(web) {
+  const manifest = path.join(web, 'package.json');
+  if (!existsSync(manifest)) return ['wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_bridge.py'];
+  return JSON.parse(readFileSync(manifest, 'utf8')).files.filter((f) => /\.(js|py)$/.test(f));
+}
+
 export function stage(o = OPTIONS) {
   const dir = path.join(BUILD, o.stageDir ?? 'bench_swap');
   rmSync(dir, { recursive: true, force: true });
@@ -79,7 +87,7 @@ export function stage(o = OPTIONS) {
   symlinkSync(wheelPath, path.join(dir, 'wheels', wheel));
   symlinkSync(need(o.model, 'the model'), path.join(dir, 'models', 'model.onnx'));
   if (o.alternate) symlinkSync(need(o.alternate, 'the --alternate model'), path.join(dir, 'models', 'model2.onnx'));
-  for (const f of ['wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_bridge.py']) symlinkSync(path.join(o.web, f), path.join(dir, f));
+  for (const f of shimFiles(o.web)) symlinkSync(path.join(o.web, f), path.join(dir, f));
   writeFileSync(path.join(dir, 'wasm_infer.json'), JSON.stringify({ pyodide: 'pyodide/', wheel: `wheels/${wheel}`, model: 'models/model.onnx' }));
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>swap benchmark</title><link rel="icon" href="data:,"><script type="module" src="bench_swap_page.mjs"></script>');
   writeFileSync(path.join(dir, 'bench_swap_page.mjs'), `(${pageMain.toString()})(${JSON.stringify({ ...o, alternate: Boolean(o.alternate) })});`);

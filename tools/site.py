@@ -6,8 +6,8 @@
       op_names.js                                 the per-op chart's ONNX op names (web/)
       evaluate.js eval_report.js eval_view.js     the Evaluate mode, its numbers and its views (web/)
       evaluate.css zip.js                         its style, and its reader for zips of photos (web/)
-      wasm_infer.js wasm_infer.worker.js          the JS shim and its Web Worker (web/)
-      wasm_infer_bridge.py                        the Python side of the worker (web/)
+      wasm_infer.js wasm_infer_*.js               the JS shim and its modules (web/)
+      wasm_infer.worker.js wasm_infer_bridge.py   its Web Worker and the worker's Python side (web/)
       wasm_infer.json                             manifest: where the shim finds Pyodide and the wheel
       pyodide/                                    the offline Pyodide distribution (build/pyodide)
       wheels/wasm_infer-*.whl                     the wheel with the kernel module (build/dist)
@@ -30,8 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 WEB = ROOT / "web"
-PAGE_FILES = ("index.html", "demo.js", "demo.css", "vision.js", "charts.js", "wasm_infer.js", "wasm_infer.worker.js",
-              "wasm_infer_bridge.py",
+# The shim's files are those its npm package lists (web/package.json "files"), so both stay in step.
+SHIM_FILES = tuple(f for f in json.loads((WEB / "package.json").read_text())["files"] if f.endswith((".js", ".py")))
+PAGE_FILES = ("index.html", "demo.js", "demo.css", "vision.js", "charts.js", *SHIM_FILES,
               "op_names.js", "evaluate.js", "evaluate.css", "eval_report.js", "eval_view.js", "zip.js")
 MODEL = "efficientnet_lite0.onnx"
 

@@ -64,7 +64,8 @@ describe('the npm package wasm-infer', { skip: notBuilt }, () => {
 
   it('holds the shim, its worker and bridge, the README and the LICENSE, at the version of the wheel', () => {
     const files = packed.files.map((f) => f.path).sort();
-    assert.deepEqual(files, ['LICENSE', 'README.md', 'package.json', 'wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_bridge.py']);
+    assert.deepEqual(files, ['LICENSE', 'README.md', 'package.json', 'wasm_infer.js', 'wasm_infer.worker.js', 'wasm_infer_args.js',
+      'wasm_infer_bridge.py', 'wasm_infer_channel.js', 'wasm_infer_errors.js', 'wasm_infer_session.js']);
     assert.equal(packed.name, 'wasm-infer');
     const pyproject = readFileSync(path.join(ROOT, 'pyproject.toml'), 'utf8');
     assert.equal(manifest.version, /^version = "([^"]+)"/m.exec(pyproject)[1]);

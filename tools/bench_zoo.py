@@ -1,0 +1,112 @@
+"""`python3 build.py bench --zoo`: the benchmark of tools/bench.py on the public zoo.
+
+The models are the public zoo (tools/zoo.py, build/zoo:
+real third-party models, each with its own inputs of several names and
+dtypes, fed alike to both sides): per model and runtime the same p50s and
+ratio, every output of ours against onnxruntime native (relative to the
+output's magnitude, with the entry's tolerance), and each model's time per
+op type split into plan steps on kernels and steps in NumPy (10 timed runs
+by default; the geometric mean of the ratios per runtime at the end).
+
+This module holds what differs from the usual models: the configuration (each
+zoo model with its feeds, as raw files in build/zoo, and onnxruntime's native
+outputs), the summary (outputs against native, geometric mean) and the
+tables. Running the runtimes, the swap benchmark and the rest of the report
+are tools/bench.py's.
+"""
+import json
+import math
+import sys
+
+from tools.bench import RUNTIMES, WARMUP, ZOO, _f, format_runtimes, format_tail, make_config
+
+ZOO_RUNS, ZOO_BREAKDOWN_RUNS = 10, 5
+
+
+def zoo_manifest():
+    path = ZOO / "zoo.json"
+    if not path.exists():
+        sys.exit("bench --zoo: build/zoo/zoo.json is missing; run `python3 build.py zoo`")
+    return json.loads(path.read_text())
+
+
+def make_zoo_config(keys, runs, wheel, gemm=True, step_cost=True):
+    """make_config for the zoo: each model with its feeds (raw files in
+    build/zoo) and onnxruntime's native outputs; every model broken down."""
+    config = make_config([], runs, wheel, gemm=gemm, step_cost=step_cost)
+    entries = {e["key"]: e for e in zoo_manifest()["models"]}
+    config["models"] = [{
+        "key": k, "file": entries[k]["file"], "ref": str(ZOO / entries[k]["file"]),
+        "native_ref": str(ZOO / entries[k]["ref"]), "native_ref_file": entries[k]["ref"], "rtol": entries[k]["rtol"],
+        "feeds": [{"name": i["name"], "dtype": i["dtype"], "shape": i["shape"], "file": i["file"],
+                   "ref": str(ZOO / i["file"])} for i in entries[k]["inputs"]],
+    } for k in keys]
+    config["zoo_breakdown"] = {"runs": ZOO_BREAKDOWN_RUNS}
+    return config
+
+
+def zoo_summary(result, config):
+    """--zoo: per model and runtime whether every output is within the entry's
+    tolerance of onnxruntime native, and the geometric mean of the ratios."""
+    rtol = {m["key"]: m["rtol"] for m in config["models"]}
+    geomean = {}
+    for key, by_rt in result["models"].items():
+        for rt, m in by_rt.items():
+            rel = [o["relative"] for o in m.get("native", [])]
+            m["native_max_relative"] = None if None in rel or not rel else max(rel)
+            m["rtol"] = rtol[key]
+            m["matches_native"] = m["native_max_relative"] is not None and m["native_max_relative"] <= rtol[key]
+            geomean.setdefault(rt, []).append(m["ratio"])
+    return {"geomean_ratio": {rt: math.exp(sum(map(math.log, r)) / len(r)) for rt, r in geomean.items()},
+            "models": [{k: e[k] for k in ("key", "title", "source", "inputs", "outputs", "rtol", "notes")}
+                       for e in zoo_manifest()["models"] if e["key"] in result["models"]]}
+
+
+def format_report(result, per_runtime, runs):
+    rts = [rt for rt in RUNTIMES if rt in per_runtime]
+    return "\n".join(format_runtimes(per_runtime, rts) + format_zoo(result, rts, runs) + format_tail(result))
+
+
+def format_zoo(result, rts, runs):
+    """The --zoo tables: per model the timings and correctness, then its op types."""
+    lines = ["", f"Zoo models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
+             "ratio = ours p50 / onnxruntime-web p50; 'vs native' = max over outputs of max|ours - onnxruntime "
+             "native| / max|native| (tolerance 'tol'); 'vs web' = max|diff| of the first output against "
+             "onnxruntime-web; NumPy % = share of the profiled node time in NumPy steps (the rest on kernels)",
+             f"{'model':<19} {'runtime':<9} {'ours p50':>9} {'ort p50':>9} {'ratio':>6} {'min ratio':>9} "
+             f"{'vs native':>9} {'tol':>7} {'ok':>3} {'vs web':>9} {'NumPy %':>7}"]
+    for key, by_rt in result["models"].items():
+        for i, rt in enumerate(rts):
+            m = by_rt.get(rt)
+            if not m:
+                continue
+            bd = result.get("zoo_breakdown", {}).get(rt, {}).get(key, {})
+            lines.append(f"{key if i == 0 else '':<19} {rt:<9} {m['ours_p50_ms']:9.1f} {m['ort_web_p50_ms']:9.1f} "
+                         f"{m['ratio']:6.2f} {_f(m.get('ratio_min'), '{:.2f}'):>9} "
+                         f"{_f(m.get('native_max_relative'), '{:.1e}'):>9} {m['rtol']:7.0e} "
+                         f"{'yes' if m['matches_native'] else 'NO':>3} {m['max_abs_diff']:9.1e} "
+                         f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7}")
+    lines.append("geometric mean of the ratios: " + ", ".join(
+        f"{rt} {g:.2f}" for rt, g in result["zoo"]["geomean_ratio"].items()))
+    for key in result["models"]:
+        bds = {rt: result.get("zoo_breakdown", {}).get(rt, {}).get(key) for rt in rts}
+        bds = {rt: b for rt, b in bds.items() if b}
+        if not bds:
+            continue
+        first = next(iter(bds.values()))
+        lines += ["", f"{key} by op type (ms per inference, median of {first['runs']} profiled runs; "
+                  f"{'planned' if first.get('planned') else 'no plan: every node in NumPy'}; kernel = nodes of the "
+                  "type on kernels)",
+                  f"{'op type':<22} {'count':>5} {'kernel':>6}" +
+                  "".join(f" {rt + ' ms':>12} {'%':>4} {'NumPy ms':>9}" for rt in bds)]
+        for t in dict.fromkeys(t for b in bds.values() for t in b["ops"]):
+            o0 = first["ops"].get(t, {})
+            row = f"{t:<22} {o0.get('count', ''):>5} {o0.get('kernel_count', ''):>6}"
+            for b in bds.values():
+                o = b["ops"].get(t, {})
+                row += f" {_f(o.get('ms'), '{:.2f}'):>12} {_f(o.get('pct'), '{:.0f}'):>4} " \
+                       f"{_f(o.get('numpy_ms'), '{:.2f}'):>9}"
+            lines.append(row)
+        lines.append(f"{'all nodes':<22} {first['nodes']:>5} {'':>6}" + "".join(
+            f" {b['nodes_ms']:12.2f} {'':>4} {b['numpy_ms']:9.2f}" for b in bds.values()))
+    return lines
