@@ -57,3 +57,54 @@ json.dumps({"backend": sess.backend, "calls": calls, "top1": rep.top1_accuracy,
   assert.deepEqual(r.hard, r.hard_cases);
   assert.equal(r.changed, 0, 'the same model on its own hard cases gives the same predictions');
 });
+
+test('the same folder gives the same numbers natively and in Pyodide: accuracy, confusions, every photo\'s top-5', { timeout: TEST_MS }, async (t) => {
+  // The same photos in a folder on the host, evaluated by the .venv Python (NumPy backend).
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const os = await import('node:os');
+  const root = path.resolve(BUILD, '..');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_eval_'));
+  try {
+    for (const [photo, folder] of Object.entries(FOLDERS)) {
+      mkdirSync(path.join(dir, folder), { recursive: true });
+      writeFileSync(path.join(dir, folder, photo), readFileSync(path.join(BUILD, 'data', 'images', photo)));
+    }
+    mkdirSync(path.join(dir, 'goldfish'));
+    writeFileSync(path.join(dir, 'goldfish', 'coffee.png'), readFileSync(path.join(BUILD, 'data', 'images', 'coffee.png')));
+    mkdirSync(path.join(dir, 'moped'), { recursive: true });
+    writeFileSync(path.join(dir, 'moped', 'corrupt.jpg'), Buffer.from('not a JPEG at all'));
+    const summary = `
+import json, sys, wasm_infer
+sess = wasm_infer.InferenceSession(sys.argv[1])
+rep = wasm_infer.evaluate(sess, sys.argv[2], labels=sys.argv[3], progress=False)
+print(json.dumps({"top1": rep.top1_accuracy, "topk": rep.topk_accuracy,
+                  "confusions": rep.summary["confusions"], "matrix": rep.summary["confusion"],
+                  "tops": {r["name"]: r["top"] for r in rep.records}}))
+`;
+    const python = process.env.PYTHON || path.join(root, '.venv', 'bin', 'python');
+    const native = JSON.parse(execFileSync(python, ['-c', summary, path.join(BUILD, 'models', 'efficientnet_lite0.onnx'), dir,
+      path.join(BUILD, 'data', 'imagenet_labels.json')], { cwd: root, env: { ...process.env, PYTHONPATH: root }, timeout: TEST_MS }).toString());
+    const ours = await py.runJSON(`
+import json, wasm_infer
+sess = wasm_infer.InferenceSession("/ref/model.onnx")
+rep = wasm_infer.evaluate(sess, "/photos", labels="/ref/labels.json", progress=False)
+json.dumps({"top1": rep.top1_accuracy, "topk": rep.topk_accuracy,
+            "confusions": rep.summary["confusions"], "matrix": rep.summary["confusion"],
+            "tops": {r["name"]: r["top"] for r in rep.records}})
+`, t);
+    assert.equal(ours.top1, native.top1);
+    assert.equal(ours.topk, native.topk);
+    assert.deepEqual(ours.confusions, native.confusions);
+    assert.deepEqual(ours.matrix, native.matrix);
+    assert.deepEqual(Object.keys(ours.tops).sort(), Object.keys(native.tops).sort());
+    for (const [name, top] of Object.entries(native.tops)) {
+      assert.deepEqual(ours.tops[name].map(([c]) => c), top.map(([c]) => c), `${name}: top-5 classes`);
+      for (let i = 0; i < top.length; i++) {
+        assert.ok(Math.abs(ours.tops[name][i][1] - top[i][1]) <= 1e-4, `${name}: probability ${ours.tops[name][i][1]} vs ${top[i][1]}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
