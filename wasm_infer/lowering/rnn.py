@@ -5,18 +5,13 @@ the cell (kernels_wasm/f32_lstm_cell__wasmsimd.c). For one direction
 input_forget, peepholes or sequence_lens; others run the op's NumPy loop."""
 import numpy as np
 
-from . import F32, Lowered, NotApplicable, given, is_f32, lowering
+from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
 
 
-def _packed(op, k, w, r, b, hidden):
-    """(W^T with the summed biases, R^T) packed; reused while the weights are the same arrays."""
-    cache = op.__dict__.setdefault("_lstm_packed", {})
-    if cache.get("of") is not None and all(a is c for a, c in zip((w, r, b), cache["of"])):
-        return cache["packed"]
+def _pack(k, w, r, b, hidden):
+    """(W^T with the summed biases, R^T), packed for the GEMM kernel."""
     bias = None if b is None else b[0, :4 * hidden] + b[0, 4 * hidden:]
-    packed = (k.pack_gemm(w[0], bias, trans_b=True), k.pack_gemm(r[0], None, trans_b=True))
-    cache.update(of=(w, r, b), packed=packed)     # keeps the arrays alive: their ids stay theirs
-    return packed
+    return k.pack_gemm(w[0], bias, trans_b=True), k.pack_gemm(r[0], None, trans_b=True)
 
 
 @lowering("LSTM")
@@ -43,11 +38,27 @@ def lstm(op, specs, k):
         return NotApplicable("Y absent while Y_h or Y_c is asked for")
     shapes = [(steps, 1, batch, hidden), (1, batch, hidden), (1, batch, hidden)][:max(count, 1)]
     reverse = op.direction == "reverse"
+    # Weights known at session creation are packed once; weights computed by
+    # the graph (sliced and concatenated from initializers, say) hold their
+    # values only when the run has computed them: packed again at each run.
+    constant = all(op.constant(i) is not None for i in (1, 2, 3) if given(specs, i))
+    if constant:
+        packed = cached(op, "lstm", lambda: _pack(k, op.constant(1), op.constant(2),
+                                                   op.constant(3) if given(specs, 3) else None, hidden))
 
     def bind(ins, outs):
         xa, wa, ra = ins[0], ins[1], ins[2]
         ba = ins[3] if given(specs, 3) else None
-        pw, pr = _packed(op, k, wa, ra, ba, hidden)
+        if constant:
+            pw, pr = packed
+            repack = None
+        else:
+            pw, pr = (np.empty_like(p) for p in _pack(k, wa, ra, ba, hidden))     # the packed layout's shapes
+
+            def repack():
+                new_w, new_r = _pack(k, wa, ra, ba, hidden)
+                np.copyto(pw, new_w)
+                np.copyto(pr, new_r)
         y = outs[0]
         yh = outs[1] if len(outs) > 1 else np.empty((1, batch, hidden), np.float32)
         yc = outs[2] if len(outs) > 2 else np.empty((1, batch, hidden), np.float32)
@@ -65,6 +76,8 @@ def lstm(op, specs, k):
         last = y[order[-1], 0]
 
         def run():
+            if repack is not None:
+                repack()
             if c0 is None:
                 c.fill(0)
             else:
@@ -72,6 +85,6 @@ def lstm(op, specs, k):
             for call in calls:
                 call()
             np.copyto(yh[0], last)
-        run.keep = (xw, hr, h0, yh, yc)
+        run.keep = (xw, hr, h0, yh, yc, pw, pr)
         return run
     return Lowered([(s, F32) for s in shapes], bind, "f32_gemm_4x8 + f32_lstm_cell__wasmsimd")
