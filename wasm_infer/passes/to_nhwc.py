@@ -28,7 +28,7 @@ from ._util import graph_output_names, op_class
 TO_NHWC, TO_NCHW = [0, 2, 3, 1], [0, 3, 1, 2]
 # Regions start at convolutions. The pools and the elementwise ops (by
 # trait) are rewritten only when they read a value this pass made NHWC.
-TARGETS = frozenset({("", "Conv"), (DOMAIN, "FusedConv"), ("", "ConvTranspose")})
+TARGETS = frozenset({("", "Conv"), (DOMAIN, "FusedConv"), ("", "ConvTranspose"), (DOMAIN, "QS8Conv")})
 
 
 def enabled(ctx):
@@ -133,6 +133,11 @@ def apply(graph, ctx):
         new = None
         if (std and op == "Conv" or node.domain == DOMAIN and op == "FusedConv") and _conv_ok(node, graph):
             new = Node("NhwcConv", [need_nhwc(node.inputs[0])] + node.inputs[1:], None, dict(node.attrs),
+                       DOMAIN, node.name)
+        elif node.domain == DOMAIN and op == "QS8Conv" and getattr(graph.initializers.get(node.inputs[1]),
+                                                                   "ndim", 0) == 4:
+            # the int8 conv of fuse_qdq (2-D, constant weights): its int8 kernels are NHWC too
+            new = Node("NhwcQS8Conv", [need_nhwc(node.inputs[0])] + node.inputs[1:], None, dict(node.attrs),
                        DOMAIN, node.name)
         elif std and op == "ConvTranspose" and _conv_transpose_ok(node, graph):
             new = Node("NhwcConvTranspose", [need_nhwc(node.inputs[0])] + node.inputs[1:], None, dict(node.attrs),

@@ -1,0 +1,319 @@
+// The int8 (QS8) kernels inside Pyodide 0.27.7, through the checked binders of
+// wasm_infer/kernels/qs8.py (the kernels package loaded on its own, as in
+// kernels.test.mjs), against an exact integer NumPy reference computed in the
+// same interpreter: every output byte must be equal (the requantization is
+// float32(acc) * scale, round half to even, as in ops/op_qs8_conv.py). Sizes
+// sweep around the 4x8 tile, the 8-channel depthwise vectors and odd K; uint8
+// and int8 on both sides; output bytes sit between guard bytes that must
+// stay untouched. Then the bare-memory bounds tests: each kernel in a bare
+// WebAssembly memory with every buffer in turn at its very end (an over-read
+// or over-write traps).
+//
+// Run: WASM_INFER_PLAN=strict node --test --test-concurrency=1 tests/node/qs8.test.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../../tools/pyodide_node.mjs';
+import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+
+const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
+const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
+const TABLE = path.join(ROOT, 'build', 'kernels', '_kernels.json');
+const KERNELS_PKG = path.join(ROOT, 'wasm_infer', 'kernels');
+const FS_DIR = '/tmp/wasm_infer_qs8_test';
+const TEST_MS = 180_000;
+
+const HELPERS = String.raw`
+import sys, itertools
+import numpy as np
+sys.path.insert(0, "${FS_DIR}")
+import wi_kernels as K
+
+rng = np.random.default_rng(14)
+GUARD = 29
+
+def guarded_bytes(shape, dtype, values=None):
+    size = int(np.prod(shape))
+    buf = np.full(2 * GUARD + size, 0x5A, np.uint8)
+    view = buf[GUARD:GUARD + size].view(dtype).reshape(shape)
+    if values is not None:
+        view[...] = values
+    return view, buf
+
+def guards_intact(buf, size):
+    return bool((buf[:GUARD] == 0x5A).all() and (buf[GUARD + size:] == 0x5A).all())
+
+def ref_conv(x, w, bias, scale, s, p, d, group, zx, zy, lo, hi, signed):
+    """Exact integer conv of NHWC bytes, requantized as the kernels do."""
+    n, h, wd, c = x.shape
+    m, cg, kh, kw = w.shape
+    oh = (h + p[0] + p[2] - d[0] * (kh - 1) - 1) // s[0] + 1
+    ow = (wd + p[1] + p[3] - d[1] * (kw - 1) - 1) // s[1] + 1
+    xc = np.zeros((n, h + p[0] + p[2], wd + p[1] + p[3], c), np.int64)
+    xc[:, p[0]:p[0] + h, p[1]:p[1] + wd] = x.astype(np.int64) - zx
+    acc = np.zeros((n, oh, ow, m), np.int64) + bias
+    mg = m // group
+    for g in range(group):
+        for i in range(kh):
+            for j in range(kw):
+                patch = xc[:, i * d[0]: i * d[0] + s[0] * (oh - 1) + 1: s[0],
+                           j * d[1]: j * d[1] + s[1] * (ow - 1) + 1: s[1], g * cg:(g + 1) * cg]
+                acc[..., g * mg:(g + 1) * mg] += patch @ w[g * mg:(g + 1) * mg, :, i, j].astype(np.int64).T
+    y = np.rint(np.clip(acc.astype(np.float32) * scale, lo - zy, hi - zy)) + zy
+    return y.astype(np.int8 if signed else np.uint8)
+
+def qs8_case(n, c, h, w, m, kh, kw, s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), group=1, x_signed=False, y_signed=False,
+             clamp=None, bias=True):
+    xt, yt = (np.int8 if x_signed else np.uint8), (np.int8 if y_signed else np.uint8)
+    xlo, xhi = (-128, 127) if x_signed else (0, 255)
+    ylo, yhi = (-128, 127) if y_signed else (0, 255)
+    zx, zy = int(rng.integers(xlo, xhi + 1)), int(rng.integers(ylo, yhi + 1))
+    lo, hi = clamp if clamp else (ylo, yhi)
+    x = rng.integers(xlo, xhi + 1, (n, h, w, c)).astype(xt)
+    wt = rng.integers(-127, 128, (m, c // group, kh, kw)).astype(np.int8)
+    b = rng.integers(-5000, 5000, m).astype(np.int32) if bias else None
+    # scales that spread the accumulators over the output range, a few exact ties included
+    k = (c // group) * kh * kw
+    scale = (rng.uniform(0.5, 2.0, m) / (40.0 * np.sqrt(k))).astype(np.float32)
+    scale[::3] = np.float32(0.5)
+    oh = (h + p[0] + p[2] - d[0] * (kh - 1) - 1) // s[0] + 1
+    ow = (w + p[1] + p[3] - d[1] * (kw - 1) - 1) // s[1] + 1
+    packed = K.pack_qs8_conv2d_nhwc(wt, b, scale, group)
+    xg, _ = guarded_bytes(x.shape, xt, x)
+    y, ybuf = guarded_bytes((n, oh, ow, m), yt)
+    params = K.qs8_params(zx, x_signed, zy, lo, hi, y_signed)
+    K.bind_qs8_conv2d_nhwc(xg, packed, y, (kh, kw), s, p, d, group, params)()
+    ref = ref_conv(x, wt, np.zeros(m, np.int64) if b is None else b, scale, s, p, d, group, zx, zy, lo, hi, y_signed)
+    what = (f"qs8 x={(n, h, w, c)} {xt.__name__} w={wt.shape} s={s} p={p} d={d} group={group} "
+            f"-> {yt.__name__} clamp={(lo, hi)}")
+    assert guards_intact(ybuf, y.size), what + ": wrote outside out"
+    bad = np.argwhere(y != ref)
+    assert bad.size == 0, f"{what}: {len(bad)} of {y.size} bytes differ, first at {tuple(bad[0])}: " \
+                          f"{y[tuple(bad[0])]} vs {ref[tuple(bad[0])]}"
+    return int(y.size)
+`;
+
+const py = new PyodideThread({ packages: ['numpy'], env: { WASM_INFER_KERNELS: `${FS_DIR}/_kernels.so` } }, async (fresh) => {
+  await fresh.writeFile(`${FS_DIR}/_kernels.so`, readFileSync(SO));
+  await fresh.writeFile(`${FS_DIR}/_kernels_relaxed.wasm`, readFileSync(RELAXED));
+  await fresh.writeFile(`${FS_DIR}/_kernels.json`, readFileSync(TABLE));
+  for (const name of readdirSync(KERNELS_PKG).filter((n) => n.endsWith('.py'))) {
+    await fresh.writeFile(`${FS_DIR}/wi_kernels/${name}`, readFileSync(path.join(KERNELS_PKG, name)));
+  }
+  await fresh.run(HELPERS);
+});
+
+before(() => {
+  for (const file of [SO, RELAXED, TABLE]) {
+    if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} not found: run \`python3 build.py setup\` first`);
+  }
+  return py.start();
+}, { timeout: BOOT_MS });
+
+after(() => py.terminate());
+
+test('qs8 igemm: 1x1 and K x K convs, every M around the 8-column panels, odd K, pads, strides, dilations, groups', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+total = 0
+for m in (1, 3, 7, 8, 9, 16, 17):
+    for c in (1, 2, 3, 8, 13):
+        total += qs8_case(1, c, 5, 6, m, 1, 1)
+        total += qs8_case(1, c, 5, 6, m, 3, 3, p=(1, 1, 1, 1))
+for args, kw in [((2, 6, 7, 5, 10, 3, 3), dict(s=(2, 2), p=(0, 0, 1, 1))),
+                 ((1, 4, 9, 8, 12, 5, 5), dict(s=(2, 1), p=(1, 2, 2, 1))),
+                 ((1, 3, 8, 8, 16, 3, 3), dict(d=(2, 2), p=(2, 2, 2, 2))),
+                 ((1, 8, 6, 6, 12, 3, 3), dict(group=2, p=(1, 1, 1, 1))),
+                 ((1, 12, 5, 5, 9, 1, 1), dict(group=3)),
+                 ((1, 3, 17, 19, 32, 3, 3), dict(s=(2, 2), p=(0, 0, 1, 1))),
+                 ((1, 40, 7, 7, 24, 1, 1), dict())]:
+    for xs, ys in itertools.product((False, True), repeat=2):
+        total += qs8_case(*args, x_signed=xs, y_signed=ys, **kw)
+total += qs8_case(1, 16, 6, 6, 20, 1, 1, clamp=(10, 200))
+total += qs8_case(1, 16, 6, 6, 20, 3, 3, p=(1, 1, 1, 1), bias=False)
+total`, t);
+  assert.ok(n > 10000, `only ${n} outputs checked`);
+});
+
+test('qs8 igemm: many chunks (scratch rows lowered), rows around the 4-row tile', { timeout: TEST_MS }, async (t) => {
+  await py.run(`
+old = (K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS)
+try:
+    for rows in (1, 4, 5, 7):
+        K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = 1, rows
+        qs8_case(1, 5, 3, 7, 11, 3, 3, p=(1, 1, 1, 1))
+        qs8_case(1, 9, 2, 5, 8, 1, 1)
+finally:
+    K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = old
+`, t);
+});
+
+test('qs8 depthwise: 3x3 / 5x5, strides 1 / 2, asymmetric pads, dilation, channels around 8', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+total = 0
+for c in (1, 3, 7, 8, 9, 16, 20, 33):
+    for k, s, p in [(3, 1, (1, 1, 1, 1)), (3, 2, (0, 0, 1, 1)), (5, 2, (1, 1, 2, 2)), (5, 1, (2, 2, 2, 2))]:
+        total += qs8_case(1, c, 9, 8, c, k, k, s=(s, s), p=p, group=c)
+for xs, ys in itertools.product((False, True), repeat=2):
+    total += qs8_case(2, 12, 7, 6, 12, 3, 3, p=(1, 1, 1, 1), d=(2, 1), group=12, x_signed=xs, y_signed=ys)
+total += qs8_case(1, 24, 6, 6, 24, 3, 3, p=(1, 1, 1, 1), group=24, clamp=(0, 100), bias=False)
+total`, t);
+  assert.ok(n > 5000, `only ${n} outputs checked`);
+});
+
+test('qs8 binders reject bad dtypes, params, packed weights, shapes and overlaps with ValueError', { timeout: TEST_MS }, async (t) => {
+  const msgs = await py.run(`
+w = rng.integers(-127, 128, (8, 4, 3, 3)).astype(np.int8)
+packed = K.pack_qs8_conv2d_nhwc(w, None, np.full(8, 0.01, np.float32))
+x = np.zeros((1, 5, 5, 4), np.uint8)
+y = np.zeros((1, 3, 3, 8), np.uint8)
+P = K.qs8_params(3, False, 5, 0, 255, False)
+bad = {
+    "float x": lambda: K.bind_qs8_conv2d_nhwc(x.astype(np.float32), packed, y, (3, 3), params=P),
+    "params say int8": lambda: K.bind_qs8_conv2d_nhwc(x, packed, y, (3, 3), params=K.qs8_params(3, True, 5, 0, 255, False)),
+    "zero point outside the type": lambda: K.qs8_params(300, False, 5, 0, 255, False),
+    "empty output range": lambda: K.qs8_params(3, False, 5, 200, 100, False),
+    "wrong out shape": lambda: K.bind_qs8_conv2d_nhwc(x, packed, np.zeros((1, 4, 4, 8), np.uint8), (3, 3), params=P),
+    "packed for another shape": lambda: K.bind_qs8_conv2d_nhwc(x, packed[:, :, :-2].copy(), y, (3, 3), params=P),
+    "float packed": lambda: K.bind_qs8_conv2d_nhwc(x, packed.astype(np.float32), y, (3, 3), params=P),
+    "out overlaps x": lambda: K.bind_qs8_conv2d_nhwc(x, packed, x.reshape(-1)[:72].reshape(1, 3, 3, 8), (3, 3), params=P),
+    "non-contiguous x": lambda: K.bind_qs8_conv2d_nhwc(np.zeros((1, 5, 10, 4), np.uint8)[:, :, ::2], packed, y, (3, 3), params=P),
+    "int32 overflow": lambda: K.bind_qs8_conv2d_nhwc(np.zeros((1, 3, 3, 70000), np.uint8),
+        np.zeros(1, np.int16), np.zeros((1, 1, 1, 8), np.uint8), (3, 3), params=P),
+    "float weights": lambda: K.pack_qs8_conv2d_nhwc(w.astype(np.float32), None, np.full(8, 0.01, np.float32)),
+}
+out = {}
+for name, fn in bad.items():
+    try:
+        fn()
+        out[name] = None
+    except ValueError as e:
+        out[name] = str(e)
+out`, t);
+  const want = {
+    'float x': /uint8 or int8/, 'params say int8': /params say int8 x/, 'zero point outside the type': /outside/,
+    'empty output range': /outside/, 'wrong out shape': /out must have shape/, 'packed for another shape': /packed weights have shape/,
+    'float packed': /int16 array/, 'out overlaps x': /overlap x/, 'non-contiguous x': /C-contiguous/,
+    'int32 overflow': /overflow the int32 accumulator/, 'float weights': /must be int8/,
+  };
+  for (const [name, re] of Object.entries(want)) assert.match(msgs[name] ?? 'accepted', re, name);
+});
+
+// ---- bare memory: every buffer in turn at the very start and end of a memory --------------
+
+const STACK_BYTES = 64 * 1024;
+
+function bareKernels(bytes, pages, stackTop) {
+  const memory = new WebAssembly.Memory({ initial: pages });
+  const env = {
+    memory,
+    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
+    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
+    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, stackTop),
+    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
+  };
+  const mod = new WebAssembly.Module(bytes);
+  const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
+  for (const imp of WebAssembly.Module.imports(mod)) {
+    assert.ok(imp.name in env, `unexpected import ${imp.module}.${imp.name}`);
+    imports[imp.module][imp.name] = env[imp.name];
+  }
+  return { memory, exports: new WebAssembly.Instance(mod, imports).exports };
+}
+
+function layout(sizes, target, atEnd) {
+  const total = Object.values(sizes).reduce((s, n) => s + n, 0) + 64 * Object.keys(sizes).length + STACK_BYTES;
+  const pages = Math.ceil((total + 1) / 65536) + 1;
+  const addr = {};
+  let p = atEnd ? 0 : (sizes[target] + 64 + 15) & ~15;     // 16-byte aligned starts (int32 views need 4)
+  addr[target] = atEnd ? pages * 65536 - sizes[target] : 0;
+  for (const [name, n] of Object.entries(sizes)) {
+    if (name === target) continue;
+    addr[name] = p;
+    p = (p + n + 64 + 15) & ~15;
+  }
+  return { pages, addr, stackTop: (p + STACK_BYTES + 15) & ~15 };
+}
+
+function boundsRun(bytes, sizes, init, call) {
+  for (const target of Object.keys(sizes)) {
+    if (sizes[target] === 0) continue;
+    for (const atEnd of [false, true]) {
+      const { pages, addr, stackTop } = layout(sizes, target, atEnd);
+      const { memory, exports } = bareKernels(bytes, pages, stackTop);
+      init(memory, addr);
+      try {
+        call(exports, addr);
+      } catch (e) {
+        throw new Error(`${e.message} with ${target} at the ${atEnd ? 'end' : 'start'} of memory`);
+      }
+    }
+  }
+}
+
+function fillBytes(memory, addr, n, seed) {
+  const b = new Uint8Array(memory.buffer, addr, n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; b[i] = s >>> 24; }
+}
+
+// packed weights: random int16 weights, small biases, positive scales where the kernel reads them
+function fillPacked(memory, addr, bytes, seed, floatsAt) {
+  fillBytes(memory, addr, bytes, seed);
+  const f = new Float32Array(memory.buffer);
+  for (const [at, n] of floatsAt) for (let i = 0; i < n; i++) f[(addr + at) / 4 + i] = 0.001 * (1 + (i % 5));
+}
+
+function setQs8Params(memory, addr, xSigned, ySigned) {
+  new Int32Array(memory.buffer, addr, 8).set([xSigned ? -3 : 120, xSigned ? 1 : 0, ySigned ? 2 : 128,
+    ySigned ? -128 : 0, ySigned ? 127 : 255, ySigned ? 1 : 0, 0, 0]);
+}
+
+const BARE_BUILDS = [SO, RELAXED].filter((f) => existsSync(f) && WebAssembly.validate(readFileSync(f)));
+
+test('bounds: qs8 igemm reads and writes nothing outside x, the indirection, packed W, C, scratch', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const m of [1, 3, 4, 5, 9]) for (const n of [1, 7, 8, 9, 17]) for (const k of [1, 2, 5]) {
+      // m output pixels, ks = 3 taps over a 1-D input of m + 2 pixels of kc = k bytes, zero-padded ends
+      const ks = 3, px = m + 2, kk2 = (ks * k + 1) & ~1, panels = Math.ceil(n / 8), panel = 2 * (32 + 8 * kk2);
+      for (const mb of [1, 4, 5, 8]) {
+        const sizes = { x: px * k, ind: 4 * m * ks, w: panels * panel, c: m * n, scratch: 2 * Math.min(m, mb) * kk2, params: 32 };
+        const floatsAt = [...Array(panels).keys()].map((p) => [p * panel + 32, 8]);
+        boundsRun(bytes, sizes, (mem, ad) => {
+          fillBytes(mem, ad.x, sizes.x, 3);
+          fillPacked(mem, ad.w, sizes.w, 4, floatsAt);
+          const ind = new Uint32Array(mem.buffer, ad.ind, m * ks);
+          for (let i = 0; i < m; i++) for (let s = 0; s < ks; s++) {
+            const p = i + s - 1;
+            ind[i * ks + s] = p < 0 || p >= px ? 0 : ad.x + p * k;
+          }
+          setQs8Params(mem, ad.params, m % 2 === 1, n % 2 === 0);
+        }, (ex, ad) => ex.qs8_igemm_4x8c2__wasmsimd(m, n, k, ks, ad.ind, 0, ad.w, ad.c, n, ad.scratch, mb, ad.params));
+      }
+      runs++;
+    }
+  }
+  assert.ok(runs >= 75);
+});
+
+test('bounds: qs8 depthwise reads and writes nothing outside x, packed w, y', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const c of [1, 3, 7, 8, 9, 16, 17]) for (const [k, s] of [[3, 1], [3, 2], [5, 2]]) for (const [h, w] of [[5, 9], [k, k]]) {
+      const p = k >> 1, oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
+      const cp = (c + 7) & ~7;
+      const sizes = { x: h * w * c, w: 2 * (4 * cp + k * k * cp), y: oh * ow * c, shape: 4 * 14, params: 32 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillBytes(mem, ad.x, sizes.x, 1);
+        fillPacked(mem, ad.w, sizes.w, 2, [[4 * cp, cp]]);
+        new Int32Array(mem.buffer, ad.shape, 14).set([1, h, w, c, k, k, oh, ow, s, s, p, p, 1, 1]);
+        setQs8Params(mem, ad.params, c % 2 === 1, k === 5);
+      }, (ex, ad) => ex.qs8_dwconv2d_nhwc__wasmsimd(ad.x, ad.w, ad.y, ad.shape, ad.params));
+      runs++;
+    }
+  }
+  assert.ok(runs >= 42);
+});
