@@ -181,6 +181,10 @@ def unary_ref(op, x):
         if op == "sigmoid": return 1 / (1 + np.exp(-x))
         if op == "silu": return x / (1 + np.exp(-x))
         if op == "exp": return np.exp(x)
+        if op == "erf": return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64)
+        if op == "gelu": return 0.5 * x * np.frompyfunc(math.erfc, 1, 1)(-x / math.sqrt(2)).astype(np.float64)
+        if op == "gelu_tanh":   # x/2 (1 + tanh(t)) as x / (1 + exp(-2t)): no cancellation for x < 0
+            return x / (1 + np.exp(-2 * math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 def unary_case(op, n, clamp, scale=8.0, inplace=False):
     x, xbuf = guarded((n,), rng.uniform(-scale, scale, n))
@@ -705,6 +709,83 @@ assert y[1] == 1 and y[2] == 0, y
 `, t);
   });
 
+  test(`[${flav}] erf, gelu (Erf form), gelu_tanh: against math.erf / erfc over the float range, NaN, infinities, in place, tails, bad arguments`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
+shared_rng, rng = rng, np.random.default_rng(13)   # a stream of its own: the later tests' draws stay as they were
+for op in ["erf", "gelu", "gelu_tanh"]:
+    for n in [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 1000]:
+        unary_case(op, n, CLAMPS[n % len(CLAMPS)])
+    unary_case(op, 101, (-np.inf, np.inf), inplace=True)
+
+def ulps(got, ref):
+    """|got - ref| in units of the float32 spacing at ref (ref in float64)."""
+    return np.abs(got.astype(np.float64) - ref) / np.spacing(np.abs(ref.astype(np.float32))).astype(np.float64)
+
+# Every binade of the float range (random bit patterns), dense in [0.5, 16), both signs.
+bits = np.concatenate([rng.integers(0, 0x7F800000, 40000, dtype=np.uint32),
+                       np.arange(0x3F000000, 0x41800000, 4001, dtype=np.uint32)])
+v = bits.view(np.float32)
+v = np.concatenate([v, -v])
+x, xbuf = guarded(v.shape, v)
+y, ybuf = guarded(v.shape)
+v64 = v.astype(np.float64)
+K.bind_unary("erf", x, y)()
+ref = np.frompyfunc(math.erf, 1, 1)(v64).astype(np.float64)
+e = ulps(y, ref)
+assert e.max() <= 2, f"erf: {e.max()} ulp at x = {v[np.argmax(e)]!r}"
+assert guards_intact(y, ybuf)
+small = np.abs(v) < 30
+K.bind_unary("gelu", x, y)()
+ref = 0.5 * v64 * np.frompyfunc(math.erfc, 1, 1)(-v64 / math.sqrt(2)).astype(np.float64)
+normal = small & (np.abs(ref) >= np.finfo(np.float32).tiny)
+e = ulps(y[normal], ref[normal])
+assert e.max() <= 6, f"gelu: {e.max()} ulp at x = {v[normal][np.argmax(e)]!r}"
+assert np.abs(y[~normal] - ref[~normal]).max() <= 1e-42, "gelu where the result is below the normal floats"
+assert guards_intact(y, ybuf)
+K.bind_unary("gelu_tanh", x, y)()
+with np.errstate(over="ignore", invalid="ignore"):
+    ref = unary_ref("gelu_tanh", v64)
+    arg = np.abs(math.sqrt(2 / math.pi) * (v64 + 0.044715 * v64 ** 3))
+# the argument of the sigmoid is rounded: exp's relative error grows with it
+tol = 4e-6 * np.abs(ref) * np.maximum(1.0, arg / 4) + 1e-37
+bad = small & ~(np.abs(y - ref) <= tol)
+assert not bad.any(), f"gelu_tanh at x = {v[bad][:3]!r}: {y[bad][:3]!r}, not {ref[bad][:3]!r}"
+
+special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-30, -1e-30, 3.9, 4.5, -14.5, 1e-45, 3e38, -3e38], np.float32)
+out = np.empty_like(special)
+K.bind_unary("erf", special, out)()
+assert np.isnan(out[0]) and out[1] == 1 and out[2] == -1 and out[3] == 0 and np.signbit(out[4]), out
+assert abs(out[5] - 1.1283792e-30) < 1e-36 and out[8] == 1 and out[12] == -1, out
+K.bind_unary("gelu", special, out)()
+assert np.isnan(out[0]) and out[1] == np.inf and out[2] == 0 and out[3] == 0 and out[9] == 0 and out[11] == 3e38, out
+assert abs(out[5] - 5e-31) < 1e-37 and out[12] == 0, out
+K.bind_unary("gelu_tanh", special, out)()
+assert np.isnan(out[0]) and out[1] == np.inf and out[2] == 0 and out[3] == 0 and out[11] == 3e38 and out[12] == 0, out
+same = np.linspace(-6, 6, 1001, dtype=np.float32)
+apart = np.empty_like(same)
+K.bind_unary("gelu", same, apart)()
+K.bind_unary("gelu", same, same)()
+assert np.array_equal(same, apart), "gelu in place"
+
+failures = []
+for name, call in {
+    "gelu float64": lambda: K.bind_unary("gelu", np.zeros(4), np.zeros(4, np.float32)),
+    "gelu shapes": lambda: K.bind_unary("gelu", np.zeros(4, np.float32), np.zeros(5, np.float32)),
+    "erf strided": lambda: K.bind_unary("erf", np.zeros(8, np.float32)[::2], np.zeros(4, np.float32)),
+    "gelu_tanh read-only out": lambda: K.bind_unary("gelu_tanh", np.zeros(4, np.float32), np.broadcast_to(np.float32(0), (4,))),
+    "gelu partial overlap": lambda: (lambda b: K.bind_unary("gelu", b[:6], b[2:8]))(np.zeros(8, np.float32)),
+}.items():
+    try:
+        call()
+        failures.append(name)
+    except ValueError:
+        pass
+assert not failures, failures
+rng = shared_rng
+`, t);
+  });
+
   test(`[${flav}] binary: same shape, scalar, per-channel NHWC / NCHW, rows, in place, fused clamp`, { timeout: TEST_MS }, async (t) => {
     await useFlavour(flav, t);
     await run(`
@@ -788,6 +869,62 @@ for rows, cols in [(1, 1), (1, 3), (2, 4), (3, 5), (1, 1000), (7, 17)]:
     assert guards_intact(y, ybuf)
     K.bind_softmax(x, x)()
     assert np.allclose(x, ref, rtol=1e-5, atol=1e-7)
+
+# Any other axis: the strided kernel on [outer, n, inner], inner around the 4-column blocks.
+shared_rng, rng = rng, np.random.default_rng(14)   # a stream of its own: the later tests' draws stay as they were
+for shape, axis in [((3, 5), 0), ((2, 3, 4), 1), ((2, 7, 5), 1), ((1, 12, 9, 6), 1), ((4, 1, 3), 1),
+                    ((2, 3, 1), 1), ((5, 2, 17), 0), ((2, 3, 4, 5), -3), ((1, 1000, 3), 1)]:
+    x, _ = guarded(shape, rng.uniform(-20, 20, shape))
+    y, ybuf = guarded(shape)
+    K.bind_softmax(x, y, axis)()
+    e = np.exp(x.astype(np.float64) - x.max(axis=axis, keepdims=True))
+    ref = e / e.sum(axis=axis, keepdims=True)
+    assert np.allclose(y, ref, rtol=1e-5, atol=1e-7), (shape, axis)
+    assert guards_intact(y, ybuf), (shape, axis)
+    K.bind_softmax(x, x, axis)()
+    assert np.array_equal(x, y), ("in place", shape, axis)
+x = np.zeros((3, 4, 5), np.float32)
+x[1, 2, 3] = np.nan
+x[0, 1, 4] = np.inf
+y = np.empty_like(x)
+K.bind_softmax(x, y, 1)()
+assert np.isnan(y[1, :, 3]).all() and np.isnan(y[0, :, 4]).all(), "a column with NaN or +inf gives NaN"
+assert np.allclose(y[2], 0.25) and np.allclose(y[1, :, :3], 0.25), "the other columns are untouched by them"
+for bad_axis in (3, -4, 1.0):
+    try:
+        K.bind_softmax(x, y, bad_axis)
+        raise AssertionError(f"axis {bad_axis!r} accepted")
+    except ValueError:
+        pass
+
+# log-softmax, last axis (rows) and others (strided), against float64; in place; NaN / +inf columns
+for shape, axis in [((1, 1), 1), ((3, 5), 1), ((2, 8), -1), ((7, 17), 1), ((1, 1000), 1), ((3, 5), 0),
+                    ((2, 7, 5), 1), ((1, 12, 9, 6), 1), ((5, 2, 17), 0), ((2, 3, 1), 1)]:
+    x, _ = guarded(shape, rng.uniform(-30, 30, shape))
+    y, ybuf = guarded(shape)
+    K.bind_softmax(x, y, axis, log=True)()
+    x64 = x.astype(np.float64)
+    s = x64 - x64.max(axis=axis, keepdims=True)
+    ref = s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+    assert np.allclose(y, ref, rtol=1e-6, atol=2e-6), ("log", shape, axis, np.abs(y - ref).max())
+    assert guards_intact(y, ybuf), ("log", shape, axis)
+    K.bind_softmax(x, x, axis, log=True)()
+    assert np.array_equal(x, y), ("log in place", shape, axis)
+for axis in (1, 2):
+    x = np.zeros((3, 4, 5), np.float32)
+    x[1, 2, 3] = np.nan
+    x[0, 1, 4] = np.inf
+    y = np.empty_like(x)
+    K.bind_softmax(x, y, axis, log=True)()
+    bad = np.isnan(y)
+    want = np.zeros_like(bad)
+    if axis == 1:
+        want[1, :, 3] = want[0, :, 4] = True
+    else:
+        want[1, 2, :] = want[0, 1, :] = True
+    assert np.array_equal(bad, want), ("log NaN", axis)
+    assert np.allclose(y[2], -np.log(x.shape[axis])), ("log of a uniform row", axis)
+rng = shared_rng
 `, t);
   });
 
@@ -1175,11 +1312,12 @@ test('bounds: dwconv2d_nhwc and pool2d_nhwc read and write nothing outside x, pa
   assert.ok(runs >= 90);
 });
 
-test('bounds: unary, binary, global average pool, softmax, layer norm and the LSTM cell read and write nothing outside their buffers', () => {
+test('bounds: unary, binary, global average pool, softmax (log, strided), layer norm and the LSTM cell read and write nothing outside their buffers', () => {
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
     for (const n of [1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33]) {
-      for (const fn of ['f32_vclamp__wasmsimd', 'f32_vhswish__wasmsimd', 'f32_vsigmoid__wasmsimd', 'f32_vsilu__wasmsimd', 'f32_vexp__wasmsimd']) {
+      for (const fn of ['f32_vclamp__wasmsimd', 'f32_vhswish__wasmsimd', 'f32_vsigmoid__wasmsimd', 'f32_vsilu__wasmsimd', 'f32_vexp__wasmsimd',
+        'f32_verf__wasmsimd', 'f32_vgelu__wasmsimd', 'f32_vgelutanh__wasmsimd']) {
         boundsRun(bytes, { x: 4 * n, y: 4 * n, params: 8 }, (mem, ad) => {
           fillRandom(mem, ad.x, n, 1); setParams(mem, ad.params, -Infinity, Infinity);
         }, (ex, ad) => ex[fn](n, ad.x, ad.y, ad.params));
@@ -1200,6 +1338,18 @@ test('bounds: unary, binary, global average pool, softmax, layer norm and the LS
       boundsRun(bytes, { x: 4 * 2 * n, y: 4 * 2 * n, params: 8 }, (mem, ad) => {
         fillRandom(mem, ad.x, 2 * n, 1);
       }, (ex, ad) => ex.f32_softmax__wasmsimd(2, n, ad.x, ad.y, ad.params));
+      // strided: [2, 3, n] over the middle axis, and [2, n, 3]
+      for (const [nn, inner] of [[3, n], [n, 3]]) {
+        boundsRun(bytes, { x: 4 * 2 * nn * inner, y: 4 * 2 * nn * inner, params: 8 }, (mem, ad) => {
+          fillRandom(mem, ad.x, 2 * nn * inner, 1);
+        }, (ex, ad) => ex.f32_softmax_strided__wasmsimd(2, nn, inner, ad.x, ad.y, ad.params));
+        boundsRun(bytes, { x: 4 * 2 * nn * inner, y: 4 * 2 * nn * inner, params: 8 }, (mem, ad) => {
+          fillRandom(mem, ad.x, 2 * nn * inner, 1);
+        }, (ex, ad) => ex.f32_logsoftmax_strided__wasmsimd(2, nn, inner, ad.x, ad.y, ad.params));
+      }
+      boundsRun(bytes, { x: 4 * 2 * n, y: 4 * 2 * n, params: 8 }, (mem, ad) => {
+        fillRandom(mem, ad.x, 2 * n, 1);
+      }, (ex, ad) => ex.f32_logsoftmax__wasmsimd(2, n, ad.x, ad.y, ad.params));
       boundsRun(bytes, { xw: 4 * 2 * 4 * n, hr: 4 * 2 * 4 * n, c: 4 * 2 * n, h: 4 * 2 * n }, (mem, ad) => {
         fillRandom(mem, ad.xw, 8 * n, 1); fillRandom(mem, ad.hr, 8 * n, 2); fillRandom(mem, ad.c, 2 * n, 3);
       }, (ex, ad) => ex.f32_lstm_cell__wasmsimd(2, n, ad.xw, 4 * n, ad.hr, ad.c, ad.h));

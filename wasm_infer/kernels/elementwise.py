@@ -2,7 +2,8 @@
 
   bind_unary(op, x, out, lo=-inf, hi=inf)
       op in UNARY_OPS: "clamp", "hardswish", "sigmoid", "silu" (x*sigmoid(x)),
-      "exp"; then the clamp. x, out same shape, C-contiguous; out may be x.
+      "exp", "erf", "gelu" (x/2 (1 + erf(x/sqrt 2))), "gelu_tanh" (the tanh
+      approximation); then the clamp. x, out same shape, C-contiguous; out may be x.
   bind_binary(op, a, b, out, lo=-inf, hi=inf)
       op in BINARY_OPS: "add", "sub", "mul", "div", "min", "max" with numpy
       broadcasting of C-contiguous a and b to out's shape (any broadcast that
@@ -17,7 +18,8 @@ from .loader import _func
 
 UNARY_OPS = {"clamp": "f32_vclamp__wasmsimd", "hardswish": "f32_vhswish__wasmsimd",
              "sigmoid": "f32_vsigmoid__wasmsimd", "silu": "f32_vsilu__wasmsimd",
-             "exp": "f32_vexp__wasmsimd"}
+             "exp": "f32_vexp__wasmsimd", "erf": "f32_verf__wasmsimd", "gelu": "f32_vgelu__wasmsimd",
+             "gelu_tanh": "f32_vgelutanh__wasmsimd"}
 BINARY_OPS = {"add": 0, "sub": 1, "mul": 2, "div": 3, "min": 4, "max": 5}
 
 

@@ -1,7 +1,7 @@
 """GEMM family: MatMul, Gemm and FusedMatMul (MatMul/Gemm + bias + clamp) on
 the 4x8 GEMM kernels. A constant B is packed once into column panels with
 alpha and the bias folded in (kernels.pack_gemm); a B computed at run time
-goes through the unpacked GEMM."""
+goes through the unpacked GEMM, one call per matrix of a batched MatMul."""
 import numpy as np
 
 from ..ops.internal import DOMAIN
@@ -17,16 +17,51 @@ def _packed(k, a, packed, out, lo=-np.inf, hi=np.inf):
 @lowering("MatMul")
 def matmul(op, specs, k):
     a, b = specs[0], specs[1]
+    if is_f32(a) and is_f32(b) and len(a[0]) >= 2 and len(b[0]) > 2:
+        return _batched(a[0], b[0], k)
     if not (is_f32(a) and is_f32(b, 2) and len(a[0]) >= 1 and a[0][-1] == b[0][0]):
-        return NotApplicable("needs float32 a [..., K] and b [K, N]")
+        return NotApplicable("needs float32 a [..., K] and b [K, N], or a [..., M, K] and b [..., K, N]")
     out = [(tuple(a[0][:-1]) + (b[0][1],), F32)]
     w = op.constant(1)
     if w is not None:
         packed = cached(op, "packed_b", lambda: k.pack_gemm(np.ascontiguousarray(w, np.float32)))
         return Lowered(out, lambda ins, outs: _packed(k, ins[0], packed, outs[0]), "f32_gemm_4x8_minmax")
-    if len(a[0]) != 2:
-        return NotApplicable("a B computed at run time needs a 2-D a")
-    return Lowered(out, lambda ins, outs: k.bind_gemm(ins[0], ins[1], None, outs[0]), "f32_gemm_minmax")
+    # b computed at run time (2-D): a's leading axes are rows of one GEMM.
+    return Lowered(out, lambda ins, outs: k.bind_gemm(ins[0].reshape(-1, a[0][-1]), ins[1], None,
+                                                       outs[0].reshape(-1, b[0][1])), "f32_gemm_minmax")
+
+
+# Below this many multiply-adds per matrix, a kernel call each (about 1 us of
+# call overhead in Pyodide) costs more than NumPy's own loop over a stack of
+# small matrices (about 1 GFLOPS).
+SMALL_MATMUL = 512
+
+
+def _batched(sa, sb, k):
+    """a [..., M, K] @ b [..., K, N], leading axes broadcast (attention's
+    [B, H, S, D] @ [B, H, D, S]): one unpacked GEMM per output matrix, each on
+    its own views of a, b and out (size-1 leading axes repeat)."""
+    if sa[-1] != sb[-2]:
+        return NotApplicable(f"cannot multiply {list(sa)} by {list(sb)}")
+    batch = np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))     # ValueError: lower() says why
+    if size(batch) > 1 and sa[-2] * sa[-1] * sb[-1] < SMALL_MATMUL:
+        return NotApplicable(f"{size(batch)} matrices of {sa[-2]}x{sa[-1]} @ {sa[-1]}x{sb[-1]}: "
+                             "too small for a kernel call each")
+    out = [(batch + (sa[-2], sb[-1]), F32)]
+
+    def pick(x, idx):
+        x = x.reshape((1,) * (len(batch) + 2 - x.ndim) + x.shape)
+        return x[tuple(i if d != 1 else 0 for i, d in zip(idx, x.shape[:-2]))]
+
+    def bind(ins, outs):
+        runners = [k.bind_gemm(pick(ins[0], idx), pick(ins[1], idx), None, outs[0][idx])
+                   for idx in np.ndindex(*batch)]
+
+        def run(runners=runners):
+            for r in runners:
+                r()
+        return run
+    return Lowered(out, bind, "f32_gemm_minmax")
 
 
 def _gemm_bias(op, c, n):
