@@ -105,6 +105,12 @@ def _models():
     yield mlp_head_if().SerializeToString()
     from plan_chain_models import neck                 # biases as Adds, ConvTranspose, Resize/Concat/Split
     yield neck(np.random.default_rng(7))
+    from test_fuse_hard_swish import hard_swish_model  # HardSwish written out
+    yield hard_swish_model()
+    from test_qs8 import qdq_conv                      # DequantizeLinear -> Conv -> QuantizeLinear (fuse_qdq)
+    yield qdq_conv(act="Relu")
+    from attention_models import tiny_bert            # the exporter's Erf-GELU (fuse_gelu)
+    yield tiny_bert(np.random.default_rng(0))
 
 
 def test_a_pass_changes_nothing_in_a_graph_without_its_targets(monkeypatch, effnet_path):

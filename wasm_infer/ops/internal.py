@@ -18,6 +18,8 @@ OPS = {
                       "write out as ReduceMean/Sub/Mul/ReduceMean/Add/Sqrt/Div (+ Mul/Add by constant "
                       "scale and bias); attribute epsilon, optional inputs scale and bias [C], and an "
                       "optional clamp (activation_min/max) that fuse_conv_activation adds",
+    "FusedGelu": "fuse_gelu: GELU written out as x * 0.5 * (1 + Erf(x / sqrt 2)) or with Tanh "
+                 "(approximate = \"none\" / \"tanh\", as ONNX Gelu), one input x",
     "NhwcConv": "to_nhwc: a 2-D Conv/FusedConv on channels-last tensors, x [N, H, W, C] -> "
                 "y [N, OH, OW, M], with the ONNX weights [M, C/group, KH, KW] and an optional clamp",
     "NhwcConvTranspose": "to_nhwc: a 2-D ConvTranspose whose kernel equals its stride (no pads, dilations "
@@ -27,4 +29,12 @@ OPS = {
                 "attribute kind names the original op, the others are its attributes",
     "NhwcGlobalAveragePool": "to_nhwc: GlobalAveragePool on channels-last tensors, "
                              "[N, H, W, C] -> [N, 1, 1, C]",
+    "QS8Conv": "fuse_qdq: DequantizeLinear(x) and DequantizeLinear(int8 weights, zero point 0) -> Conv -> "
+               "(Relu/Clip) -> QuantizeLinear as one int8 conv, NCHW: x uint8/int8, w int8, int32 bias, "
+               "float32 per-channel requantization scale; attributes x/y_zero_point, output_min/max, "
+               "output_signed (op_qs8_conv.py)",
+    "NhwcQS8Conv": "to_nhwc: QS8Conv on channels-last tensors, x [N, H, W, C] -> y [N, OH, OW, M]",
+    "QS8Add": "fuse_qdq: DequantizeLinear(a) + DequantizeLinear(b) -> QuantizeLinear on the quantized "
+              "values (onnxruntime's QLinearAdd); attributes a_ratio/b_ratio, zero points, output_min/max, "
+              "output_signed; elementwise, so NHWC-transparent",
 }

@@ -11,13 +11,20 @@ import os
 import warnings
 
 from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fold_conv_bias,
-               fuse_conv_activation, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv, to_nhwc)
+               fuse_conv_activation, fuse_gelu, fuse_hard_swish, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv,
+               fuse_qdq, to_nhwc)
 from ._util import drop_unused_initializers
 
 # The order within a stage still matters, although the stage repeats until
 # nothing changes: the patterns are matched on standard ops, and a pass that
 # fuses first would hide them from the others for good.
 STAGES = (
+    # First, on its own: QDQ patterns become int8 ops (and bad quantization
+    # parameters a ModelError) before fold_constants turns the weights'
+    # DequantizeLinear into float weights.
+    (
+        ("fuse_qdq", fuse_qdq),
+    ),
     (
         # Turns computed shapes, pads and bounds into initializers, which the
         # passes below require of the values they fold in.
@@ -37,6 +44,10 @@ STAGES = (
         ("fuse_matmul_bias", fuse_matmul_bias),
         # Before fuse_conv_activation, which gives the FusedLayerNorm its clamp.
         ("fuse_layer_norm", fuse_layer_norm),
+        # Before fuse_conv_activation: the Clip inside a written-out HardSwish is not the conv's activation.
+        ("fuse_hard_swish", fuse_hard_swish),
+        # Matches standard Div/Mul/Add around an Erf or Tanh, which nothing above rewrites.
+        ("fuse_gelu", fuse_gelu),
         ("fuse_conv_activation", fuse_conv_activation),
     ),
     # A stage of its own, once the one above has settled: it rewrites
