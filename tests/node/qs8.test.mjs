@@ -161,6 +161,182 @@ total`, t);
   assert.ok(n > 5000, `only ${n} outputs checked`);
 });
 
+test('qs8 depthwise fast path: images with and without interior pixels, pads 0 to K-1, strides 1 and 2, every C mod 8', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+total = 0
+for k in (3, 5):
+    for s in (1, 2):
+        for h, w in [(k, k), (k + 1, 2 * k + 3), (13, 11), (2, 9)]:
+            for p in [(0, 0, 0, 0), (k // 2, k // 2, k // 2, k // 2), (0, 0, 1, 1), (k - 1, 1, 0, k - 1)]:
+                if h + p[0] + p[2] < k or w + p[1] + p[3] < k:
+                    continue
+                for c in (8, 13, 24):
+                    total += qs8_case(1, c, h, w, c, k, k, s=(s, s), p=p, group=c,
+                                      x_signed=(c + h) % 2 == 1, y_signed=(k + w) % 2 == 1)
+# no bias: the folded zero point alone
+for xs in (False, True):
+    total += qs8_case(1, 16, 10, 10, 16, 3, 3, p=(1, 1, 1, 1), group=16, x_signed=xs, bias=False)
+total`, t);
+  assert.ok(n > 20000, `only ${n} outputs checked`);
+});
+
+test('qs8 vadd: every length around the 16-byte vector, uint8/int8 on each side, in place, exact ties', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+def ref_add(a, b, za, zb, zy, ra, rb, lo, hi, ys):
+    va = (a.astype(np.float32) - np.float32(za)) * np.float32(ra)
+    vb = (b.astype(np.float32) - np.float32(zb)) * np.float32(rb)
+    y = np.clip(np.rint(va + vb), lo - zy, hi - zy) + zy
+    return y.astype(np.int8 if ys else np.uint8)
+
+def add_case(shape, as_, bs, ys, ra, rb, clamp=None, inplace=None):
+    at, bt, yt = (np.int8 if as_ else np.uint8), (np.int8 if bs else np.uint8), (np.int8 if ys else np.uint8)
+    (alo, ahi), (blo, bhi), (ylo, yhi) = [((-128, 127) if f else (0, 255)) for f in (as_, bs, ys)]
+    za, zb, zy = int(rng.integers(alo, ahi + 1)), int(rng.integers(blo, bhi + 1)), int(rng.integers(ylo, yhi + 1))
+    lo, hi = clamp if clamp else (ylo, yhi)
+    a0 = rng.integers(alo, ahi + 1, shape).astype(at)
+    b0 = rng.integers(blo, bhi + 1, shape).astype(bt)
+    a, abuf = guarded_bytes(shape, at, a0)
+    b, bbuf = guarded_bytes(shape, bt, b0)
+    want = ref_add(a0, b0, za, zb, zy, ra, rb, lo, hi, ys)
+    P = K.qs8_add_params(za, as_, zb, bs, zy, lo, hi, ys, ra, rb)
+    if inplace == "a":
+        y, ybuf = a, abuf
+    elif inplace == "b":
+        y, ybuf = b, bbuf
+    else:
+        y, ybuf = guarded_bytes(shape, yt)
+    K.bind_qs8_add(a, b, y, P)()
+    what = f"qs8 add {shape} {at.__name__}+{bt.__name__}->{yt.__name__} ratios {ra}, {rb} clamp {(lo, hi)} in place {inplace}"
+    assert guards_intact(ybuf, y.size), what + ": wrote outside out"
+    if inplace != "a":
+        assert (a == a0).all() and guards_intact(abuf, a.size), what + ": a changed"
+    bad = np.argwhere(y != want)
+    assert bad.size == 0, f"{what}: {len(bad)} of {y.size} differ, first at {tuple(bad[0])}: {y[tuple(bad[0])]} vs {want[tuple(bad[0])]}"
+    return int(y.size)
+
+total = 0
+for n in list(range(0, 40)) + [255, 1000]:
+    total += add_case((n,), n % 2 == 1, n % 3 == 1, n % 5 == 1, 0.39093518 / 0.5403142, 0.49263644 / 0.5403142)
+for as_, bs, ys in itertools.product((False, True), repeat=3):
+    total += add_case((2, 7, 5, 12), as_, bs, ys, 0.73, 1.9)
+    # ratios of 0.5 and 1.5: half of the sums are exact ties (round half to even)
+    total += add_case((3, 33), as_, bs, ys, 0.5, 1.5)
+total += add_case((1, 4, 4, 24), False, False, False, 0.8, 0.6, clamp=(30, 200))
+total += add_case((100,), False, True, False, 1.0, 3.0, inplace="a")
+total += add_case((37,), True, True, True, 0.25, 0.7, inplace="b")
+# every (a, b) pair of uint8 with the scales of EfficientNet-Lite0's first Add
+a = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 256, 1)
+b = np.ascontiguousarray(a.T)
+y = np.empty_like(a)
+P = K.qs8_add_params(123, False, 117, False, 136, 0, 255, False, np.float32(0.39093518) / np.float32(0.5403142),
+                     np.float32(0.49263644) / np.float32(0.5403142))
+K.bind_qs8_add(a, b, y, P)()
+ra, rb = P[8:].view(np.float32)
+assert (y == ref_add(a, b, 123, 117, 136, ra, rb, 0, 255, False)).all(), "all pairs"
+total + y.size`, t);
+  assert.ok(n > 70000, `only ${n} outputs checked`);
+});
+
+test('qs8 add binder rejects bad dtypes, params, shapes and overlaps with ValueError', { timeout: TEST_MS }, async (t) => {
+  const msgs = await py.run(`
+a = np.zeros((4, 8), np.uint8)
+b = np.zeros((4, 8), np.uint8)
+y = np.zeros((4, 8), np.uint8)
+P = K.qs8_add_params(3, False, 5, False, 7, 0, 255, False, 0.5, 0.7)
+buf = np.zeros(64, np.uint8)
+bad = {
+    "float a": lambda: K.bind_qs8_add(a.astype(np.float32), b, y, P),
+    "params say int8": lambda: K.bind_qs8_add(a, b, y, K.qs8_add_params(3, True, 5, False, 7, 0, 255, False, 0.5, 0.7)),
+    "zero point outside the type": lambda: K.qs8_add_params(3, False, 256, False, 7, 0, 255, False, 0.5, 0.7),
+    "empty output range": lambda: K.qs8_add_params(3, False, 5, False, 7, 9, 8, False, 0.5, 0.7),
+    "negative ratio": lambda: K.qs8_add_params(3, False, 5, False, 7, 0, 255, False, -0.5, 0.7),
+    "NaN ratio": lambda: K.qs8_add_params(3, False, 5, False, 7, 0, 255, False, 0.5, float("nan")),
+    "broadcasting": lambda: K.bind_qs8_add(a, b[:1].copy(), y, P),
+    "wrong out shape": lambda: K.bind_qs8_add(a, b, np.zeros((8, 4), np.uint8), P),
+    "short params": lambda: K.bind_qs8_add(a, b, y, P[:8].copy()),
+    "out overlaps a": lambda: K.bind_qs8_add(buf[:32].reshape(4, 8), b, buf[1:33].reshape(4, 8), P),
+    "non-contiguous b": lambda: K.bind_qs8_add(a, np.zeros((4, 16), np.uint8)[:, ::2], y, P),
+}
+out = {}
+for name, fn in bad.items():
+    try:
+        fn()
+        out[name] = None
+    except ValueError as e:
+        out[name] = str(e)
+out`, t);
+  const want = {
+    'float a': /uint8 or int8/, 'params say int8': /params say int8 a/, 'zero point outside the type': /outside/,
+    'empty output range': /outside/, 'negative ratio': /positive and finite/, 'NaN ratio': /positive and finite/,
+    broadcasting: /one shape/, 'wrong out shape': /one shape/, 'short params': /int32 \[10\]/,
+    'out overlaps a': /overlap a/, 'non-contiguous b': /C-contiguous/,
+  };
+  for (const [name, re] of Object.entries(want)) assert.match(msgs[name] ?? 'accepted', re, name);
+});
+
+test('qs8 vquantize: float32 to uint8/int8 byte-exact with QuantizeLinear, ties, saturation, inf, NaN, every length around 16', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+def quant_case(x, scale, zy, signed, clamp=None):
+    ylo, yhi = (-128, 127) if signed else (0, 255)
+    lo, hi = clamp if clamp else (ylo, yhi)
+    xg, _ = guarded_bytes((x.size * 4,), np.uint8)
+    xg = xg.view(np.float32)
+    xg[...] = x
+    y, ybuf = guarded_bytes(x.shape, np.int8 if signed else np.uint8)
+    K.bind_qs8_quantize(xg, y, K.qs8_quantize_params(zy, lo, hi, signed, scale))()
+    with np.errstate(invalid="ignore"):
+        q = np.rint(x / np.float32(scale))
+        want = np.where(np.isnan(q), zy, np.clip(q, lo - zy, hi - zy) + zy).astype(y.dtype)
+    what = f"quantize n={x.size} scale={scale} zero={zy} signed={signed} clamp={(lo, hi)}"
+    assert guards_intact(ybuf, y.size), what + ": wrote outside out"
+    bad = np.argwhere(y != want)
+    assert bad.size == 0, f"{what}: {len(bad)} differ, first at {bad[0]}: x={x[tuple(bad[0])]} {y[tuple(bad[0])]} vs {want[tuple(bad[0])]}"
+    return int(y.size)
+
+total = 0
+for n in list(range(0, 40)) + [1000]:
+    total += quant_case(rng.uniform(-3, 3, n).astype(np.float32), 0.0187, int(rng.integers(0, 256)), False)
+    total += quant_case(rng.uniform(-3, 3, n).astype(np.float32), 0.0213, int(rng.integers(-128, 128)), True)
+# exact ties: x / 0.5 = k + 0.5 for x = (2k + 1) / 4
+ties = ((2 * np.arange(-300, 300) + 1) / 4).astype(np.float32)
+for signed in (False, True):
+    total += quant_case(ties, 0.5, 3 if signed else 128, signed)
+    specials = np.array([np.inf, -np.inf, np.nan, 1e30, -1e30, 3.4e38, -0.0, 1e-40], np.float32)
+    total += quant_case(specials, 0.01, -5 if signed else 77, signed)
+    total += quant_case(np.linspace(-10, 10, 333).astype(np.float32), 0.03, 10, signed, clamp=(-20, 90) if signed else (20, 90))
+total`, t);
+  assert.ok(n > 3000, `only ${n} outputs checked`);
+});
+
+test('qs8 quantize binder rejects bad dtypes, params and shapes with ValueError', { timeout: TEST_MS }, async (t) => {
+  const msgs = await py.run(`
+x = np.zeros((4, 8), np.float32)
+y = np.zeros((4, 8), np.uint8)
+P = K.qs8_quantize_params(3, 0, 255, False, 0.1)
+bad = {
+    "float64 x": lambda: K.bind_qs8_quantize(x.astype(np.float64), y, P),
+    "float out": lambda: K.bind_qs8_quantize(x, x.copy(), P),
+    "params say int8": lambda: K.bind_qs8_quantize(x, y, K.qs8_quantize_params(3, -128, 127, True, 0.1)),
+    "zero scale": lambda: K.qs8_quantize_params(3, 0, 255, False, 0.0),
+    "zero point outside the type": lambda: K.qs8_quantize_params(-1, 0, 255, False, 0.1),
+    "wrong shape": lambda: K.bind_qs8_quantize(x, np.zeros((8, 4), np.uint8), P),
+    "out overlaps x": lambda: K.bind_qs8_quantize(x, x.view(np.uint8)[:, :8], P),
+}
+out = {}
+for name, fn in bad.items():
+    try:
+        fn()
+        out[name] = None
+    except ValueError as e:
+        out[name] = str(e)
+out`, t);
+  const want = {
+    'float64 x': /float32/, 'float out': /uint8 or int8/, 'params say int8': /params say int8/, 'zero scale': /positive and finite/,
+    'zero point outside the type': /outside/, 'wrong shape': /one shape/, 'out overlaps x': /overlap x|C-contiguous/,
+  };
+  for (const [name, re] of Object.entries(want)) assert.match(msgs[name] ?? 'accepted', re, name);
+});
+
 test('qs8 binders reject bad dtypes, params, packed weights, shapes and overlaps with ValueError', { timeout: TEST_MS }, async (t) => {
   const msgs = await py.run(`
 w = rng.integers(-127, 128, (8, 4, 3, 3)).astype(np.int8)
@@ -316,4 +492,41 @@ test('bounds: qs8 depthwise reads and writes nothing outside x, packed w, y', ()
     }
   }
   assert.ok(runs >= 42);
+});
+
+test('bounds: qs8 vadd reads and writes nothing outside a, b, y', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const n of [1, 5, 15, 16, 17, 31, 32, 33, 100]) {
+      const sizes = { a: n, b: n, y: n, params: 40 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillBytes(mem, ad.a, n, 5);
+        fillBytes(mem, ad.b, n, 6);
+        const p = new Int32Array(mem.buffer, ad.params, 10);
+        p.set([120, n % 2, -3, 1, 128, 0, 255, 0]);
+        new Float32Array(mem.buffer, ad.params + 32, 2).set([0.7, 1.3]);
+      }, (ex, ad) => ex.qs8_vadd_minmax__wasmsimd(ad.a, ad.b, ad.y, n, ad.params));
+      runs++;
+    }
+  }
+  assert.ok(runs >= 9);
+});
+
+test('bounds: qs8 vquantize reads and writes nothing outside x, y', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const n of [1, 5, 15, 16, 17, 33, 100]) {
+      const sizes = { x: 4 * n, y: n, params: 32 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        const x = new Float32Array(mem.buffer, ad.x, n);
+        for (let i = 0; i < n; i++) x[i] = (i % 7) - 3.3;
+        new Int32Array(mem.buffer, ad.params, 8).set([n % 2 ? -3 : 128, n % 2 ? -128 : 0, n % 2 ? 127 : 255, n % 2, 0, 0, 0, 0]);
+        new Float32Array(mem.buffer, ad.params + 16, 1).set([0.02]);
+      }, (ex, ad) => ex.qs8_vquantize__wasmsimd(ad.x, ad.y, n, ad.params));
+      runs++;
+    }
+  }
+  assert.ok(runs >= 7);
 });

@@ -11,7 +11,8 @@ the same up to the float rounding order: on the model's first Add, 2 of the
 65,536 possible input pairs, both within 2e-5 of a tie, round the other way
 (tests/test_qs8.py). a and b are uint8/int8 with NumPy broadcasting;
 output_signed says the output type. Position by position, so it runs
-unchanged on NHWC tensors (layout trait)."""
+unchanged on NHWC tensors (layout trait). NumPy reference; the kernel path
+(equal shapes) is in lowering/qs8.py."""
 import numpy as np
 
 from .base import Op, register
