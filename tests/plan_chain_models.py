@@ -110,7 +110,39 @@ def models():
         m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
         m.ir_version = 8
         out[name] = m.SerializeToString()
+    out["lstm_branch"] = lstm_branch(rng)
     return out
+
+
+def lstm_branch(rng, hid=128, inp=64):
+    """An LSTM inside an If branch whose W and R are an outer initializer's
+    gate blocks sliced and concatenated again (as exporters of PyTorch LSTMs
+    write them; Silero VAD): values larger than what the recording run keeps,
+    which the branch's plan computes once and the lowering packs once."""
+    def reorder(name, out):     # [a; b] -> [b; a], a the first 3/4 of the rows
+        cut = _init(f"{name}_cut", np.array([3 * hid], np.int64))
+        lo, hi = _init(f"{name}_lo", np.array([0], np.int64)), _init(f"{name}_hi", np.array([4 * hid], np.int64))
+        one = _init(f"{name}_axis", np.array([1], np.int64))
+        nodes = [helper.make_node("Slice", [name, f"{name}_lo", f"{name}_cut", f"{name}_axis"], [f"{name}_a"]),
+                 helper.make_node("Slice", [name, f"{name}_cut", f"{name}_hi", f"{name}_axis"], [f"{name}_b"]),
+                 helper.make_node("Concat", [f"{name}_b", f"{name}_a"], [out], axis=1)]
+        return nodes, [cut, lo, hi, one]
+    wn, wi = reorder("bw", "w")
+    rn, ri = reorder("br", "r")
+    then = helper.make_graph(wn + rn + [helper.make_node("LSTM", ["x", "w", "r"], ["ty", "tyh"], hidden_size=hid)],
+                             "then", [], [helper.make_tensor_value_info("tyh", F, None)], wi + ri)
+    other = helper.make_graph([helper.make_node("ReduceSum", ["x", "ax0"], ["e"], keepdims=1)], "else", [],
+                              [helper.make_tensor_value_info("e", F, None)])
+    nodes = [helper.make_node("Size", ["x"], ["n"]), helper.make_node("Greater", ["n", "zero"], ["cond"]),
+             helper.make_node("If", ["cond"], ["y"], then_branch=then, else_branch=other)]
+    inits = [_init("bw", (rng.standard_normal((1, 4 * hid, inp)) * 0.2).astype(np.float32)),
+             _init("br", (rng.standard_normal((1, 4 * hid, hid)) * 0.1).astype(np.float32)),
+             _init("zero", np.array(0, np.int64)), _init("ax0", np.array([0], np.int64))]
+    graph = helper.make_graph(nodes, "lstm_branch", [helper.make_tensor_value_info("x", F, [3, 1, inp])],
+                              [helper.make_tensor_value_info("y", F, None)], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    return m.SerializeToString()
 
 
 def neck(rng):
@@ -165,7 +197,8 @@ def inputs():
             "layer_norm_written": (2 + rng.standard_normal((2, 5, 33))).astype(np.float32),
             "neck": rng.standard_normal((1, 4, 8, 8)).astype(np.float32),
             "lstm": rng.standard_normal((5, 3, 12)).astype(np.float32),
-            "lstm_reverse": rng.standard_normal((5, 3, 12)).astype(np.float32)}
+            "lstm_reverse": rng.standard_normal((5, 3, 12)).astype(np.float32),
+            "lstm_branch": rng.standard_normal((3, 1, 64)).astype(np.float32)}
 
 
 if __name__ == "__main__":

@@ -111,6 +111,8 @@ def _models():
     yield qdq_conv(act="Relu")
     from attention_models import tiny_bert            # the exporter's Erf-GELU (fuse_gelu)
     yield tiny_bert(np.random.default_rng(0))
+    from test_fuse_silu import silu_model              # x * Sigmoid(x) (fuse_silu)
+    yield silu_model()
 
 
 def test_a_pass_changes_nothing_in_a_graph_without_its_targets(monkeypatch, effnet_path):

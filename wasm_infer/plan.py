@@ -8,7 +8,8 @@ Plan:
 - static values: outputs of shape-only ops (trait `shape_only`: Shape,
   Size) on tensors whose shape the signature fixes, and of deterministic
   nodes whose inputs are all static, are computed once (they are in the
-  record) and their nodes leave the loop;
+  record, or computed by `build` when too large for it: up to
+  STATIC_FOLD_BYTES) and their nodes leave the loop;
 - arena values: outputs of nodes whose op can `bind` (a kernel, or a NumPy
   ufunc writing with `out=`) live in one arena, at offsets chosen from
   buffer lifetimes, greedy by size with best fit (as TFLite's and MACE's
@@ -340,6 +341,7 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
         """A NumPy step's plain array output, which a bound successor can read from an arena slot."""
         return kind.get(n) == "numpy" and n not in no_adopt and _plain(record.get(n))
     adopted = set()    # NumPy-made values that live in the arena so that bound steps can read them
+    folded = [0]       # bytes of static values computed here (not kept by the record)
     kernels = runner.ctx.kernels
     lowered = {}       # step index -> lowering.Lowered (its bound runner is made below)
     why = {}           # step index -> why a NumPy step did not lower
@@ -353,7 +355,7 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
                 kind.get(tins[0]) in ("static", "feed", "arena") and all(r[2] is not None for r in recs):
             how = "static"
         elif op.deterministic and not any(True for _ in subgraphs(node)) and \
-                all(kind.get(n) == "static" for n in tins) and all(r[2] is not None for r in recs):
+                all(kind.get(n) == "static" for n in tins) and _fold(op, ins, outs, static, record, folded):
             how = "static"
         elif tins and kind.get(tins[0]) in ("arena", "feed") and len(outs) == 1 and (
                 (op.view and all(kind.get(n) == "static" for n in tins[1:])) or
@@ -452,6 +454,7 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
         if how == "bound":
             # a static value may be a strided view (a Split or Slice of a constant):
             # binders get it C-contiguous, as they get arena buffers
+            lowered[i].static = frozenset(j for j, n in enumerate(ins) if n and kind.get(n) == "static")
             fn = lowered[i].bind([(_contiguous(env[n]) if kind.get(n) == "static" else env[n]) if n
                                   else None for n in ins], [env[n] if n else None for n in outs])
         else:
@@ -466,6 +469,31 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     plan.kinds, plan.adopted = kinds, adopted   # per step "bound" or "numpy"; NumPy outputs in the arena
     plan.notes = notes                          # per step: the lowering, or why the step runs NumPy
     return guards.instrument(plan) if guard else plan
+
+
+STATIC_FOLD_BYTES = 1 << 24   # bytes of static values a plan may compute itself (weights re-sliced)
+
+
+def _fold(op, ins, outs, static, record, folded):
+    """Can the node's outputs be computed once, at plan time? Its inputs are
+    static; values too large for the record (weights sliced and concatenated
+    for an LSTM) are computed here from them, as the recording run did, up
+    to STATIC_FOLD_BYTES per plan (folded[0] counts them)."""
+    recs = [record[n] for n in outs if n]
+    if all(r[2] is not None for r in recs):
+        return True
+    nbytes = sum(int(np.prod(r[0], dtype=np.int64)) * r[1].itemsize for r in recs)
+    if folded[0] + nbytes > STATIC_FOLD_BYTES:
+        return False
+    folded[0] += nbytes
+    values = op.run(*[static[n] if n else None for n in ins])
+    for n, v in zip(outs, values):
+        if n and (not isinstance(v, np.ndarray) or v.shape != tuple(record[n][0]) or v.dtype != record[n][1]):
+            return False
+    for n, v in zip(outs, values):
+        if n:
+            record[n] = (record[n][0], record[n][1], v)
+    return True
 
 
 def _contiguous(v):

@@ -33,10 +33,13 @@ _loaded = False
 
 
 class Lowered:
-    __slots__ = ("outputs", "bind", "name")
+    __slots__ = ("outputs", "bind", "name", "static")
 
     def __init__(self, outputs, bind, name):
         self.outputs, self.bind, self.name = outputs, bind, name
+        # indices of the inputs whose values the memory plan fixed for its signature (computed
+        # once, at plan time), set before `bind`: a binder may treat them as constants
+        self.static = frozenset()
 
 
 class NotApplicable:

@@ -1,9 +1,10 @@
 """Elementwise family on the vector kernels (float32): Relu and Clip (the
-clamp kernel), Sigmoid, HardSwish, and Add/Sub/Mul/Div with NumPy
+clamp kernel), Sigmoid, HardSwish, FusedSilu (x * sigmoid(x)), and Add/Sub/Mul/Div with NumPy
 broadcasting that folds into three dimensions (same shape, scalar,
 per-channel NHWC or NCHW, ...)."""
 import numpy as np
 
+from ..ops.internal import DOMAIN
 from . import F32, Lowered, NotApplicable, given, is_f32, lowering
 
 
@@ -28,6 +29,11 @@ def sigmoid(op, specs, k):
 @lowering("HardSwish")
 def hardswish(op, specs, k):
     return _unary(k, "hardswish", specs)
+
+
+@lowering("FusedSilu", domain=DOMAIN)
+def silu(op, specs, k):
+    return _unary(k, "silu", specs)
 
 
 @lowering("Clip")

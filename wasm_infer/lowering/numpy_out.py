@@ -5,7 +5,9 @@ the op's NumPy result (Binary ops declare `plan_ufunc` when their ufunc is
 exact for floats)."""
 import numpy as np
 
+from .. import dtypes
 from ..ops._elementwise import Unary
+from ..ops.internal import DOMAIN
 from . import Lowered, NotApplicable, given, lowering
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -44,6 +46,27 @@ def sigmoid(op, specs, k):
                 np.reciprocal(out, out=out)
         return run
     return Lowered([(tuple(x[0]), x[1])], bind, "numpy sigmoid")
+
+
+@lowering("FusedSilu", domain=DOMAIN, kernel=False)
+def silu(op, specs, k):
+    x = specs[0]
+    if not _float(x):
+        return NotApplicable("needs float32/float64")
+
+    def bind(ins, outs):
+        x, out, one = ins[0], outs[0], ins[0].dtype.type(1)
+        s = np.empty_like(out)     # out may be x's own buffer (in place): the sigmoid goes aside
+
+        def run():  # x / (1 + exp(-x)) as x * sigmoid(x); exp overflow to inf gives 0
+            with np.errstate(over="ignore"):
+                np.negative(x, out=s)
+                np.exp(s, out=s)
+                np.add(s, one, out=s)
+                np.reciprocal(s, out=s)
+                np.multiply(x, s, out=out)
+        return run
+    return Lowered([(tuple(x[0]), x[1])], bind, "numpy silu")
 
 
 @lowering("Clip", kernel=False)
@@ -198,3 +221,37 @@ def _unary_ufunc(op, specs, k):
 
 for _op in _UFUNC_UNARY:
     lowering(_op, kernel=False, name=f"numpy_{_op.lower()}")(_unary_ufunc)
+
+
+_CASTABLE = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64, np.bool_))
+
+
+@lowering("Cast", kernel=False)
+def cast(op, specs, k):
+    """To float32/float64 from a plain numeric type, or to the same type: one
+    copyto (C's conversion, as astype). Casts to integers stay with the op (NaN, range)."""
+    x = specs[0]
+    to = np.dtype(dtypes.to_numpy(op.to, ""))
+    if x is None or x[0] is None or x[1] not in _CASTABLE or not (to in _FLOATS or to == x[1]):
+        return NotApplicable("needs a cast to float32/float64 (or to the same type) from a plain numeric type")
+
+    def bind(ins, outs):
+        x, out = ins[0], outs[0]
+        return lambda: np.copyto(out, x, casting="unsafe")
+    return Lowered([(tuple(x[0]), to)], bind, "numpy.copyto (cast)")
+
+
+@lowering("Pow", kernel=False)
+def pow_(op, specs, k):
+    """A float base to the constant exponent 2: x * x, which is what np.power
+    computes for that exponent (its square fast path)."""
+    x = specs[0]
+    e = op.constant(1)
+    if not _float(x) or e is None or e.size != 1 or e.reshape(-1)[0] != 2 or \
+            np.broadcast_shapes(tuple(x[0]), e.shape) != tuple(x[0]):
+        return NotApplicable("needs a float32/float64 base and the constant exponent 2")
+
+    def bind(ins, outs):
+        x, out = ins[0], outs[0]
+        return lambda: np.multiply(x, x, out=out)
+    return Lowered([(tuple(x[0]), x[1])], bind, "numpy.multiply (square)")

@@ -38,9 +38,10 @@ def lstm(op, specs, k):
         return NotApplicable("Y absent while Y_h or Y_c is asked for")
     shapes = [(steps, 1, batch, hidden), (1, batch, hidden), (1, batch, hidden)][:max(count, 1)]
     reverse = op.direction == "reverse"
-    # Weights known at session creation are packed once; weights computed by
-    # the graph (sliced and concatenated from initializers, say) hold their
-    # values only when the run has computed them: packed again at each run.
+    # Weights known at session creation are packed once; weights the memory
+    # plan computed once for its signature (sliced and concatenated from
+    # initializers, say) once per plan; weights computed by the run hold
+    # their values only when it has computed them: packed again at each run.
     constant = all(op.constant(i) is not None for i in (1, 2, 3) if given(specs, i))
     if constant:
         packed = cached(op, "lstm", lambda: _pack(k, op.constant(1), op.constant(2),
@@ -51,6 +52,9 @@ def lstm(op, specs, k):
         ba = ins[3] if given(specs, 3) else None
         if constant:
             pw, pr = packed
+            repack = None
+        elif all(i in low.static for i in (1, 2, 3) if given(specs, i)):   # fixed for the plan: packed now
+            pw, pr = _pack(k, wa, ra, ba, hidden)
             repack = None
         else:
             pw, pr = (np.empty_like(p) for p in _pack(k, wa, ra, ba, hidden))     # the packed layout's shapes
@@ -87,4 +91,5 @@ def lstm(op, specs, k):
             np.copyto(yh[0], last)
         run.keep = (xw, hr, h0, yh, yc, pw, pr)
         return run
-    return Lowered([(s, F32) for s in shapes], bind, "f32_gemm_4x8 + f32_lstm_cell__wasmsimd")
+    low = Lowered([(s, F32) for s in shapes], bind, "f32_gemm_4x8 + f32_lstm_cell__wasmsimd")
+    return low

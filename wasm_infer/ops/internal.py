@@ -20,6 +20,8 @@ OPS = {
                       "optional clamp (activation_min/max) that fuse_conv_activation adds",
     "FusedGelu": "fuse_gelu: GELU written out as x * 0.5 * (1 + Erf(x / sqrt 2)) or with Tanh "
                  "(approximate = \"none\" / \"tanh\", as ONNX Gelu), one input x",
+    "FusedSilu": "fuse_silu: SiLU written out as Mul(x, Sigmoid(x)), one input x; elementwise, "
+                 "so NHWC-transparent",
     "NhwcConv": "to_nhwc: a 2-D Conv/FusedConv on channels-last tensors, x [N, H, W, C] -> "
                 "y [N, OH, OW, M], with the ONNX weights [M, C/group, KH, KW] and an optional clamp",
     "NhwcConvTranspose": "to_nhwc: a 2-D ConvTranspose whose kernel equals its stride (no pads, dilations "

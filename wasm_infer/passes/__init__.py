@@ -11,7 +11,7 @@ import os
 import warnings
 
 from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fold_conv_bias,
-               fuse_conv_activation, fuse_gelu, fuse_hard_swish, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv,
+               fuse_conv_activation, fuse_gelu, fuse_hard_swish, fuse_silu, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv,
                fuse_qdq, to_nhwc)
 from ._util import drop_unused_initializers
 
@@ -48,6 +48,8 @@ STAGES = (
         ("fuse_hard_swish", fuse_hard_swish),
         # Matches standard Div/Mul/Add around an Erf or Tanh, which nothing above rewrites.
         ("fuse_gelu", fuse_gelu),
+        # x * Sigmoid(x): standard Mul/Sigmoid, which nothing above rewrites.
+        ("fuse_silu", fuse_silu),
         ("fuse_conv_activation", fuse_conv_activation),
     ),
     # A stage of its own, once the one above has settled: it rewrites
