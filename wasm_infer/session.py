@@ -194,17 +194,21 @@ class InferenceSession:
         come as `run_options`, a dict {"timeout": s} or any object with a
         `timeout` attribute (None: none); with both, the smaller applies. A
         timeout that is not a positive number is a ValueError."""
-        try:
-            timeout = _run_timeout(timeout, run_options)
-        except ValueError as e:
-            raise ValueError(str(e)) from None      # raised here: the caller's error, not a ModelError
+        if timeout is not None or run_options is not None:
+            try:
+                timeout = _run_timeout(timeout, run_options)
+            except ValueError as e:
+                raise ValueError(str(e)) from None      # raised here: the caller's error, not a ModelError
         input_feed = dict(input_feed) if isinstance(input_feed, dict) else input_feed
         self._check_feeds(input_feed)
-        names = [o.name for o in self._outputs] if output_names is None else list(output_names)
-        known = self._output_set
-        for n in names:
-            if n not in known:
-                raise InputError(f"unknown output name {n!r}; the model's outputs are {sorted(known)}")
+        if output_names is None:
+            names = [o.name for o in self._outputs]
+        else:
+            names = list(output_names)
+            known = self._output_set
+            for n in names:
+                if n not in known:
+                    raise InputError(f"unknown output name {n!r}; the model's outputs are {sorted(known)}")
         # Natively, exotic outputs as ml_dtypes arrays (dtypes.to_ml_dtypes); Pyodide keeps ours.
         return [dtypes.to_ml_dtypes(r) for r in self._run(input_feed, names, timeout)]
 
