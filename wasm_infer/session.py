@@ -217,10 +217,13 @@ class InferenceSession:
     def _run(self, feeds, names, timeout=None):
         with limits.running(limits.RunState(timeout)):
             results, recorded = self._run_inner(feeds, names)
+        if recorded is None:       # the plan copied every result out of its arena: fresh arrays already
+            return results
         return self._detach(results, feeds, recorded)
 
     def _run_inner(self, feeds, names):
-        """(results, whether this was the recording run: its record, kept by the plan, holds them)"""
+        """(results, whether this was the recording run: its record, kept by the plan, holds them;
+        None when the plan copied every result, so none can share memory with anything)"""
         key = planning.signature(self._runner, feeds) if self._use_plans else None
         if key is None:
             if self._use_plans:
@@ -233,7 +236,8 @@ class InferenceSession:
             if plan is None:
                 return self._runner.run(feeds, names=names), False
             try:
-                return plan.run(feeds, names), False
+                copy_out = plan.copy_out
+                return plan.run(feeds, names), None if all(n in copy_out for n in names) else False
             except planning.ShapeChanged as e:
                 self._shape_changed(key, e)
                 return self._runner.run(feeds, names=names), False
