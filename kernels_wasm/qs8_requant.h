@@ -7,9 +7,14 @@
  * multiply-add pairs with i32x4.dot_i16x8_s (SIMD128, exact: two products
  * of at most 255 * 128 each). The int32 accumulator is requantized as
  * onnxruntime's MLAS does it: float32(acc) * scale[channel], clamped to
- * [out_min - y_zero_point, out_max - y_zero_point], rounded to nearest even
- * (f32x4.nearest), plus y_zero_point, narrowed with saturation (the value
- * is already in range).
+ * [out_min - y_zero_point, out_max - y_zero_point], rounded to nearest even,
+ * plus y_zero_point, narrowed with saturation (the value is already in range).
+ * The rounding is XNNPACK's "fmagic" one: the clamped f (|f| <= 255) plus
+ * 1.5 * 2^23 lands where the float32 spacing is 1, so the addition itself
+ * rounds f to nearest even and the integer is the sum's bits minus the magic
+ * number's (the zero point folded into that subtraction): two instructions
+ * where f32x4.nearest + i32x4.trunc_sat_f32x4 + the add are several on x64
+ * (V8 expands the saturating conversion into a NaN/overflow-fixing sequence).
  */
 #ifndef WASM_INFER_QS8_REQUANT_H
 #define WASM_INFER_QS8_REQUANT_H
@@ -38,24 +43,28 @@ WI_INLINE void wi_qs8_centre(int16_t* dst, const uint8_t* src, size_t n, int32_t
 }
 
 typedef struct wi_qs8_rq {
-  v128_t lo, hi, zero;
+  v128_t lo, hi, magic, magic_less_zero;
   int32_t is_signed;
 } wi_qs8_rq;
+
+#define WI_QS8_MAGIC 12582912.0f     /* 1.5 * 2^23, bits 0x4B400000 */
 
 WI_INLINE wi_qs8_rq wi_qs8_rq_make(const int32_t* params) {
   wi_qs8_rq r;
   const int32_t zy = params[WI_QS8_Y_ZERO];
   r.lo = wasm_f32x4_splat((float)(params[WI_QS8_OUT_MIN] - zy));
   r.hi = wasm_f32x4_splat((float)(params[WI_QS8_OUT_MAX] - zy));
-  r.zero = wasm_i32x4_splat(zy);
+  r.magic = wasm_f32x4_splat(WI_QS8_MAGIC);
+  r.magic_less_zero = wasm_i32x4_splat(0x4B400000 - zy);
   r.is_signed = params[WI_QS8_Y_SIGNED];
   return r;
 }
 
 WI_INLINE v128_t wi_qs8_rq4(v128_t acc, v128_t scale, const wi_qs8_rq* r) {
   v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), scale);
-  f = wasm_f32x4_pmin(wasm_f32x4_pmax(f, r->lo), r->hi);
-  return wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_nearest(f)), r->zero);
+  /* pmax(lo, NaN) is lo: a NaN product (0 * an infinite scale) stays in range */
+  f = wasm_f32x4_pmin(r->hi, wasm_f32x4_pmax(r->lo, f));
+  return wasm_i32x4_sub(wasm_f32x4_add(f, r->magic), r->magic_less_zero);
 }
 
 /* Requantize 8 accumulators (two vectors) and store the first nc (1..8) bytes. */
