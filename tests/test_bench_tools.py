@@ -136,3 +136,59 @@ def test_zoo_summary_and_report(monkeypatch):
     assert any(line.split()[:1] == ["chromium"] and " NO " in line for line in lines)
     assert "geometric mean of the ratios: node 0.50, chromium 2.00" in lines
     assert any(line.startswith("tiny by op type") for line in lines)
+
+
+def _nested_if_model():
+    """If(c) whose then branch is Add -> If(c2) -> (Relu | Neg): planned branches at two depths."""
+    from onnx import TensorProto, helper, numpy_helper
+    out = lambda n: [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)]   # noqa: E731
+    inner = helper.make_node("If", ["c2"], ["r"], name="inner_if",
+                             then_branch=helper.make_graph([helper.make_node("Relu", ["a"], ["t"], name="relu")],
+                                                           "t", [], out("t")),
+                             else_branch=helper.make_graph([helper.make_node("Neg", ["a"], ["e"], name="neg")],
+                                                           "e", [], out("e")))
+    then_g = helper.make_graph([helper.make_node("Add", ["x", "w"], ["a"], name="add"), inner], "then", [], out("r"))
+    else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["n"], name="neg_outer")], "else", [], out("n"))
+    graph = helper.make_graph(
+        [helper.make_node("If", ["c"], ["y"], name="outer_if", then_branch=then_g, else_branch=else_g)], "g",
+        [helper.make_tensor_value_info("c", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("c2", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+        out("y"), [numpy_helper.from_array(np.linspace(-1, 1, 4, dtype=np.float32), "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    return model.SerializeToString()
+
+
+def test_breakdown_counts_planned_if_branches_as_their_steps():
+    """The steps of planned If branches (at every depth) are profiled as their
+    own op types and kinds; each If keeps only its own time."""
+    import wasm_infer
+    from wasm_infer.subgraph_plans import profiling
+    sess = wasm_infer.InferenceSession(_nested_if_model(), backend="numpy")
+    feeds = {"c": np.array(True), "c2": np.array(True), "x": np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)}
+    for _ in range(3):
+        sess.run(None, feeds)                 # records, then plans, each branch
+    steps = bench_pyodide.profiled_steps(sess, feeds)
+    assert sorted((t, n, h) for t, n, _, h in steps) == [
+        ("Add", "add", "kernel"), ("If", "inner_if", "numpy"), ("If", "outer_if", "numpy"), ("Relu", "relu", "kernel")]
+    assert all(ms >= 0 for _, _, ms, _ in steps)
+    # each If's own time is what it took minus its branch's steps (inner ones included in them)
+    with profiling() as prof:
+        (outer,) = sess.profile_run(feeds)
+    by_name = {n: ms for _, n, ms, _ in prof.records}
+    assert prof.inner_ms["outer_if"] == by_name["add"] + by_name["inner_if"]
+    assert prof.inner_ms["inner_if"] == by_name["relu"]
+    assert prof.own_ms("outer_if", outer[2]) == outer[2] - by_name["add"] - by_name["inner_if"]
+    # outside profiling() nothing is collected and results are unchanged
+    want = np.maximum(feeds["x"] + np.linspace(-1, 1, 4, dtype=np.float32), 0)
+    np.testing.assert_array_equal(sess.run(None, feeds)[0], want)
+    bench_pyodide.SESSIONS["nested_if"] = (sess, feeds)
+    try:
+        result = json.loads(bench_pyodide.op_breakdown("nested_if", 2, by_kernel=True))
+    finally:
+        bench_pyodide.release("nested_if")
+    ops = result["ops"]
+    assert {t: (o["count"], o["kernel_count"]) for t, o in ops.items()} == {"If": (2, 0), "Add": (1, 1), "Relu": (1, 1)}
+    assert result["planned"] and result["nodes"] == 4
+    assert ops["If"]["numpy_ms"] == ops["If"]["ms"] and ops["Add"]["kernel_ms"] == ops["Add"]["ms"]

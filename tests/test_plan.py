@@ -306,3 +306,31 @@ def test_an_adopted_value_whose_shape_depends_on_the_data_is_replanned():
     assert sess._no_adopt == {(((6,), "<f4"),): {"nz", "f"}}
     assert sess.plan_info()["unplanned"] == []
     assert _bound_ops(sess)[0] == ["Mul"]       # still planned; the Add after NonZero runs in NumPy
+
+
+def test_a_view_of_a_numpy_made_value_is_a_reshape_step():
+    # Unsqueeze/Reshape (static axes/shape) of a NumPy step's output: the plan's
+    # step is a reshape to the recorded shape (no op run), into the arena slot
+    # when a bound step reads it; a NumPy-made value of another shape re-plans.
+    import onnxruntime as ort
+    nodes = [helper.make_node("Mul", ["x", "b"], ["x2"]),
+             helper.make_node("NonZero", ["x2"], ["nz"]),                 # NumPy; shape depends on the data
+             helper.make_node("Unsqueeze", ["nz", "ax"], ["u"]),          # read by a bound step: adopted
+             helper.make_node("Cast", ["u"], ["f"], to=FLOAT),
+             helper.make_node("Add", ["f", "b"], ["y"]),
+             helper.make_node("Reshape", ["nz", "shape"], ["z"])]         # an output: stays NumPy-made
+    model = make_model(nodes, [("x", FLOAT, [6])], [("y", FLOAT, None), ("z", INT64, None)],
+                       {"b": np.float32(1), "ax": np.array([0], np.int64), "shape": np.array([-1], np.int64)},
+                       opset=18)
+    sess, ref = wasm_infer.InferenceSession(model), ort.InferenceSession(model)
+    xs = [np.array(v, np.float32) for v in ([1, 0, 2, 0, 0, 3], [1, 0, 2, 0, 0, 3], [4, 0, 5, 0, 0, 6],
+                                            [0, 0, 0, 0, 5, 0], [0, 0, 0, 0, 5, 0], [0, 0, 0, 0, 7, 0])]
+    for i, x in enumerate(xs):
+        for got, want in zip(sess.run(None, {"x": x}), ref.run(None, {"x": x})):
+            np.testing.assert_array_equal(got, want)
+        if i == 2:          # planned at the first shape of nz, run with the same shape
+            (p,) = [p for p in sess._plans.values() if p is not None]
+            views = [(s["op_type"], s["how"]) for s in p.step_info() if s["note"] == "a reshape of a NumPy-made value"]
+            assert views == [("Unsqueeze", "numpy"), ("Reshape", "numpy")]
+            assert "u" in p.adopted and "z" not in p.adopted
+    assert sess.plan_info()["unplanned"] == []

@@ -12,6 +12,7 @@ import numpy as np
 
 import wasm_infer
 from wasm_infer import kernels
+from wasm_infer.subgraph_plans import profiling
 
 SESSIONS = {}          # key -> (session, feeds)
 NATIVE_REFS = {}       # key -> onnxruntime's native outputs (zoo models)
@@ -146,27 +147,40 @@ def _step_kinds(sess, records):
     return ["numpy"] * len(records)
 
 
+def profiled_steps(sess, feeds):
+    """One profiled run: [(op type, node name, ms, "kernel" or "numpy")] for the
+    main graph's steps and, for a node whose subgraph ran planned (an If's
+    branch), that plan's steps too, each as its own op type and kind; the node
+    keeps only its own time (choosing the branch, the branch plan's feeds)."""
+    with profiling(time.perf_counter) as prof:
+        main = sess.profile_run(feeds)
+    steps = [(t, n, ms, how) for (t, n, ms), how in zip(main, _step_kinds(sess, main))] + prof.records
+    # max: with a coarse clock (a browser's) the parts can add up to a little more than the whole
+    return [(t, n, max(0.0, prof.own_ms(n, ms)), how) for t, n, ms, how in steps]
+
+
 def op_breakdown(key, runs, by_kernel=False):
     """Per-op-type time per inference (median over `runs` profiled runs), and
     the convolutions split by kind (1x1, depthwise, KxK; stride). by_kernel:
-    also each op type's and the whole run's time on kernels vs in NumPy."""
+    also each op type's and the whole run's time on kernels vs in NumPy.
+    Steps of planned subgraphs count as their own op types (profiled_steps)."""
     sess, feeds = SESSIONS[key]
     sess.profile_run(feeds)
     kinds = {op.node.name: _conv_kind(sess, op) for op, _, _ in sess._steps}
     per_run, per_run_kind, totals = [], [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        records = sess.profile_run(feeds)
+        records = profiled_steps(sess, feeds)
         totals.append((time.perf_counter() - t0) * 1e3)
         ms, ms_kind = {}, {}
-        for op_type, name, t in records:
+        for op_type, name, t, _ in records:
             ms[op_type] = ms.get(op_type, 0.0) + t
             if kinds.get(name):
                 ms_kind[kinds[name]] = ms_kind.get(kinds[name], 0.0) + t
         per_run.append(ms)
         per_run_kind.append(ms_kind)
     counts, kind_counts = {}, {}
-    for op_type, name, _ in records:
+    for op_type, name, _, _ in records:
         counts[op_type] = counts.get(op_type, 0) + 1
         if kinds.get(name):
             kind_counts[kinds[name]] = kind_counts.get(kinds[name], 0) + 1
@@ -183,9 +197,8 @@ def op_breakdown(key, runs, by_kernel=False):
               "run_ms": float(np.median(totals)), "ops": ops, "conv_kinds": conv}
     if by_kernel:
         # the last profiled run's split, scaled to each op type's median time
-        how = _step_kinds(sess, records)
         split = {}
-        for (op_type, _, t), h in zip(records, how):
+        for op_type, _, t, h in records:
             s = split.setdefault(op_type, {"kernel": 0.0, "numpy": 0.0, "kernel_count": 0})
             s[h] += t
             s["kernel_count"] += h == "kernel"
@@ -196,7 +209,7 @@ def op_breakdown(key, runs, by_kernel=False):
         result["kernel_ms"] = sum(o["kernel_ms"] for o in ops.values())
         result["numpy_ms"] = sum(o["numpy_ms"] for o in ops.values())
         result["numpy_pct"] = 100.0 * result["numpy_ms"] / nodes_ms if nodes_ms else 0.0
-        result["planned"] = bool(sess.plan_info()["planned"])
+        result["planned"] = bool(sess.plan_info()["planned"]) or any(h == "kernel" for *_, h in records)
     return json.dumps(result)
 
 

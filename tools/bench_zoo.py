@@ -72,7 +72,8 @@ def format_zoo(result, rts, runs):
     lines = ["", f"Zoo models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
              "ratio = ours p50 / onnxruntime-web p50; 'vs native' = max over outputs of max|ours - onnxruntime "
              "native| / max|native| (tolerance 'tol'); 'vs web' = max|diff| of the first output against "
-             "onnxruntime-web; NumPy % = share of the profiled node time in NumPy steps (the rest on kernels)",
+             "onnxruntime-web; NumPy % = share of the profiled node time in NumPy steps (the rest on kernels); "
+             "the steps of a planned If branch count as their own op types and kinds, the If as its own overhead",
              f"{'model':<19} {'runtime':<9} {'ours p50':>9} {'ort p50':>9} {'ratio':>6} {'min ratio':>9} "
              f"{'vs native':>9} {'tol':>7} {'ok':>3} {'vs web':>9} {'NumPy %':>7}"]
     for key, by_rt in result["models"].items():
@@ -96,7 +97,7 @@ def format_zoo(result, rts, runs):
         first = next(iter(bds.values()))
         lines += ["", f"{key} by op type (ms per inference, median of {first['runs']} profiled runs; "
                   f"{'planned' if first.get('planned') else 'no plan: every node in NumPy'}; kernel = nodes of the "
-                  "type on kernels)",
+                  "type on kernels; count includes the steps of planned If branches, If = the If's own time)",
                   f"{'op type':<22} {'count':>5} {'kernel':>6}" +
                   "".join(f" {rt + ' ms':>12} {'%':>4} {'NumPy ms':>9}" for rt in bds)]
         for t in dict.fromkeys(t for b in bds.values() for t in b["ops"]):

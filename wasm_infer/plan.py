@@ -239,8 +239,9 @@ class Plan:
         op = self.where[i] if 0 <= i < len(self.where) else None
         return "the run loop" if op is None else f"node {op.node.name!r} ({op.op_type})"
 
-    def profile(self, feeds, names, clock):
-        """Like run, timing each step: [(op_type, node name, ms)]."""
+    def profile(self, feeds, names, clock, outputs=None):
+        """Like run, timing each step: [(op_type, node name, ms)]; the run's
+        outputs are appended to the list `outputs` when one is given."""
         records, fns = [], self.fns
         wrapped = []
         for fn, op in zip(fns, self.where):
@@ -251,9 +252,11 @@ class Plan:
             wrapped.append(timed)
         self.fns = wrapped
         try:
-            self.run(feeds, names)
+            out = self.run(feeds, names)
         finally:
             self.fns = fns
+        if outputs is not None:
+            outputs.extend(out)
         return records
 
 
@@ -306,6 +309,34 @@ def _generic(op, ins, outs, env, release, promote, slots):
             if value.shape != slot.shape or value.dtype != slot.dtype:
                 raise ShapeChanged(name, op)
             np.copyto(slot, value)
+        for name in release:
+            env.pop(name, None)
+    return step
+
+
+def _numpy_view(op, ins, outs, kind, record, no_adopt):
+    """A view op (Reshape, Squeeze, Unsqueeze, ...) of a NumPy-made value whose
+    other inputs are static: its output's shape is fixed by the input's, so the
+    step is a reshape to the recorded shape (no op `run`)."""
+    tins = [n for n in ins if n]
+    return (op.view and len(outs) == 1 and tins and tins[0] == ins[0] and kind.get(ins[0]) == "numpy" and
+            all(kind.get(n) == "static" for n in tins[1:]) and
+            not {ins[0], outs[0]} & set(no_adopt) and _plain(record.get(ins[0])) and _plain(record.get(outs[0])))
+
+
+def _view_step(op, x_name, y_name, x_spec, y_shape, env, release, slot):
+    """The step of _numpy_view; `slot`: the output's arena slot when a bound step reads it."""
+    (x_shape, x_dtype), y_shape = (tuple(x_spec[0]), x_spec[1]), tuple(y_shape)
+
+    def step():
+        x = env[x_name]
+        # made by NumPy: its shape may depend on the data
+        if type(x) is not np.ndarray or x.shape != x_shape or x.dtype != x_dtype:
+            raise ShapeChanged(y_name, op)
+        if slot is None:
+            env[y_name] = x.reshape(y_shape)
+        else:
+            np.copyto(slot, x.reshape(y_shape))
         for name in release:
             env.pop(name, None)
     return step
@@ -457,6 +488,10 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
             lowered[i].static = frozenset(j for j, n in enumerate(ins) if n and kind.get(n) == "static")
             fn = lowered[i].bind([(_contiguous(env[n]) if kind.get(n) == "static" else env[n]) if n
                                   else None for n in ins], [env[n] if n else None for n in outs])
+        elif _numpy_view(op, ins, outs, kind, record, no_adopt):
+            fn = _view_step(op, ins[0], outs[0], record[ins[0]][:2], record[outs[0]][0], env, rel,
+                            views[outs[0]] if outs[0] in adopted else None)
+            why[i] = "a reshape of a NumPy-made value"
         else:
             fn = _generic(op, ins, outs, env, rel, promote, {n: views[n] for n in outs if n in adopted})
         fns.append(fn)

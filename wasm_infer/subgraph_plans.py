@@ -12,8 +12,14 @@ is that very array): they are static, as the branch's own initializers, so
 what is computed from them (weights sliced and concatenated for an LSTM) is
 done at plan time. A signature whose values are not all plain arrays (a
 sequence, an optional) runs unplanned, and so does one whose plan fails to
-build (loud with WASM_INFER_PLAN=strict, as for the main graph)."""
+build (loud with WASM_INFER_PLAN=strict, as for the main graph).
+
+`profiling()` times the planned subgraphs' steps too, for the benchmark's
+per-op breakdown (InferenceSession.profile_run times only the main graph's
+nodes, an If with all its branch's work)."""
+import time
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -24,25 +30,31 @@ from .errors import PlanError
 class SubgraphPlans:
     MAX_PLANS = 8     # signatures kept per subgraph; the least recently used goes first
 
-    def __init__(self, runner, constant):
+    def __init__(self, runner, constant, owner=""):
         self.runner, self.constant = runner, constant
+        self.owner = owner             # name of the node whose subgraph this is (profiling)
         self.mode = planning.mode()
         self.plans = OrderedDict()     # signature -> Plan, or None (runs unplanned)
         self.unplanned = {}            # signature -> why
+        self._constants = None         # outer-scope name -> its constant (found on the first run)
 
     def run(self, scope):
         """The subgraph's outputs for the outer-scope values `scope` (name -> value)."""
         key = _signature(scope) if self.mode != "off" else None
         if key is None:
             return self.runner.run({}, scope)
-        consts = {n: v for n, v in scope.items() if self.constant(n) is v}
-        feeds = {n: v for n, v in scope.items() if n not in consts} if consts else scope
         plan = self.plans.get(key, False)
         if plan is None:
             return self.runner.run({}, scope)
+        if self._constants is None:    # the scope's names are the If's implicit inputs: always the same
+            self._constants = {n: c for n in scope if (c := self.constant(n)) is not None}
+        consts = {n: v for n, v in scope.items() if self._constants.get(n) is v}
+        feeds = {n: v for n, v in scope.items() if n not in consts} if consts else scope
         if plan is not False:
             self.plans.move_to_end(key)
             try:
+                if _PROFILE is not None:
+                    return _PROFILE.run(self.owner, plan, feeds, self.runner.output_names)
                 return plan.run(feeds, self.runner.output_names)
             except planning.ShapeChanged:      # a value's shape depends on the data: record that signature again
                 del self.plans[key]
@@ -70,5 +82,44 @@ def _signature(scope):
     for name, x in scope.items():
         if type(x) is not np.ndarray or x.dtype.names is not None or x.dtype.hasobject:
             return None
-        key.append((name, x.shape, x.dtype.str))
+        key.append((name, x.shape, x.dtype))
     return tuple(key)
+
+
+class Profile:
+    """What `profiling()` collects during one run: each step of a planned
+    subgraph as (op type, node name, ms, "kernel" or "numpy"), its ms
+    including the subgraphs it runs itself, and per node owning subgraphs
+    (by name) the ms of its subgraphs' steps. A subgraph that runs unplanned
+    is not broken down: its owner's time includes it."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.records = []
+        self.inner_ms = {}
+
+    def run(self, owner, plan, feeds, names):
+        out = []
+        records = plan.profile(feeds, names, self.clock, out)
+        for (op_type, name, ms), how in zip(records, plan.kinds):
+            self.records.append((op_type, name, ms, "kernel" if how == "bound" else "numpy"))
+        self.inner_ms[owner] = self.inner_ms.get(owner, 0.0) + sum(ms for _, _, ms in records)
+        return out
+
+    def own_ms(self, name, ms):
+        """A step's time without the steps of its planned subgraphs (timed on their own)."""
+        return ms - self.inner_ms.get(name, 0.0)
+
+
+_PROFILE = None
+
+
+@contextmanager
+def profiling(clock=time.perf_counter):
+    """Within it, planned subgraphs time their steps into the Profile it yields."""
+    global _PROFILE
+    outer, _PROFILE = _PROFILE, Profile(clock)
+    try:
+        yield _PROFILE
+    finally:
+        _PROFILE = outer

@@ -13,8 +13,8 @@ class If(Op):
     def init(self):
         self.then_branch, self.else_branch = compile_graphs(self, "then_branch", "else_branch")
         # each branch planned per signature of what it reads, like the main graph
-        self.then_plans, self.else_plans = (SubgraphPlans(b, self.ctx.constant) for b in (self.then_branch,
-                                                                                           self.else_branch))
+        self.then_plans, self.else_plans = (SubgraphPlans(b, self.ctx.constant, self.node.name)
+                                            for b in (self.then_branch, self.else_branch))
 
     def run(self, *args):
         (cond,), scope = split_scope(self, args)
