@@ -139,8 +139,7 @@ class GraphRunner:
         values.update(feeds)
         debug = self.ctx.debug
         lowered = self.lowered
-        run_state = limits.current_run()
-        deadline = run_state.deadline      # None: no timeout, nothing to check per step
+        run_state, deadline = limits.run_deadline()      # None: no timeout, nothing to check per step
         for i, ((op, inputs, outputs), release, promote) in enumerate(zip(self.steps, self.release_after,
                                                                           self.promote)):
             if deadline is not None and time.monotonic() > deadline:

@@ -188,6 +188,14 @@ def current_run():
     return RunState() if state is None else state
 
 
+def run_deadline():
+    """(the RunState of the run in progress or None, its deadline or None): what
+    the run loops check per step. A session sets no RunState for a run with no
+    timeout and no Loop/Scan to count, so such runs pay nothing for it."""
+    state = _run_state.get()
+    return (None, None) if state is None else (state, state.deadline)
+
+
 class running:
     """Context manager: `state` (a RunState) is the current run's."""
 

@@ -208,8 +208,7 @@ class Plan:
         for name, slot in self.feed_slots:
             env[name] = slot
         i = -1
-        run_state = limits.current_run()
-        deadline = run_state.deadline
+        run_state, deadline = limits.run_deadline()      # None: no timeout, nothing to check per step
         try:
             if deadline is None:           # the hot loop: nothing but the steps
                 for i, fn in enumerate(self.fns):

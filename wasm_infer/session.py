@@ -102,6 +102,7 @@ class InferenceSession:
         self._inputs = [a for a in self._inputs if a.name not in self._defaults]
         self._input_info = {v.name: v for v in graph.inputs}
         self._output_set = frozenset(o.name for o in self._outputs)
+        self._has_loops = _has_loops(graph)     # Loop/Scan count their iterations against the run's budget
         # input-shape signature -> Plan (or None: use the slow path), see plan.py; least recently
         # used first, at most WASM_INFER_MAX_PLANS signatures: ever-new shapes cannot grow memory
         self._plans = OrderedDict()
@@ -215,8 +216,11 @@ class InferenceSession:
     MAX_PLANS = 8     # input-shape signatures whose plans are kept (WASM_INFER_MAX_PLANS)
 
     def _run(self, feeds, names, timeout=None):
-        with limits.running(limits.RunState(timeout)):
+        if timeout is None and not self._has_loops:     # nothing to time or count: no RunState
             results, recorded = self._run_inner(feeds, names)
+        else:
+            with limits.running(limits.RunState(timeout)):
+                results, recorded = self._run_inner(feeds, names)
         if recorded is None:       # the plan copied every result out of its arena: fresh arrays already
             return results
         return self._detach(results, feeds, recorded)
@@ -397,6 +401,16 @@ def _run_timeout(timeout, run_options):
                 not t > 0 or math.isnan(t):
             raise ValueError(f"timeout must be a positive number of seconds (or None), not {t!r}")
     return float(min(found)) if found else None
+
+
+def _has_loops(graph):
+    """Does the graph or any subgraph hold a Loop or Scan?"""
+    for node in graph.nodes:
+        if node.domain == "" and node.op_type in ("Loop", "Scan"):
+            return True
+        if any(_has_loops(g) for g in ir.subgraphs(node)):
+            return True
+    return False
 
 
 def _held_arrays(runner, defaults):
