@@ -63,6 +63,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from tools.export_efficientnet_lite0 import _GraphBuilder
+
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
 FLOAT32_MIN = float(np.finfo(np.float32).min)
 
@@ -152,23 +154,13 @@ def tokenize(text, vocab, length):
 
 # ---- the graph -------------------------------------------------------------------------
 
-class _Graph:
-    """Nodes named like torch's exporter: '<scope>/<Op>[_n]' -> '<name>_output_0'."""
+class _Graph(_GraphBuilder):
+    """The EfficientNet exporter's builder (nodes named like torch's exporter),
+    with initializers added once per name and kept in their own dtype."""
 
     def __init__(self):
-        self.nodes, self.initializers, self._names = [], [], set()
-        self._counts = collections.Counter()
-
-    def op(self, op_type, inputs, scope, output=None, **attrs):
-        k = self._counts[(scope, op_type)]
-        self._counts[(scope, op_type)] += 1
-        name = f"{scope}/{op_type}" + (f"_{k}" if k else "")
-        output = output or f"{name}_output_0"
-        self.nodes.append(helper.make_node(op_type, inputs, [output], name=name, **attrs))
-        return output
-
-    def const(self, scope, value):
-        return self.op("Constant", [], scope, value=numpy_helper.from_array(np.asarray(value)))
+        super().__init__()
+        self._names = set()
 
     def init(self, name, array):
         if name not in self._names:
