@@ -147,7 +147,7 @@ def constant_outputs():
 
 
 def models():
-    return {"chain_10000": chain(10_000), "chain_100000": chain(100_000), "wide_20000": wide(20_000),
+    return {"chain_10000": chain(10_000), "chain_50000": chain(50_000), "chain_100000": chain(100_000), "wide_20000": wide(20_000),
             "inlining_bomb": inlining_bomb(), "range_bomb": range_bomb(), "expand_bomb": expand_bomb(),
             "runtime_expand": runtime_expand(), "huge_broadcast": huge_broadcast(),
             "endless_loop": endless_loop(), "constant_outputs": constant_outputs()}
