@@ -118,13 +118,17 @@ def main(argv):
     if rest and rest[0] == "--alias":
         import wasm_infer.auto_onnxruntime  # noqa: F401
         rest = rest[1:]
+    import shutil
     import tempfile
     import zipfile
     site = tempfile.mkdtemp(prefix="ort-clients-")
-    for wheel in rest:          # a wheel is a zip: unpacked, it is importable (dist-info included)
-        zipfile.ZipFile(wheel).extractall(site)
-    sys.path.insert(0, site)
-    print(json.dumps(run(in_dir)))
+    try:
+        for wheel in rest:      # a wheel is a zip: unpacked, it is importable (dist-info included)
+            zipfile.ZipFile(wheel).extractall(site)
+        sys.path.insert(0, site)
+        print(json.dumps(run(in_dir)))
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
 
 
 if __name__ == "__main__":
