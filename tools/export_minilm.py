@@ -11,36 +11,40 @@ name -> dtype/shape/offsets, then the raw little-endian data), so neither torch
 nor the safetensors package is needed.
 
 What the graph mirrors
-    What torch's TorchScript exporter emits for the ``BertModel`` that
-    sentence-transformers loads (``torch.onnx.export(model, (input_ids,
-    attention_mask, token_type_ids), opset_version=17, dynamic_axes=batch and
-    sequence on every input and output)``; transformers' eager attention):
+    Node for node, what torch.onnx.export emits for the ``BertModel`` a user of
+    sentence-transformers loads from this package (transformers 5.23, its
+    default SDPA attention; torch 2.13's TorchScript exporter, dynamo=False,
+    ``opset_version=17``, inputs ``input_ids``/``attention_mask``/
+    ``token_type_ids`` with dynamic batch and sequence axes): the same op types
+    in the same order, wired the same way, with the same attributes, constants
+    and weights; only the names differ (readable initializer names instead of
+    ``onnx::MatMul_889``). tools/torch_reference_minilm.py made that export once
+    and stored its canonical form in tests/data; tests/test_export_minilm.py
+    compares. In torch's terms:
 
     * embeddings: ``Gather`` of the word, token-type and position tables, the
-      positions a ``Slice`` of the ``position_ids`` buffer up to the sequence
-      length (Shape/Gather/Unsqueeze), ``LayerNormalization`` (opset 17 has it);
-    * the mask: ``attention_mask[:, None, None, :]`` as two ``Unsqueeze``,
-      ``Cast`` to float, ``(1 - m) * finfo(float32).min`` as ``Sub``/``Mul``;
+      positions a ``Slice`` of the ``position_ids`` buffer (a Constant) up to
+      the sequence length, ``LayerNormalization`` (epsilon 1e-12);
+    * the mask: transformers' ``sdpa_mask``, traced: ``Range`` over batch,
+      query and key indices, the padding mask picked by advanced indexing
+      (``Flatten``, ``Gather``, ``Reshape``), ``And``, then ``Expand`` to a bool
+      [B, 1, S, S]; each layer turns it into 0 / -inf with ``Where``;
     * every ``nn.Linear`` on [B, S, C] as ``MatMul`` by the transposed weight
       (folded into an initializer) then ``Add(bias, .)``;
-    * heads: Shape/Gather/Unsqueeze/Concat feeding ``Reshape`` to [B, S, 12, 32],
-      ``Transpose`` (0, 2, 1, 3), the key's permute and transpose(-1, -2) as
-      one (0, 2, 3, 1) (torch's exporter fuses consecutive Transposes); ``MatMul`` of two activations,
-      ``Div`` by sqrt(32), ``Add`` of the mask, ``Softmax`` on the last axis,
-      ``MatMul`` by the values, ``Transpose`` back and ``Reshape`` to [B, S, 384];
+    * attention as torch's ``scaled_dot_product_attention`` symbolic: heads by
+      Shape/Gather/Unsqueeze/Concat + ``Reshape`` to [B, S, -1, 32] and
+      ``Transpose``, the key transposed as one (0, 2, 3, 1); q and k each
+      ``Mul`` by 32^-1/4, ``MatMul``, ``Add`` of the mask, ``Softmax`` on the
+      last axis, rows that are all NaN (every key masked) zeroed by
+      ``IsNaN``/``Where``, ``MatMul`` by the values, back to [B, S, 384];
     * GELU as torch writes it: ``Div(x, 1.4142135)`` -> ``Erf`` -> ``Add 1`` ->
-      ``Mul(x, .)`` -> ``Mul(., 0.5)``;
-    * residual ``Add`` and ``LayerNormalization`` (epsilon 1e-12);
+      ``Mul(x, .)`` -> ``Mul(., 0.5)``; residual ``Add``, ``LayerNormalization``;
     * the pooler: ``Gather`` of token 0 on axis 1, ``Gemm`` (transB=1), ``Tanh``.
 
     Outputs: ``last_hidden_state`` [B, S, 384] and ``pooler_output`` [B, 384],
     the two a ``BertModel`` returns. sentence-transformers' mean pooling and
     normalisation run outside the graph (its Pooling/Normalize modules), as in
     the exports users make, so they are not in it.
-
-    Not checked against a real torch export (torch is several GB): the op
-    sequence follows torch's symbolic functions for these modules; names of
-    initializers are readable rather than ``onnx::MatMul_1234``.
 
 Token ids
     ``tokenize`` is a minimal BERT WordPiece (lower case, accents stripped,
@@ -52,7 +56,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import io
 import json
 import math
 import struct
@@ -168,6 +171,66 @@ class _Graph(_GraphBuilder):
             self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
+    def i64(self, scope, value):
+        """A Constant int64 node: a scalar for an int, a 1-D tensor for a list."""
+        return self.const(scope, np.array(value, np.int64))
+
+    def dim(self, x, axis, scope):
+        """Shape -> Constant -> Gather: one dimension of x, a scalar."""
+        return self.op("Gather", [self.op("Shape", [x], scope), self.i64(scope, axis)], scope, axis=0)
+
+    def unsqueeze(self, x, axis, scope):
+        return self.op("Unsqueeze", [x, self.i64(scope, [axis])], scope)
+
+    def shape_of(self, dims, scope):
+        """Concat of 1-element tensors: a scalar Gather is unsqueezed, an int is a Constant."""
+        parts = [self.i64(scope, [d]) if isinstance(d, int) else self.unsqueeze(d, 0, scope) for d in dims]
+        return self.op("Concat", parts, scope, axis=0)
+
+    def reshape(self, x, shape, scope):
+        return self.op("Reshape", [x, shape], scope, allowzero=0)
+
+
+def _padding_mask(g, hidden):
+    """transformers 5's bidirectional mask for SDPA (masking_utils.sdpa_mask,
+    vmapped over batch, query and key indices) as the tracer records it: a bool
+    [B, 1, S, S], True where the key is a real token; also the batch size and
+    the length it read off `hidden`, which the first layer reuses."""
+    s = ""
+    mask = g.op("Cast", ["attention_mask"], s, to=TensorProto.BOOL)
+    q_len = g.dim(hidden, 1, s)
+    kv_len = g.dim(mask, 1, s)
+    batch = g.dim(hidden, 0, s)
+
+    def arange(n):
+        end = g.op("Cast", [n], s, to=TensorProto.INT64)
+        return g.op("Range", [g.i64(s, 0), end, g.i64(s, 1)], s)
+    b_idx, q_idx, kv_idx = arange(batch), arange(q_len), arange(kv_len)
+    for axis in (1, 2, 3):
+        b_idx = g.unsqueeze(b_idx, axis, s)                       # [B, 1, 1, 1]
+    for axis in (0, 1, 3):
+        q_idx = g.unsqueeze(q_idx, axis, s)                       # [1, 1, S, 1]
+    for axis in (0, 1, 2):
+        kv_idx = g.unsqueeze(kv_idx, axis, s)                     # [1, 1, 1, S]
+    true = g.op("ConstantOfShape", [g.i64(s, [])], s, value=numpy_helper.from_array(np.array([True])))
+    # and_masks(padding, ...): a no-op bound on the query index, then padding_mask[b, kv]
+    # as advanced indexing (Flatten, Gather of b * S + kv, Reshape back).
+    allowed = g.op("And", [true, g.op("Cast", [g.op("GreaterOrEqual", [q_idx, g.i64(s, 0)], s)], s,
+                                      to=TensorProto.BOOL)], s)
+    row = g.op("Gather", [g.op("Shape", [mask], s), g.i64(s, [1])], s, axis=0)
+    flat = g.op("Flatten", [mask], s, axis=2)
+    index = g.op("Add", [kv_idx, g.op("Mul", [b_idx, row], s)], s)
+    picked = g.op("Gather", [flat, index], s, axis=0)
+    index_shape = g.op("Shape", [index], s)
+    picked = g.reshape(g.reshape(picked, g.i64(s, [-1]), s), g.op("Concat", [index_shape], s, axis=0), s)
+    allowed = g.op("And", [allowed, g.op("Cast", [picked], s, to=TensorProto.BOOL)], s)
+    # .expand(batch, -1, q_len, kv_len): Expand needs the -1 replaced by 1.
+    shape = g.reshape(g.shape_of([batch, -1, q_len, kv_len], s), g.i64(s, [-1]), s)
+    ones = g.op("ConstantOfShape", [g.op("Shape", [shape], s)], s, value=numpy_helper.from_array(np.array([1], np.int64)))
+    is_minus_one = g.op("Equal", [shape, g.op("Mul", [ones, g.i64(s, -1)], s)], s)
+    shape = g.op("Where", [is_minus_one, ones, shape], s)
+    return g.op("Expand", [allowed, shape], s), batch, q_len
+
 
 def build_model(sd, config, opset=17) -> onnx.ModelProto:
     hidden, heads = config["hidden_size"], config["num_attention_heads"]
@@ -185,24 +248,19 @@ def build_model(sd, config, opset=17) -> onnx.ModelProto:
         y = g.op("MatMul", [x, wt], scope)
         return g.op("Add", [g.init(f"{prefix}.bias", w(f"{prefix}.bias").astype(np.float32)), y], scope)
 
-    def layer_norm(x, prefix, scope):
+    def layer_norm(x, prefix, scope, output=None):
         return g.op("LayerNormalization", [x, g.init(f"{prefix}.weight", w(f"{prefix}.weight")),
                                            g.init(f"{prefix}.bias", w(f"{prefix}.bias"))],
-                    scope, axis=-1, epsilon=eps)
+                    scope, output=output, axis=-1, epsilon=eps)
 
-    def dim(x, axis, scope):
-        shape = g.op("Shape", [x], scope)
-        return g.op("Gather", [shape, g.const(scope, np.array(axis, np.int64))], scope, axis=0)
-
-    def unsqueeze0(x, scope):
-        return g.op("Unsqueeze", [x, g.const(scope, np.array([0], np.int64))], scope)
-
-    # Embeddings.
+    # Embeddings: the positions a Slice of the position_ids buffer (a Constant) up to the length.
     scope = "/embeddings"
-    seq = unsqueeze0(dim("input_ids", 1, scope), scope)
-    pos_ids = g.op("Slice", [g.init("embeddings.position_ids", w("embeddings.position_ids").astype(np.int64)),
-                             g.const(scope, np.array([0], np.int64)), seq,
-                             g.const(scope, np.array([1], np.int64)), g.const(scope, np.array([1], np.int64))], scope)
+    seq = g.dim("input_ids", 1, scope)
+    positions = g.const(scope, np.ascontiguousarray(w("embeddings.position_ids"), np.int64))
+    zero = g.i64(scope, 0)              # traced here, used by the pooler's Gather
+    axes, starts = g.i64(scope, [1]), g.i64(scope, [0])
+    ends = g.unsqueeze(seq, 0, scope)
+    pos_ids = g.op("Slice", [positions, starts, ends, axes, g.i64(scope, [1])], scope)
     words = g.op("Gather", [g.init("embeddings.word_embeddings.weight", w("embeddings.word_embeddings.weight")),
                             "input_ids"], f"{scope}/word_embeddings")
     types = g.op("Gather", [g.init("embeddings.token_type_embeddings.weight",
@@ -215,42 +273,38 @@ def build_model(sd, config, opset=17) -> onnx.ModelProto:
     x = g.op("Add", [x, pos], scope)
     x = layer_norm(x, "embeddings.LayerNorm", f"{scope}/LayerNorm")
 
-    # The additive mask, [B, 1, 1, S].
-    m = g.op("Unsqueeze", ["attention_mask", g.const("", np.array([1], np.int64))], "")
-    m = g.op("Unsqueeze", [m, g.const("", np.array([2], np.int64))], "")
-    m = g.op("Cast", [m], "", to=TensorProto.FLOAT)
-    m = g.op("Sub", [g.const("", np.array(1.0, np.float32)), m], "")
-    mask = g.op("Mul", [m, g.const("", np.array(FLOAT32_MIN, np.float32))], "")
-
-    def heads_of(t, scope, perm):
-        b = unsqueeze0(dim(t, 0, scope), scope)
-        s = unsqueeze0(dim(t, 1, scope), scope)
-        shape = g.op("Concat", [b, s, g.const(scope, np.array([heads], np.int64)),
-                                g.const(scope, np.array([head_size], np.int64))], scope, axis=0)
-        t = g.op("Reshape", [t, shape], scope, allowzero=0)
-        return g.op("Transpose", [t], scope, perm=perm)
+    mask, batch, length = _padding_mask(g, x)
+    scale = np.float32(1 / math.sqrt(math.sqrt(head_size)))      # SDPA scales q and k by d^-1/4 each
 
     for i in range(config["num_hidden_layers"]):
         p, s = f"encoder.layer.{i}", f"/encoder/layer.{i}"
         att = f"{s}/attention/self"
+        if i:       # layer 0 reuses the sizes the mask read off the same tensor
+            batch, length = g.dim(x, 0, att), g.dim(x, 1, att)
         q = linear(x, f"{p}.attention.self.query", f"{att}/query")
-        k = heads_of(linear(x, f"{p}.attention.self.key", f"{att}/key"), att, [0, 2, 3, 1])
-        v = heads_of(linear(x, f"{p}.attention.self.value", f"{att}/value"), att, [0, 2, 1, 3])
-        q = heads_of(q, att, [0, 2, 1, 3])
+        shapes = [g.shape_of([batch, length, -1, head_size], att) for _ in range(3)]
+        q = g.op("Transpose", [g.reshape(q, shapes[0], att)], att, perm=[0, 2, 1, 3])
+        k = g.reshape(linear(x, f"{p}.attention.self.key", f"{att}/key"), shapes[1], att)
+        v = g.reshape(linear(x, f"{p}.attention.self.value", f"{att}/value"), shapes[2], att)
+        v = g.op("Transpose", [v], att, perm=[0, 2, 1, 3])
+        q_len = g.dim(q, 2, att)
+        k = g.op("Transpose", [k], att, perm=[0, 2, 3, 1])       # permute then transpose(-2, -1), fused
+        q = g.op("Mul", [q, g.const(att, scale)], att)
+        k = g.op("Mul", [k, g.const(att, scale)], att)
         scores = g.op("MatMul", [q, k], att)
-        scores = g.op("Div", [scores, g.const(att, np.array(math.sqrt(head_size), np.float32))], att)
-        scores = g.op("Add", [scores, mask], att)
-        probs = g.op("Softmax", [scores], att, axis=-1)
+        bias = g.op("Where", [mask, g.const(att, np.array([0.0], np.float32)),
+                              g.const(att, np.array([-np.inf], np.float32))], att)
+        probs = g.op("Softmax", [g.op("Add", [scores, bias], att)], att, axis=-1)
+        # A row with every key masked is NaN after Softmax: torch's SDPA symbolic zeroes it.
+        probs = g.op("Where", [g.op("IsNaN", [probs], att), g.const(att, np.array([0.0], np.float32)), probs], att)
         ctx = g.op("MatMul", [probs, v], att)
+        ctx_batch, v_dim = g.dim(ctx, 0, att), g.dim(v, 3, att)
+        ctx = g.reshape(ctx, g.shape_of([ctx_batch, -1, q_len, v_dim], att), att)
         ctx = g.op("Transpose", [ctx], att, perm=[0, 2, 1, 3])
-        b = unsqueeze0(dim(ctx, 0, att), att)
-        sq = unsqueeze0(dim(ctx, 1, att), att)
-        shape = g.op("Concat", [b, sq, g.const(att, np.array([hidden], np.int64))], att, axis=0)
-        ctx = g.op("Reshape", [ctx, shape], att, allowzero=0)
+        ctx = g.reshape(ctx, g.shape_of([batch, length, -1], att), att)
         out = f"{s}/attention/output"
         y = linear(ctx, f"{p}.attention.output.dense", f"{out}/dense")
-        y = g.op("Add", [y, x], out)
-        x = layer_norm(y, f"{p}.attention.output.LayerNorm", f"{out}/LayerNorm")
+        x = layer_norm(g.op("Add", [y, x], out), f"{p}.attention.output.LayerNorm", f"{out}/LayerNorm")
         act = f"{s}/intermediate/intermediate_act_fn"
         h = linear(x, f"{p}.intermediate.dense", f"{s}/intermediate/dense")
         e = g.op("Div", [h, g.const(act, np.array(1.4142135623730951, np.float32))], act)
@@ -259,13 +313,10 @@ def build_model(sd, config, opset=17) -> onnx.ModelProto:
         h = g.op("Mul", [h, e], act)
         h = g.op("Mul", [h, g.const(act, np.array(0.5, np.float32))], act)
         y = linear(h, f"{p}.output.dense", f"{s}/output/dense")
-        y = g.op("Add", [y, x], f"{s}/output")
         last = "last_hidden_state" if i == config["num_hidden_layers"] - 1 else None
-        x = g.op("LayerNormalization", [y, g.init(f"{p}.output.LayerNorm.weight", w(f"{p}.output.LayerNorm.weight")),
-                                        g.init(f"{p}.output.LayerNorm.bias", w(f"{p}.output.LayerNorm.bias"))],
-                 f"{s}/output/LayerNorm", output=last, axis=-1, epsilon=eps)
+        x = layer_norm(g.op("Add", [y, x], f"{s}/output"), f"{p}.output.LayerNorm", f"{s}/output/LayerNorm", last)
 
-    first = g.op("Gather", [x, g.const("/pooler", np.array(0, np.int64))], "/pooler", axis=1)
+    first = g.op("Gather", [x, zero], "/pooler", axis=1)
     pooled = g.op("Gemm", [first, g.init("pooler.dense.weight", w("pooler.dense.weight")),
                            g.init("pooler.dense.bias", w("pooler.dense.bias"))], "/pooler/dense",
                   alpha=1.0, beta=1.0, transB=1)
