@@ -138,6 +138,64 @@ def test_zoo_summary_and_report(monkeypatch):
     assert any(line.startswith("tiny by op type") for line in lines)
 
 
+def test_zoo_int8_against_float(monkeypatch):
+    """bench --zoo pairs `<key>_int8...` with `<key>` from the same run: speed-up, ratio to onnxruntime-web
+    int8 and top-1 agreement on the photos; a quantized model without its original in the run is left out."""
+    entry = {"key": "net", "title": "Net", "source": "s", "inputs": [], "outputs": [], "rtol": 1e-4, "notes": ""}
+    keys = ["net", "net_int8", "net_int8_qop", "lone_int8"]
+    monkeypatch.setattr(bench_zoo, "zoo_manifest", lambda: {"models": [{**entry, "key": k} for k in keys]})
+    base = _fake_runtime_result()["models"]["efficientnet_lite0"]
+    top = {"net": {"a.png": 1, "b.png": 2}, "net_int8": {"a.png": 1, "b.png": 3}, "net_int8_qop": {"a.png": 1, "b.png": 2}}
+    p50 = {"net": 30.0, "net_int8": 20.0, "net_int8_qop": 15.0, "lone_int8": 5.0}
+    per_runtime = {"node": _fake_runtime_result()}
+    per_runtime["node"]["models"] = {k: {**base, "ours_p50_ms": p50[k], "ratio": p50[k] / 60, "native": [],
+                                         **({"top1": top[k]} if k in top else {})} for k in keys}
+    result = bench.collect(per_runtime)
+    result["zoo"] = bench_zoo.zoo_summary(result, {"models": [{"key": k, "rtol": 1e-4} for k in keys]})
+    rows = {r["key"]: r for r in result["zoo"]["int8"]}
+    assert set(rows) == {"net_int8", "net_int8_qop"}
+    assert rows["net_int8"]["float"] == "net" and rows["net_int8"]["speedup"] == 1.5
+    assert (rows["net_int8"]["top1_same"], rows["net_int8"]["photos"]) == (1, 2)
+    assert (rows["net_int8_qop"]["top1_same"], rows["net_int8_qop"]["speedup"]) == (2, 2.0)
+    lines = bench_zoo.format_report(result, per_runtime, runs=2).splitlines()
+    section = lines[next(i for i, line in enumerate(lines) if line.startswith("Quantized models against")):]
+    row = next(line for line in section if line.startswith("net_int8 "))
+    assert row.split() == ["net_int8", "node", "20.0", "30.0", "1.50", "0.33", "1/2"]
+
+
+def test_top1_of_the_photos_natively(tmp_path):
+    """bench_pyodide.top1 feeds each raw photo file to the model's one input and returns the argmax."""
+    from onnx import TensorProto, helper
+    graph = helper.make_graph([helper.make_node("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=0)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 2, 2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
+    x = np.zeros((1, 3, 2, 2), np.float32)
+    feeds = tmp_path / "x.bin"
+    x.tofile(feeds)
+    specs = []
+    for i, channel in enumerate((2, 0)):
+        photo = np.zeros_like(x)
+        photo[0, channel] = 1.0
+        path = tmp_path / f"p{i}.bin"
+        photo.astype("<f4").tofile(path)
+        specs.append({"name": f"p{i}.png", "path": str(path)})
+    bench_pyodide.load_zoo_model("t", str(tmp_path / "m.onnx"), json.dumps(
+        [{"name": "x", "dtype": "float32", "shape": [1, 3, 2, 2], "path": str(feeds)}]), _empty_npz(tmp_path))
+    try:
+        assert json.loads(bench_pyodide.top1("t", json.dumps(specs))) == {"p0.png": 2, "p1.png": 0}
+    finally:
+        bench_pyodide.release("t")
+
+
+def _empty_npz(tmp_path):
+    path = tmp_path / "ref.npz"
+    np.savez(path)
+    return str(path)
+
+
 def _nested_if_model():
     """If(c) whose then branch is Add -> If(c2) -> (Relu | Neg): planned branches at two depths."""
     from onnx import TensorProto, helper, numpy_helper

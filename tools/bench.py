@@ -166,6 +166,7 @@ def run_chromium(node, config, chromium):
     (www / "config.json").write_text(json.dumps(config))
     routes = {"pyodide": BUILD / "pyodide", "ort": ROOT / "node_modules" / "onnxruntime-web" / "dist",
               "wheels": Path(config["wheel"]).parent, "models": BUILD / "models", "zoo": ZOO,
+              "photos": BUILD / "bench" / "photos",
               "config.json": www / "config.json", "bench_pyodide.py": ROOT / "tools" / "bench_pyodide.py"}
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(routes, ROOT / "tools" / "bench_page"))
     server.daemon_threads = True

@@ -69,6 +69,18 @@ def native_diff(key):
     return json.dumps(out)
 
 
+def top1(key, photos_json):
+    """The class the model gives each photo ([{"name", "path"}]: raw float32
+    files of its one input's shape): {photo name: argmax of the first output}."""
+    sess, feeds = SESSIONS[key]
+    (name, x), = feeds.items()
+    out = {}
+    for p in json.loads(photos_json):
+        photo = np.fromfile(p["path"], dtype="<f4").astype(np.float32).reshape(x.shape)
+        out[p["name"]] = int(np.argmax(sess.run(None, {name: photo})[0]))
+    return json.dumps(out)
+
+
 def run_model(key):
     """One inference (what the JavaScript side times)."""
     sess, feeds = SESSIONS[key]

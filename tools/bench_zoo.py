@@ -8,6 +8,14 @@ output's magnitude, with the entry's tolerance), and each model's time per
 op type split into plan steps on kernels and steps in NumPy (10 timed runs
 by default; the geometric mean of the ratios per runtime at the end).
 
+Quantized models are compared with their float originals in the same run: a
+zoo model `<key>_int8...` pairs with `<key>` when both are benchmarked, and
+the report gives ours int8 against ours fp32 (speed-up) and against
+onnxruntime-web int8. The ImageNet classifiers (one float32 input of shape
+1x3x224x224) also classify the sample photos (build/data/images, preprocessed
+as the demo does) inside Pyodide, so the report can say on how many photos an
+int8 model's top-1 class equals its float original's.
+
 This module holds what differs from the usual models: the configuration (each
 zoo model with its feeds, as raw files in build/zoo, and onnxruntime's native
 outputs), the summary (outputs against native, geometric mean) and the
@@ -18,9 +26,11 @@ import json
 import math
 import sys
 
-from tools.bench import RUNTIMES, WARMUP, ZOO, _f, format_runtimes, format_tail, make_config
+from tools.bench import BUILD, RUNTIMES, WARMUP, ZOO, _f, format_runtimes, format_tail, make_config
 
 ZOO_RUNS, ZOO_BREAKDOWN_RUNS = 10, 5
+PHOTO_INPUT = ("float32", [1, 3, 224, 224])     # an ImageNet classifier's one input
+PHOTOS = BUILD / "bench" / "photos"             # the sample photos as its raw feeds (served at /photos/)
 
 
 def zoo_manifest():
@@ -30,19 +40,76 @@ def zoo_manifest():
     return json.loads(path.read_text())
 
 
+def photo_feeds():
+    """The sample photos, preprocessed for an ImageNet classifier
+    (wasm_infer.vision.imagenet_preprocess, as the demo does), written as raw
+    little-endian float32 files: [{"name", "file", "ref"}] in name order."""
+    from wasm_infer.vision import imagenet_preprocess
+    images = BUILD / "data" / "images"
+    if not images.is_dir():
+        sys.exit("bench --zoo: build/data/images is missing; run `python3 build.py setup`")
+    PHOTOS.mkdir(parents=True, exist_ok=True)
+    photos = []
+    for path in sorted(images.iterdir()):
+        x = imagenet_preprocess(path)
+        if x.dtype.name != PHOTO_INPUT[0] or list(x.shape) != PHOTO_INPUT[1]:
+            raise RuntimeError(f"imagenet_preprocess({path.name}) gave {x.dtype} {list(x.shape)}, not {PHOTO_INPUT}")
+        out = PHOTOS / f"{path.stem}.bin"
+        out.write_bytes(x.astype("<f4").tobytes())
+        photos.append({"name": path.name, "file": out.name, "ref": str(out)})
+    return photos
+
+
+def _is_classifier(entry):
+    return [(i["dtype"], i["shape"]) for i in entry["inputs"]] == [PHOTO_INPUT]
+
+
 def make_zoo_config(keys, runs, wheel, gemm=True, step_cost=True):
     """make_config for the zoo: each model with its feeds (raw files in
-    build/zoo) and onnxruntime's native outputs; every model broken down."""
+    build/zoo) and onnxruntime's native outputs; every model broken down;
+    the ImageNet classifiers with the sample photos to classify."""
     config = make_config([], runs, wheel, gemm=gemm, step_cost=step_cost)
     entries = {e["key"]: e for e in zoo_manifest()["models"]}
+    photos = photo_feeds() if any(_is_classifier(entries[k]) for k in keys) else []
     config["models"] = [{
         "key": k, "file": entries[k]["file"], "ref": str(ZOO / entries[k]["file"]),
         "native_ref": str(ZOO / entries[k]["ref"]), "native_ref_file": entries[k]["ref"], "rtol": entries[k]["rtol"],
         "feeds": [{"name": i["name"], "dtype": i["dtype"], "shape": i["shape"], "file": i["file"],
                    "ref": str(ZOO / i["file"])} for i in entries[k]["inputs"]],
+        **({"photos": photos} if _is_classifier(entries[k]) else {}),
     } for k in keys]
     config["zoo_breakdown"] = {"runs": ZOO_BREAKDOWN_RUNS}
     return config
+
+
+def float_original(key, keys):
+    """The float model a quantized zoo model was made from: `<key>` for
+    `<key>_int8...`, when it is among `keys`; else None."""
+    base, sep, _ = key.partition("_int8")
+    return base if sep and base in keys else None
+
+
+def int8_summary(result):
+    """Per quantized model and runtime, against its float original in the same
+    run: p50s, ours fp32 / ours int8 (speed-up), the ratio to onnxruntime-web
+    int8, and on how many sample photos the top-1 classes agree."""
+    out = []
+    for key, by_rt in result["models"].items():
+        base = float_original(key, result["models"])
+        if base is None:
+            continue
+        for rt, m in by_rt.items():
+            f = result["models"][base].get(rt)
+            if not f:
+                continue
+            row = {"key": key, "float": base, "runtime": rt, "int8_p50_ms": m["ours_p50_ms"],
+                   "fp32_p50_ms": f["ours_p50_ms"], "speedup": f["ours_p50_ms"] / m["ours_p50_ms"],
+                   "ratio_ort_web_int8": m["ratio"]}
+            if m.get("top1") and f.get("top1"):
+                row["top1_same"] = sum(m["top1"][p] == f["top1"].get(p) for p in m["top1"])
+                row["photos"] = len(m["top1"])
+            out.append(row)
+    return out
 
 
 def zoo_summary(result, config):
@@ -58,6 +125,7 @@ def zoo_summary(result, config):
             m["matches_native"] = m["native_max_relative"] is not None and m["native_max_relative"] <= rtol[key]
             geomean.setdefault(rt, []).append(m["ratio"])
     return {"geomean_ratio": {rt: math.exp(sum(map(math.log, r)) / len(r)) for rt, r in geomean.items()},
+            "int8": int8_summary(result),
             "models": [{k: e[k] for k in ("key", "title", "source", "inputs", "outputs", "rtol", "notes")}
                        for e in zoo_manifest()["models"] if e["key"] in result["models"]]}
 
@@ -89,6 +157,16 @@ def format_zoo(result, rts, runs):
                          f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7}")
     lines.append("geometric mean of the ratios: " + ", ".join(
         f"{rt} {g:.2f}" for rt, g in result["zoo"]["geomean_ratio"].items()))
+    if result["zoo"].get("int8"):
+        lines += ["", "Quantized models against their float originals, same run: speed-up = ours fp32 p50 / ours int8 "
+                  "p50; ratio = ours int8 p50 / onnxruntime-web int8 p50; top-1 = sample photos on which the int8 "
+                  "model's class equals the float model's (both run inside Pyodide)",
+                  f"{'model':<27} {'runtime':<9} {'int8 p50':>9} {'fp32 p50':>9} {'speed-up':>8} {'ratio':>6} "
+                  f"{'top-1':>6}"]
+        for r in result["zoo"]["int8"]:
+            top1 = f"{r['top1_same']}/{r['photos']}" if "photos" in r else "-"
+            lines.append(f"{r['key']:<27} {r['runtime']:<9} {r['int8_p50_ms']:9.1f} {r['fp32_p50_ms']:9.1f} "
+                         f"{r['speedup']:8.2f} {r['ratio_ort_web_int8']:6.2f} {top1:>6}")
     for key in result["models"]:
         bds = {rt: result.get("zoo_breakdown", {}).get(rt, {}).get(key) for rt in rts}
         bds = {rt: b for rt, b in bds.items() if b}

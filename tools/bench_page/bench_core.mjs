@@ -76,6 +76,21 @@ async function zooFeeds(env, model) {
   return { feeds, specs };
 }
 
+// An ImageNet classifier's class for each sample photo (bench --zoo: int8 against fp32).
+async function classifyPhotos(env, py, model) {
+  const specs = [];
+  for (const [i, p] of model.photos.entries()) {
+    const path = `/bench/${model.key}.photo${i}.bin`;
+    env.pyodide.FS.writeFile(path, await env.readBytes(p.ref));
+    specs.push({ name: p.name, path });
+  }
+  try {
+    return JSON.parse(py.top1(model.key, JSON.stringify(specs)));
+  } finally {
+    for (const s of specs) env.pyodide.FS.unlink(s.path);
+  }
+}
+
 async function benchModel(env, config, py, model) {
   const { pyodide, ort, log } = env;
   const bytes = await env.readBytes(model.ref);
@@ -160,6 +175,7 @@ async function benchModel(env, config, py, model) {
     ort_web_times_ms: theirs.map((t) => Math.round(t * 100) / 100),
   };
   if (model.feeds) result.native = JSON.parse(py.native_diff(model.key));   // every output vs onnxruntime native
+  if (model.photos) result.top1 = await classifyPhotos(env, py, model);
   log(`  ${model.key}: ours p50 ${o.p50.toFixed(1)} ms, onnxruntime-web p50 ${p.p50.toFixed(1)} ms, ` +
       `ratio ${result.ratio.toFixed(2)}, max abs diff ${maxAbsDiff.toExponential(2)}`);
   return result;
@@ -174,7 +190,7 @@ export async function runBench(env, config) {
   pyodide.runPython(env.benchPy);
   const py = {};
   for (const name of ['load_model', 'load_zoo_model', 'native_diff', 'run_model', 'output_bytes', 'op_breakdown', 'release',
-    'gemm_bench', 'runtime_info', 'step_cost']) {
+    'gemm_bench', 'runtime_info', 'step_cost', 'top1']) {
     py[name] = pyodide.globals.get(name);
   }
   const result = {

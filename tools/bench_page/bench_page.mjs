@@ -42,6 +42,7 @@ try {
     models: config.models.map((m) => (m.feeds ? {
       key: m.key, ref: `./zoo/${m.file}`, native_ref: `./zoo/${m.native_ref_file}`,
       feeds: m.feeds.map((f) => ({ ...f, ref: `./zoo/${f.file}` })),
+      ...(m.photos ? { photos: m.photos.map((p) => ({ name: p.name, ref: `./photos/${p.file}` })) } : {}),
     } : { key: m.key, ref: `./models/${m.file}` })),
     step_cost: config.step_cost && { ...config.step_cost, models: config.step_cost.models.map((m) => ({ ...m, ref: `./models/${m.file}` })) },
   });
