@@ -224,9 +224,12 @@ def test_breakdown_counts_planned_if_branches_as_their_steps():
     import wasm_infer
     from wasm_infer.subgraph_plans import profiling
     sess = wasm_infer.InferenceSession(_nested_if_model(), backend="numpy")
-    feeds = {"c": np.array(True), "c2": np.array(True), "x": np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)}
-    for _ in range(3):
-        sess.run(None, feeds)                 # records, then plans, each branch
+    x = np.linspace(-2, 2, 8, dtype=np.float32).reshape(2, 4)
+    feeds = {"c": np.array(True), "c2": np.array(True), "x": x}
+    # both conditions flip once, so that neither If stays inlined into the plan around it
+    # (inline_if): each branch runs on a plan of its own
+    for c, c2 in [(1, 1), (0, 1), (1, 1), (1, 0), (1, 1), (1, 1), (1, 1), (1, 1)]:
+        sess.run(None, {"c": np.array(bool(c)), "c2": np.array(bool(c2)), "x": x})
     steps = bench_pyodide.profiled_steps(sess, feeds)
     assert sorted((t, n, h) for t, n, _, h in steps) == [
         ("Add", "add", "kernel"), ("If", "inner_if", "numpy"), ("If", "outer_if", "numpy"), ("Relu", "relu", "kernel")]

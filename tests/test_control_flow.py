@@ -176,12 +176,16 @@ def test_if_branches_are_planned_per_signature():
     sess = wasm_infer.InferenceSession(data, backend="numpy")
     ref = ort.InferenceSession(data)
     rng = np.random.default_rng(0)
-    for shape in [(2, 4), (2, 4), (2, 4), (5, 4), (5, 4), (2, 4)]:
+    # c flips on every run: the plan inlines the branch of its recording run (inline_if), the
+    # flip re-plans once with the If kept as a step, whose branches then get plans of their own
+    for shape in [(2, 4), (2, 4), (2, 4), (5, 4), (5, 4), (5, 4), (2, 4)]:
         for c in (True, False):
             feeds = {"c": np.array(c), "x": rng.standard_normal(shape).astype(np.float32)}
             y = sess.run(None, feeds)[0]
             np.testing.assert_allclose(y, ref.run(None, feeds)[0], rtol=1e-6)
             y -= 100                      # the caller's edit must not reach the session
+    assert len(sess._plans) == 2 and all(p is None for p in sess._plans.values())   # the If alone: nothing to bind
+    assert all(skip == {"c"} for skip in sess._no_adopt.values())     # not inlined again
     (if_op,) = [op for op, _, _ in sess._steps if op.op_type == "If"]
     plans = if_op.then_plans.plans
     assert len(plans) == 2 and all(p is not None for p in plans.values())    # one per shape of x

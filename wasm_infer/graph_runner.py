@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from . import dtypes, functions, ir, limits, lowering, passes
+from . import dtypes, functions, inline_if, ir, limits, lowering, passes
 from .errors import ModelError, ResourceError, UnsupportedError, WasmInferError, out_of_memory
 from .ops import resolve
 
@@ -30,21 +30,30 @@ class Context:
         # (functions.inline), and the model's memory Budget that folded constants are charged to
         self.nodes_left = nodes_left if nodes_left is not None else [limits.max_nodes()]
         self.budget = budget if budget is not None else limits.Budget()
+        self.outer = None     # a subgraph's: (enclosing Context, the names the subgraph reads from it)
 
     def opset(self, domain):
         return self.opsets.get(domain or "", 1)
 
     def constant(self, name):
-        return self.constants.get(name)
+        found = self.constants.get(name)
+        if found is None and self.outer is not None and name in self.outer[1]:
+            return self.outer[0].constant(name)    # an enclosing graph's constant, read by name
+        return found
 
     def numpy_only(self):
-        return Context(self.opsets, self.constants, None, self.functions, self.debug, self.nodes_left, self.budget)
+        ctx = Context(self.opsets, self.constants, None, self.functions, self.debug, self.nodes_left, self.budget)
+        ctx.outer = self.outer
+        return ctx
 
     def compile(self, graph, where="subgraph"):
         """A GraphRunner for a subgraph of the node being created. Raises
         UnsupportedError now (at session creation) for anything inside it."""
         child = Context(self.opsets, graph.initializers, self.kernels, self.functions, self.debug,
                         self.nodes_left, self.budget)
+        # constants of enclosing graphs are constants in the subgraph too (a Gather's index
+        # that is an initializer of the enclosing If branch): ops and lowerings see them
+        child.outer = (self, frozenset(ir.free_names(graph)))
         return GraphRunner(graph, child, where, outer=True)
 
 
@@ -133,7 +142,17 @@ class GraphRunner:
     def run(self, feeds, outer=None, names=None, record=None):
         """Run with `feeds` (input name -> value) and `outer` (outer-scope
         name -> value); returns the values of `names` (default: the outputs).
-        `record` (a plan.Recorder) is told every value computed, for planning."""
+        `record` (a plan.Recorder) is told every value computed, for planning;
+        the If nodes it runs record their branch into it (inline_if)."""
+        if record is None and inline_if.recording() is None:
+            return self._run(feeds, outer, names, None)
+        before = inline_if.swap(record)     # a Loop body run inside a recording records nothing
+        try:
+            return self._run(feeds, outer, names, record)
+        finally:
+            inline_if.swap(before)
+
+    def _run(self, feeds, outer, names, record):
         values = dict(outer) if outer else {}
         values.update(self.graph.initializers)
         values.update(feeds)

@@ -45,7 +45,7 @@ def instrument(plan):
     arena = plan.arena
     base = arena.ctypes.data
     arena[:] = PATTERN
-    step_of = {id(op): i for i, (op, _, _) in enumerate(plan.runner.steps)}
+    step_of = {id(op): i for i, (op, _, _) in enumerate(plan.steps)}     # (with If branches inlined)
     guards = []        # (buffer name, first step, last step, byte indices of its guards)
     for name, size, first, last in plan.buffers:
         view = plan.env.get(name)

@@ -46,7 +46,7 @@ import time
 import numpy as np
 
 from .errors import ModelError, ResourceError, WasmInferError, out_of_memory
-from . import guards, limits, lowering
+from . import guards, inline_if, limits, lowering
 from .ir import subgraphs
 
 ALIGN = 64            # bytes; every arena buffer starts on a cache line (kernels need 16)
@@ -68,7 +68,12 @@ def mode():
 
 
 class Recorder(dict):
-    """name -> (shape, dtype, value or None), filled by GraphRunner.run."""
+    """name -> (shape, dtype, value or None), filled by GraphRunner.run;
+    `branches`: per If op run, (branch taken, the branch's Recorder) (inline_if)."""
+
+    def __init__(self):
+        super().__init__()
+        self.branches = {}
 
     def add(self, name, value):
         if isinstance(value, np.ndarray):
@@ -285,6 +290,16 @@ class ShapeChanged(Exception):
         self.name = name
 
 
+class BranchChanged(ShapeChanged):
+    """The condition of an If the plan inlined (inline_if) selects the other
+    branch: the call runs unplanned, the next plan keeps that If as a step."""
+
+    def __init__(self, name, op):
+        Exception.__init__(self, f"{name!r} selects another branch of If {op.node.name!r} than the one the "
+                                 "plan inlined")
+        self.name = name
+
+
 def _generic(op, ins, outs, env, release, promote, slots):
     """A step running the op's NumPy `run`; outputs in `slots` (adopted into the
     arena) are copied into their slot, where bound steps read them."""
@@ -343,16 +358,27 @@ def _view_step(op, x_name, y_name, x_spec, y_shape, env, release, slot):
 
 def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     """A Plan for the signature of `feeds`, from the record of one slow run; None if planning does not apply.
-    no_adopt: values not to adopt into the arena (their shape changed between runs, see ShapeChanged).
+    no_adopt: values not to adopt into the arena (their shape changed between runs, see ShapeChanged),
+    and conditions of If nodes not to inline (BranchChanged).
     outer_constants: for a subgraph, the outer-scope values it reads that are constants (initializers of
     an enclosing graph): static here, like its own initializers."""
-    steps = runner.steps
+    steps, promotes = runner.steps, runner.promote
     constants = runner.graph.initializers
     if outer_constants:
         constants = {**outer_constants, **constants}
+    flat = inline_if.expand(runner, feeds, record, no_adopt, outer_constants)
+    if flat is not None:     # recorded If nodes replaced by their taken branch's steps
+        steps, promotes, record = flat.steps, flat.promote, flat.record
+        constants = {**flat.constants, **constants}
+    guarded = inline_if.guarded_feeds(steps, feeds, constants, no_adopt) if flat is not None else {}
+    if guarded:              # small inputs (a sample rate) that select the inlined branches: static, checked
+        first_if = next(op.node.name for op, _, _ in steps if isinstance(op, inline_if.BranchGuard))
+        steps = [(inline_if.FeedGuard(guarded, first_if), tuple(guarded), ())] + steps
+        promotes = [False] + promotes
     kind = {n: "static" for n in constants}
-    kind.update({n: "feed" for n in feeds})
-    static = dict(constants)
+    kind.update({n: "feed" for n in feeds if n not in guarded})
+    kind.update({n: "static" for n in guarded})
+    static = {**constants, **guarded}
     base = {}          # arena or alias name -> arena buffer name
     decided = []       # per step: "static" / "alias" / "bound" / "numpy"
 
@@ -474,7 +500,7 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     env.update(views)
     fns, where, kinds, notes = [], [], [], []
     release = _release_lists(steps, decided, kind, outputs)
-    for i, ((op, ins, outs), how, rel, promote) in enumerate(zip(steps, decided, release, runner.promote)):
+    for i, ((op, ins, outs), how, rel, promote) in enumerate(zip(steps, decided, release, promotes)):
         if how == "static":
             continue
         if how == "alias":
@@ -502,6 +528,7 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     plan = Plan(runner, fns, where, env, feed_slots, copy_out, arena, buf_info, total)
     plan.kinds, plan.adopted = kinds, adopted   # per step "bound" or "numpy"; NumPy outputs in the arena
     plan.notes = notes                          # per step: the lowering, or why the step runs NumPy
+    plan.steps = steps                          # the steps planned: the runner's, If branches inlined
     return guards.instrument(plan) if guard else plan
 
 

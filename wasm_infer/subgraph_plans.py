@@ -1,5 +1,8 @@
 """Memory plans for a subgraph (an If branch), per signature of the values it
-reads, as InferenceSession keeps them for the main graph: the first run with
+reads, as InferenceSession keeps them for the main graph. An If inside a
+planned graph is usually inlined into that plan instead (inline_if.py);
+these plans serve the Ifs that are not (the If's condition flipped since it
+was inlined, or the enclosing graph has no plan). The first run with
 a signature records it through the subgraph's GraphRunner, the plan is built
 from that record, and later runs are the plan's list of bound steps. So a
 model whose whole graph sits inside an If (voice-activity models exported
@@ -12,7 +15,10 @@ is that very array): they are static, as the branch's own initializers, so
 what is computed from them (weights sliced and concatenated for an LSTM) is
 done at plan time. A signature whose values are not all plain arrays (a
 sequence, an optional) runs unplanned, and so does one whose plan fails to
-build (loud with WASM_INFER_PLAN=strict, as for the main graph).
+build (loud with WASM_INFER_PLAN=strict, as for the main graph). A plan that
+raises ShapeChanged (an adopted value's shape, or an inlined nested If that
+flipped: BranchChanged) is dropped, and the signature's next plan leaves
+that value, or that If, alone (`no_adopt`), as the session does.
 
 `profiling()` times the planned subgraphs' steps too, for the benchmark's
 per-op breakdown (InferenceSession.profile_run times only the main graph's
@@ -36,6 +42,7 @@ class SubgraphPlans:
         self.mode = planning.mode()
         self.plans = OrderedDict()     # signature -> Plan, or None (runs unplanned)
         self.unplanned = {}            # signature -> why
+        self.no_adopt = {}             # signature -> values not to adopt, If conditions not to inline
         self._constants = None         # outer-scope name -> its constant (found on the first run)
 
     def run(self, scope):
@@ -56,13 +63,15 @@ class SubgraphPlans:
                 if _PROFILE is not None:
                     return _PROFILE.run(self.owner, plan, feeds, self.runner.output_names)
                 return plan.run(feeds, self.runner.output_names)
-            except planning.ShapeChanged:      # a value's shape depends on the data: record that signature again
-                del self.plans[key]
+            except planning.ShapeChanged as e:  # a value's shape depends on the data, or an inlined If
+                del self.plans[key]              # flipped: record that signature again, without it
+                self.no_adopt.setdefault(key, set()).add(e.name)
                 return self.runner.run({}, scope)
         record = planning.Recorder()
         results = self.runner.run({}, scope, record=record)
         try:
-            plan = planning.build(self.runner, feeds, record, outer_constants=consts)
+            plan = planning.build(self.runner, feeds, record, self.no_adopt.get(key, frozenset()),
+                                  outer_constants=consts)
             if plan is None:
                 self.unplanned[key] = planning.NOTHING_BINDABLE
         except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
@@ -73,6 +82,7 @@ class SubgraphPlans:
         if len(self.plans) >= self.MAX_PLANS:
             oldest, _ = self.plans.popitem(last=False)
             self.unplanned.pop(oldest, None)
+            self.no_adopt.pop(oldest, None)
         self.plans[key] = plan
         return results
 

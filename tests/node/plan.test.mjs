@@ -32,6 +32,7 @@ const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh)
 before(() => {
   chains = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
   execFileSync(python(), [path.join(ROOT, 'tests', 'plan_chain_models.py'), chains], { timeout: 120_000 });
+  execFileSync(python(), [path.join(ROOT, 'tests', 'inline_if_models.py'), chains], { timeout: 120_000 });
   return py.start();
 }, { timeout: BOOT_MS });
 after(() => { rmSync(chains, { recursive: true, force: true }); return py.terminate(); });
@@ -236,8 +237,7 @@ from wasm_infer import plan as planning
 sess = wasm_infer.InferenceSession("/chains/lstm_branch.onnx")
 x, ref = np.load("/chains/lstm_branch.input.npy"), np.load("/chains/lstm_branch.output.npy")
 diffs = [float(np.abs(sess.run(None, {"x": x})[0] - ref).max()) for _ in range(3)]
-op = next(op for op, _, _ in sess._runner.steps if op.op_type == "If")
-(p,) = [p for p in op.then_plans.plans.values() if p is not None]
+(p,) = sess._plans.values()     # the If's condition is static (a size test): its branch is inlined
 lstm = next(fn for fn, o in zip(p.fns, p.where) if o.op_type == "LSTM")
 json.dumps({"diffs": diffs, "steps": [[o.op_type, how] for o, how in zip(p.where, p.kinds)],
             "big": 512 * 64 * 4 > planning.RECORD_VALUE_BYTES,
@@ -246,7 +246,35 @@ json.dumps({"diffs": diffs, "steps": [[o.op_type, how] for o, how in zip(p.where
 `, t);
   for (const d of r.diffs) assert.ok(d <= 1e-5, `max abs diff vs onnxruntime ${d}`);
   assert.ok(r.big, 'the sliced weights are larger than the record keeps');
-  // Slice and Concat were computed at plan time: the branch's loop is the LSTM alone
+  // Slice and Concat were computed at plan time, the If's condition too: the loop is the LSTM alone
   assert.deepEqual(r.steps, [['LSTM', 'bound']]);
   assert.equal(r.repacks, false, 'weights fixed for the plan are packed when it is built, not at every run');
+});
+
+test('an If on a sample-rate input is inlined into the plan with the kernels, and re-plans when the rate flips', { timeout: 120_000 }, async (t) => {
+  // tests/inline_if_models.py: If(sr == 16000) around a branch with an If on a shape test
+  const r = await py.runJSON(`
+import json, numpy as np, wasm_infer
+sess = wasm_infer.InferenceSession("/chains/sample_rate.onnx")
+diffs, steps = [], []
+for k in range(7):
+    case = dict(np.load(f"/chains/sample_rate.{k}.npz"))
+    want = case.pop("want")
+    diffs.append(float(np.abs(sess.run(None, case)[0] - want).max()))
+    p = next(iter(sess._plans.values()), None)      # none just after a flip: that run went unplanned
+    steps.append([[op.node.name, how] for op, how in zip(p.where, p.kinds)] if p is not None else None)
+json.dumps({"backend": sess.backend, "diffs": diffs, "steps": steps, "no_inline": [sorted(s) for s in sess._no_adopt.values()]})
+`, t);
+  assert.notEqual(r.backend, 'numpy');
+  for (const d of r.diffs) assert.ok(d <= 1e-6, `max abs diff vs onnxruntime ${d}`);
+  if (PLAN !== undefined && MODES[PLAN.trim().toLowerCase()] === 'off') return;
+  // runs 1-3 at 16 kHz: the branch's steps are the plan's, the shape test is gone, the rate is
+  // static for the plan and checked by value in the If's one step
+  assert.deepEqual(r.steps[2], [['rate_if', 'numpy'], ['mul', 'bound'], ['gather_state', 'bound'], ['add', 'bound']]);
+  // run 5 (after 8 kHz at run 4): inlined again, the condition checked per run
+  assert.deepEqual(r.steps[4], [['is16k', 'numpy'], ['rate_if', 'numpy'], ['mul', 'bound'],
+    ['gather_state', 'bound'], ['add', 'bound']]);
+  // run 6 flipped it again: the If stays a step from then on (alone with the Equal: no plan)
+  assert.deepEqual(r.no_inline, [['is16k', 'sr']]);
+  assert.equal(r.steps[6], null);
 });

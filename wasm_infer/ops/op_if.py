@@ -1,6 +1,8 @@
 import numpy as np
 
+from .. import inline_if
 from ..errors import ModelError
+from ..plan import Recorder
 from ..subgraph_plans import SubgraphPlans
 from .base import Op, register
 from ._subgraph import compile_graphs, split_scope
@@ -21,5 +23,11 @@ class If(Op):
         cond = np.asarray(cond)
         if cond.size != 1:
             raise ModelError(f"If {self.node.name!r}: the condition must hold one value, it has shape {list(cond.shape)}")
-        branch = self.then_plans if bool(cond.reshape(-1)[0]) else self.else_plans
-        return tuple(branch.run(scope))
+        taken = bool(cond.reshape(-1)[0])
+        record = inline_if.recording()
+        if record is not None:      # a recording run: the plan may inline the branch (inline_if)
+            child = Recorder()
+            out = (self.then_branch if taken else self.else_branch).run({}, scope, record=child)
+            record.branches[self] = (taken, child)
+            return tuple(out)
+        return tuple((self.then_plans if taken else self.else_plans).run(scope))
