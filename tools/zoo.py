@@ -16,7 +16,8 @@ outputs and writes into build/zoo/:
                         tokenizer's vocabulary, which its feeds are built with
 
 A model matches when, for every output, max|ours - reference| <= rtol *
-max|reference| (the output's magnitude). all-MiniLM-L6-v2 is published as
+max|reference| (the output's magnitude; an output's own "rtol" in zoo.json,
+when it has one, replaces the entry's). all-MiniLM-L6-v2 is published as
 weights (safetensors), not ONNX: tools/export_minilm.py exports it as
 torch.onnx.export would, without torch.
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools import zoo_quant
 from tools.fetch import extract_member, pip_download, sha256
 
 RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
@@ -60,10 +62,14 @@ class Entry:
     key: str
     title: str
     source: dict            # {"package", "member"} of a PyPI wheel, {"built": file in build/models}, or
-                            # {"quantized": file in build/models}: quantized here with onnxruntime's quantizer
+                            # {"quantized": file in build/models} or {"quantized_entry": key of an entry
+                            # above}: quantized here with onnxruntime's quantizer ("quantizer": one of
+                            # tools/zoo_quant.QUANTIZERS, quantize_static QDQ without it)
     inputs: list            # [{"name", "dtype", "range"}]; shapes come from the feeds built
     feeds: str              # name of the function below that builds the feeds
     rtol: float = 1e-4      # of the output's magnitude (fp32)
+    half_of_float: str = ""  # a quantized model of the float entry with this key, fed alike: each output's
+                            # tolerance is half its distance from the float model's output (see prepare)
     steps: int = 0          # quantized outputs: the tolerance is this many quantization steps of the
                             # output (its DequantizeLinear's scale), written into zoo.json as rtol
     notes: str = ""
@@ -122,6 +128,49 @@ ENTRIES = [
                 f"opset-17 graph, outputs last_hidden_state and pooler_output); 1x{MINILM_SEQ} ids of an "
                 f"English paragraph (tools/zoo.py MINILM_TEXT) by the vocabulary in model.zip, truncated "
                 f"to {MINILM_SEQ} tokens, all real (mask all ones)"),
+    Entry("efficientnet_lite0_int8_qop", "EfficientNet-Lite0, int8 QOperator (onnxruntime quantize_static, "
+          "QLinearConv / QLinearAdd / QLinearGlobalAveragePool / QGemm)",
+          {"quantized": "efficientnet_lite0.onnx", "quantizer": "qoperator"},
+          [{"name": "input", "dtype": "float32", "range": "ImageNet-normalised RGB (about [-2.2, 2.7])"}],
+          "imagenet_feeds", steps=2,
+          notes="efficientnet_lite0_int8's quantization (same pre-processing, calibration, types) written in "
+                "QuantFormat.QOperator: QLinearConv, and the com.microsoft QLinearAdd, QLinearGlobalAveragePool "
+                "and QGemm; chelsea.png as input; the logits are uint8-quantized (a DequantizeLinear at the "
+                "end): the tolerance is two steps of their scale, as for the QDQ model"),
+    Entry("minilm_l6_v2_int8", "all-MiniLM-L6-v2, int8 dynamic (onnxruntime quantize_dynamic: "
+          "DynamicQuantizeLinear / MatMulInteger)",
+          {"quantized_entry": "minilm_l6_v2", "quantizer": "dynamic"},
+          [{"name": n, "dtype": "int64", "range": r} for n, r in (
+              ("input_ids", "token ids below the vocabulary size (30522)"),
+              ("attention_mask", "1 for tokens, 0 for padding"),
+              ("token_type_ids", "0 (one segment)"))],
+          "minilm_int8_feeds", half_of_float="minilm_l6_v2",
+          notes="the minilm_l6_v2 export above through quantize_dynamic with its default options, which "
+                "writes only standard ops here: DynamicQuantizeLinear (uint8, per tensor) before the "
+                "MatMulInteger of every MatMul with constant weights (int8, per tensor), and the word "
+                "embedding as int8 + DequantizeLinear; its input. The outputs are float and chaotic in the "
+                "rounding: which near-tie activations each of the 25 DynamicQuantizeLinear rounds one way or "
+                "the other follows the float rounding of the ops before it, one step more or less carries "
+                "through the layers (onnxruntime itself, with its graph optimizations off, differs from its "
+                "optimized result by several percent of the outputs' magnitudes: measured 3e-2 to 8e-2). So "
+                "each output's tolerance is half its distance from the float model's output (computed by "
+                "build.py zoo; about 7e-2 "
+                "last_hidden_state, 9e-2 pooler_output): closer to onnxruntime's int8 result than to the "
+                "float model's"),
+    Entry("silero_vad_lstm_int8", "Silero VAD's LSTM, int8 dynamic (onnxruntime quantize_dynamic: "
+          "com.microsoft DynamicQuantizeLSTM)",
+          {"quantized_entry": "silero_vad", "quantizer": "vad_lstm"},
+          [{"name": "X", "dtype": "float32", "range": "the VAD encoder's features of 16 chunks (>= 0, ReLU)"},
+           {"name": "initial_h", "dtype": "float32", "range": "the VAD's LSTM state h"},
+           {"name": "initial_c", "dtype": "float32", "range": "the VAD's LSTM state c"}], "vad_lstm_feeds",
+          notes="a real LSTM: the one of silero_vad above (hidden 128), with the VAD's own weights (evaluated "
+                "from its constants by onnxruntime; tools/zoo_quant.py says why it is taken out) through "
+                "quantize_dynamic with its default options, which makes it DynamicQuantizeLSTM (int8 W and R, "
+                "per tensor; the input and the hidden state quantized to uint8 as it runs). Input: the VAD "
+                "encoder's features (taken out likewise) of chunks 8 to 23 of the silero_vad test signal as one "
+                "sequence, from the VAD's state after chunks 0 to 7. The outputs are float; the NumPy "
+                "DynamicQuantizeLSTM quantizes the input and the hidden state as onnxruntime does (one "
+                "thread), so the tolerance is float32's"),
 ]
 
 
@@ -215,73 +264,47 @@ def minilm_feeds(_, model_path):
     return list(tokenize(MINILM_TEXT, vocab, MINILM_SEQ))
 
 
+def minilm_int8_feeds(_, model_path):
+    """minilm_feeds with the float export's vocabulary."""
+    return minilm_feeds(_, Path(model_path).with_name("minilm_l6_v2.onnx"))
+
+
+def _vad_chunks(count):
+    """The first `count` inputs silero_vad's OnnxWrapper makes of _vad_signal:
+    the last VAD_CONTEXT samples of the chunk before, then VAD_CHUNK new ones."""
+    audio, context, chunks = _vad_signal(), np.zeros((1, VAD_CONTEXT), np.float32), []
+    for i in range(count):
+        x = np.concatenate([context, audio[None, i * VAD_CHUNK:(i + 1) * VAD_CHUNK]], axis=1)
+        chunks.append(x)
+        context = x[:, -VAD_CONTEXT:]
+    return chunks
+
+
+def vad_lstm_feeds(_, model_path):
+    chunks = _vad_chunks(zoo_quant.LSTM_FIRST_CHUNK + zoo_quant.LSTM_STEPS)
+    return zoo_quant.vad_lstm_feeds(Path(model_path).with_name("silero_vad.onnx"), chunks, VAD_RATE)
+
+
 def imagenet_feeds(data_dir, _):
     from wasm_infer.vision import imagenet_preprocess
     return [imagenet_preprocess(Path(data_dir) / "images" / "chelsea.png")]
 
 
-# ---- quantized models, made as a user of onnxruntime's quantizer makes them ------------
-
-def _calibration_reader(data_dir):
-    """Every sample photo, preprocessed as for the float model, in name order."""
-    from onnxruntime.quantization import CalibrationDataReader
-    from wasm_infer.vision import imagenet_preprocess
-
-    class Photos(CalibrationDataReader):
-        def __init__(self):
-            self.feeds = iter([{"input": imagenet_preprocess(p)}
-                               for p in sorted((Path(data_dir) / "images").iterdir())])
-
-        def get_next(self):
-            return next(self.feeds, None)
-    return Photos()
-
-
-def quantize_qdq(src, dest, data_dir):
-    """quant_pre_process (onnxruntime's optimizer and ONNX shape inference; the
-    symbolic one needs sympy, which the float model does not), then
-    quantize_static: QDQ, uint8 activations, int8 per-channel weights, MinMax
-    over the sample photos. Deterministic: the same bytes for the same
-    onnxruntime, model and photos."""
-    import tempfile
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-    with tempfile.TemporaryDirectory() as tmp:
-        pre = Path(tmp) / "pre.onnx"
-        quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
-        out = Path(tmp) / "q.onnx"
-        quantize_static(str(pre), str(out), _calibration_reader(data_dir), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-        shutil.copyfile(out, dest)
-
-
-def output_steps(model_path):
-    """{output name: scale of the DequantizeLinear that makes it} for the graph
-    outputs that come out of one with a constant scalar scale."""
-    import onnx
-    from onnx import numpy_helper
-    graph = onnx.load(str(model_path)).graph
-    consts = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-    outs = {v.name for v in graph.output}
-    steps = {}
-    for node in graph.node:
-        if node.op_type == "DequantizeLinear" and node.output[0] in outs and node.input[1] in consts:
-            scale = consts[node.input[1]]
-            if scale.size == 1:
-                steps[node.output[0]] = float(scale.reshape(()))
-    return steps
-
-
 # ---- preparing build/zoo -----------------------------------------------------------------
+
 
 def _model_file(entry, zoo_dir, cache, models_dir, data_dir):
     dest = Path(zoo_dir) / f"{entry.key}.onnx"
-    if "quantized" in entry.source:
-        src = Path(models_dir) / entry.source["quantized"]
+    if "quantized" in entry.source or "quantized_entry" in entry.source:
+        src = Path(models_dir) / entry.source["quantized"] if "quantized" in entry.source else \
+            Path(zoo_dir) / f"{entry.source['quantized_entry']}.onnx"     # prepared before it (ENTRIES order)
         made_from = Path(zoo_dir) / f"{entry.key}.from.sha256"     # the float model it was made from
-        if not dest.exists() or not made_from.exists() or made_from.read_text() != sha256(src):
-            quantize_qdq(src, dest, data_dir)
-            made_from.write_text(sha256(src))
+        want = sha256(src)
+        if entry.source.get("quantizer"):      # and the code that made it
+            want += " " + sha256(Path(__file__).with_name("zoo_quant.py"))
+        if not dest.exists() or not made_from.exists() or made_from.read_text() != want:
+            zoo_quant.quantize(entry.source.get("quantizer"), src, dest, data_dir)
+            made_from.write_text(want)
         return dest
     if "built" in entry.source:
         src = Path(models_dir) / entry.source["built"]
@@ -335,6 +358,7 @@ def _check_declared(entry, sess, feeds):
 def _stamp(entries, zoo_dir, models):
     import onnxruntime
     h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(Path(__file__).with_name("zoo_quant.py").read_bytes())
     h.update(onnxruntime.__version__.encode())
     for e in entries:
         h.update(sha256(models[e.key]).encode())
@@ -364,10 +388,15 @@ def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
         np.savez(zoo_dir / f"{e.key}.ref.npz", **{f"out{k}": y for k, y in enumerate(outs)})
         rtol = e.rtol
         if e.steps:     # a quantized output: the tolerance is steps * its scale, relative to its magnitude
-            step = output_steps(models[e.key])
+            step = zoo_quant.output_steps(models[e.key])
             # (1 + 1e-4): dequantized values are float32, so k steps differ by k * scale only to float32 rounding
             rtol = max(e.steps * step[o.name] * (1 + 1e-4) / float(np.abs(y).max())
                        for o, y in zip(sess.get_outputs(), outs))
+        out_rtol = None
+        if e.half_of_float:     # float outputs of dynamic quantization: half the distance to the float model's
+            float_ref = np.load(zoo_dir / f"{e.half_of_float}.ref.npz")     # prepared above (ENTRIES order)
+            out_rtol = [0.5 * err for err in relative_errors(outs, [float_ref[f"out{k}"] for k in range(len(outs))])]
+            rtol = max(out_rtol)
         inputs = []
         for k, (spec, x) in enumerate(zip(e.inputs, feeds)):
             raw = f"{e.key}.in{k}.bin"
@@ -378,8 +407,9 @@ def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
             "key": e.key, "title": e.title, "file": f"{e.key}.onnx", "source": e.source,
             "sha256": sha256(models[e.key]), "inputs": inputs, "notes": e.notes, "rtol": rtol,
             "outputs": [{"name": o.name, "shape": list(y.shape), "dtype": str(y.dtype),
-                         "magnitude": float(np.abs(y).max()) if y.size else 0.0}
-                        for o, y in zip(sess.get_outputs(), outs)],
+                         "magnitude": float(np.abs(y).max()) if y.size else 0.0,
+                         **({"rtol": out_rtol[k]} if out_rtol else {})}
+                        for k, (o, y) in enumerate(zip(sess.get_outputs(), outs))],
             "feeds": f"{e.key}.feeds.npz", "ref": f"{e.key}.ref.npz",
         })
     manifest["onnxruntime"] = ort.__version__

@@ -66,6 +66,10 @@ class Recurrent(Op):
         """Pre-activation values, clipped to [-clip, clip] when `clip` is set."""
         return v if self.clip is None else np.clip(v, -self.clip, self.clip)
 
+    def input_gates(self, d, xd, w):
+        """x_t @ W^T for every step of direction d at once (a quantized op overrides it)."""
+        return xd @ w[d].T
+
     def cell(self, d, xw, states, r, rb, extra):
         """One step of direction d: xw = x_t @ W^T + Wb (B, gates*H);
         returns the new states tuple (hidden first)."""
@@ -95,7 +99,7 @@ class Recurrent(Op):
         for d in range(self.dirs):
             backward = self.direction == "reverse" or d == 1
             xd = x[rev, b_idx] if backward else x
-            xw = xd @ w[d].T + b[d, :g * hidden]
+            xw = self.input_gates(d, xd, w) + b[d, :g * hidden]
             states = tuple(np.zeros((batch, hidden), acc) if s is None else
                            (np.swapaxes(s, 0, 1) if self.layout else s)[d].astype(acc) for s in initial)
             for t in range(steps):

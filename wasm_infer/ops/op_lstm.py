@@ -17,11 +17,15 @@ class LSTM(Recurrent):
         super().init()
         self.input_forget = bool(self.attr("input_forget", 0))
 
+    def recurrent_gates(self, d, h, r):
+        """h @ R^T of direction d (a quantized op overrides it)."""
+        return h @ r.T
+
     def cell(self, d, xw, states, r, rb, extra):
         h, c = states
         f, g, act_h = self.acts[3 * d:3 * d + 3]
         n = h.shape[1]
-        pre = xw + h @ r.T + rb
+        pre = xw + self.recurrent_gates(d, h, r) + rb
         p_i = p_o = p_f = 0
         if extra and extra[0] is not None:       # peepholes P: (dirs, 3H) in i, o, f order
             pd = extra[0][d].astype(h.dtype)
