@@ -109,6 +109,8 @@ def _models():
     yield hard_swish_model()
     from test_qs8 import qdq_conv                      # DequantizeLinear -> Conv -> QuantizeLinear (fuse_qdq)
     yield qdq_conv(act="Relu")
+    from qoperator_models import qoperator_model       # QLinearConv, QLinearAdd (fuse_qlinear)
+    yield qoperator_model()
     from attention_models import tiny_bert            # the exporter's Erf-GELU (fuse_gelu)
     yield tiny_bert(np.random.default_rng(0))
     from test_fuse_silu import silu_model              # x * Sigmoid(x) (fuse_silu)

@@ -481,7 +481,7 @@ test('bounds: qs8 depthwise reads and writes nothing outside x, packed w, y', ()
     for (const c of [1, 3, 7, 8, 9, 16, 17]) for (const [k, s] of [[3, 1], [3, 2], [5, 2]]) for (const [h, w] of [[5, 9], [k, k]]) {
       const p = k >> 1, oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
       const cp = (c + 7) & ~7;
-      const sizes = { x: h * w * c, w: 2 * (4 * cp + k * k * cp), y: oh * ow * c, shape: 4 * 14, params: 32 };
+      const sizes = { x: h * w * c, w: 2 * (4 * cp + k * k * cp + 2 * Math.ceil(k * k / 2) * cp), y: oh * ow * c, shape: 4 * 14, params: 32 };
       boundsRun(bytes, sizes, (mem, ad) => {
         fillBytes(mem, ad.x, sizes.x, 1);
         fillPacked(mem, ad.w, sizes.w, 2, [[4 * cp, cp]]);

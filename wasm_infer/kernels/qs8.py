@@ -4,8 +4,9 @@ weights with zero point 0, int32 bias, per-channel float32 requantization
 
   pack_qs8_conv2d_nhwc(w, bias, scale, group) -> int16 array
       w int8 [M, C/group, KH, KW], bias int32 [M] or None, scale float32 [M].
-      Depthwise (C/group == 1, group == M): [4 * Cp + KH*KW * Cp] int16, Cp =
-      round_up(M, 8) (bias, scales, then one row per tap). Otherwise
+      Depthwise (C/group == 1, group == M): [4 * Cp + KH*KW * Cp + 2 * P * Cp]
+      int16, Cp = round_up(M, 8), P = ceil(KH*KW / 2) (bias, scales, one row
+      per tap, then P rows of (tap 2p, tap 2p + 1) per channel). Otherwise
       [group, panels, 32 + 8 * kk2] int16 per group and panel of 8 columns
       (8 int32 bias, 8 float32 scales, kk2 / 2 rows of 4 columns x 2 k x 2),
       kk2 = round_up(KH*KW*C/group, 2), tap-major then channel.
@@ -13,13 +14,15 @@ weights with zero point 0, int32 bias, per-channel float32 requantization
   bind_qs8_conv2d_nhwc(x, packed, out, kernel_shape, strides, pads, dilations, group, params)
       x uint8/int8 [N, H, W, C], out uint8/int8 [N, OH, OW, M] (C-contiguous,
       disjoint from x and packed). Depthwise kernel, else the indirect GEMM
-      (indirection and int16 scratch built here; every pointer in it is inside x).
+      (indirection built here, every pointer in it inside x; int16 scratch in
+      the buffer the float indirect GEMMs share).
 """
 import sys
 
 import numpy as np
 
 from .checks import _INT32_LIMIT, _bound, _check_out, _conv_geometry, _nothing, _span
+from .conv import _scratch
 from .loader import _func
 from .packing import _is_depthwise
 
@@ -43,6 +46,15 @@ def qs8_params(x_zero_point, x_signed, y_zero_point, out_min, out_max, y_signed)
                     np.int32)
 
 
+def _dw_pairs(kh, kw):
+    return (kh * kw + 1) // 2
+
+
+def _dw_len(kh, kw, cp):
+    """int16 length of packed depthwise weights."""
+    return 4 * cp + kh * kw * cp + 2 * _dw_pairs(kh, kw) * cp
+
+
 def _kk2(kh, kw, cg):
     return (kh * kw * cg + 1) & ~1
 
@@ -64,9 +76,13 @@ def pack_qs8_conv2d_nhwc(w, bias, scale, group=1):
         b[:m] = bias
         s = np.zeros(cp, np.float32)
         s[:m] = scale
-        taps = np.zeros((kh * kw, cp), np.int16)
-        taps[:, :m] = w.reshape(m, kh * kw).T
-        return np.concatenate([_as_i16(b), _as_i16(s), taps.reshape(-1)])
+        t = kh * kw
+        taps = np.zeros((t, cp), np.int16)
+        taps[:, :m] = w.reshape(m, t).T
+        pairs = np.zeros((_dw_pairs(kh, kw) * 2, cp), np.int16)       # an odd last tap pairs with zeros
+        pairs[:t] = taps
+        pairs = pairs.reshape(-1, 2, cp).transpose(0, 2, 1)
+        return np.concatenate([_as_i16(b), _as_i16(s), taps.reshape(-1), pairs.reshape(-1)])
     mg, kk = m // group, kh * kw * cg
     kk2, panels = _kk2(kh, kw, cg), (mg + 7) // 8
     out = np.zeros((group, panels, 32 + 8 * kk2), np.int16)
@@ -118,8 +134,8 @@ def bind_qs8_conv2d_nhwc(x, packed, out, kernel_shape, strides=(1, 1), pads=(0, 
     px, py, pw, pp = x.ctypes.data, out.ctypes.data, packed.ctypes.data, params.ctypes.data
     if _is_depthwise(m, cg, group):
         cp = (m + 7) & ~7
-        if packed.shape != (4 * cp + kh * kw * cp,):
-            raise ValueError(f"{what}: packed weights have shape {packed.shape}, expected {(4 * cp + kh * kw * cp,)}")
+        if packed.shape != (_dw_len(kh, kw, cp),):
+            raise ValueError(f"{what}: packed weights have shape {packed.shape}, expected {(_dw_len(kh, kw, cp),)}")
         _check_out(out, _span(py, out), (("x", _span(px, x)), ("packed", _span(pw, packed))))
         if out.size == 0:
             return _nothing
@@ -137,8 +153,15 @@ def bind_qs8_conv2d_nhwc(x, packed, out, kernel_shape, strides=(1, 1), pads=(0, 
     ind = _indirection_bytes(px, n_, h, wd, c, kh, kw, strides, pads, dilations, oh, ow)
     rows = n_ * oh * ow
     mb = max(1, min(rows, max(_pkg.IGEMM_MIN_ROWS, (_pkg.IGEMM_SCRATCH_FLOATS // max(kk2, 1)) & ~3)))
-    scratch = np.zeros(mb * kk2, np.int16)        # the kernel writes scratch[0 .. mb * kk2)
+    # the float convs' shared scratch, as int16: one buffer that stays in cache for every conv
+    # (a fresh one per conv streamed up to 512 KB each through memory); the kernel writes
+    # scratch[0 .. mb * kk2)
+    scratch = _scratch((mb * kk2 + 1) // 2).view(np.int16)
+    if scratch.size < mb * kk2:
+        raise ValueError(f"{what}: scratch of {scratch.size} int16 < {mb} rows x {kk2}")
     ps = scratch.ctypes.data
+    _check_out(scratch, _span(ps, scratch), (("x", _span(px, x)), ("packed", _span(pw, packed)),
+                                             ("out", _span(py, out))))
     gstride = packed[0].nbytes
     f = _func("qs8_igemm_4x8c2__wasmsimd")
     calls = [(f, (rows, mg, cg, kh * kw, ind.ctypes.data, g * cg, pw + g * gstride, py + g * mg, m, ps, mb, pp))

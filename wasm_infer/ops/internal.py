@@ -34,9 +34,9 @@ OPS = {
     "QS8Conv": "fuse_qdq: DequantizeLinear(x) and DequantizeLinear(int8 weights, zero point 0) -> Conv -> "
                "(Relu/Clip) -> QuantizeLinear as one int8 conv, NCHW: x uint8/int8, w int8, int32 bias, "
                "float32 per-channel requantization scale; attributes x/y_zero_point, output_min/max, "
-               "output_signed (op_qs8_conv.py)",
+               "output_signed (op_qs8_conv.py); fuse_qlinear makes it of a QLinearConv too",
     "NhwcQS8Conv": "to_nhwc: QS8Conv on channels-last tensors, x [N, H, W, C] -> y [N, OH, OW, M]",
     "QS8Add": "fuse_qdq: DequantizeLinear(a) + DequantizeLinear(b) -> QuantizeLinear on the quantized "
               "values (onnxruntime's QLinearAdd); attributes a_ratio/b_ratio, zero points, output_min/max, "
-              "output_signed; elementwise, so NHWC-transparent",
+              "output_signed; elementwise, so NHWC-transparent; fuse_qlinear makes it of a com.microsoft QLinearAdd",
 }

@@ -12,7 +12,7 @@ import warnings
 
 from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fold_conv_bias,
                fuse_conv_activation, fuse_gelu, fuse_hard_swish, fuse_silu, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv,
-               fuse_qdq, to_nhwc)
+               fuse_qdq, fuse_qlinear, to_nhwc)
 from ._util import drop_unused_initializers
 
 # The order within a stage still matters, although the stage repeats until
@@ -24,6 +24,8 @@ STAGES = (
     # DequantizeLinear into float weights.
     (
         ("fuse_qdq", fuse_qdq),
+        # QOperator models (QLinearConv, QLinearAdd) onto the same int8 ops.
+        ("fuse_qlinear", fuse_qlinear),
     ),
     (
         # Turns computed shapes, pads and bounds into initializers, which the

@@ -41,8 +41,13 @@ def _fail(node, msg):
     raise ModelError(f"node {node.name!r} ({node.op_type}): {msg}")
 
 
-def check_qdq(node, consts):
-    """ModelError for bad constant quantization parameters of one Q/DQ node."""
+def check_qdq(node, consts, quantized_side=None):
+    """ModelError for bad constant quantization parameters of one Q/DQ node
+    (inputs data, scale, zero point). quantized_side: the data input is the
+    quantized value (default: for a DequantizeLinear), whose type the zero
+    point must have."""
+    if quantized_side is None:
+        quantized_side = node.op_type == "DequantizeLinear"
     ins = node.inputs
     scale = consts.get(ins[1]) if len(ins) > 1 and ins[1] else None
     zp = consts.get(ins[2]) if len(ins) > 2 and ins[2] else None
@@ -55,7 +60,7 @@ def check_qdq(node, consts):
         if scale is not None and (zp.size != np.size(scale) or (zp.size > 1 and zp.shape != np.shape(scale))):
             _fail(node, f"zero point {ins[2]!r} has shape {list(zp.shape)}, its scale {list(np.shape(scale))}")
         qtype = dtypes.ONNX_OF.get(zp.dtype) if zp.dtype.names is None else None
-        if node.op_type == "DequantizeLinear" and x is not None and zp.dtype != x.dtype:
+        if quantized_side and x is not None and zp.dtype != x.dtype:
             _fail(node, f"zero point {ins[2]!r} is {zp.dtype}, the quantized data {ins[0]!r} is {x.dtype}")
         if qtype == dtypes.INT32 and np.any(zp != 0):
             _fail(node, f"an int32 zero point must be 0, got {zp.reshape(-1)[zp.reshape(-1) != 0][0]}")
