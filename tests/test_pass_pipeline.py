@@ -115,6 +115,8 @@ def _models():
     yield tiny_bert(np.random.default_rng(0))
     from test_fuse_silu import silu_model              # x * Sigmoid(x) (fuse_silu)
     yield silu_model()
+    from test_dynamic_quant import chain               # MatMulInteger -> Cast -> Mul -> Add (fuse_dynamic_quant_matmul)
+    yield chain()
 
 
 def test_a_pass_changes_nothing_in_a_graph_without_its_targets(monkeypatch, effnet_path):

@@ -29,6 +29,7 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc), bind_lstm_cell;
   int8 (qs8.py): bind_qs8_conv2d_nhwc with pack_qs8_conv2d_nhwc and qs8_params;
   (qs8_vector.py): bind_qs8_add with qs8_add_params, bind_qs8_quantize with qs8_quantize_params;
+  (dynamic_quant.py): bind_qu8_quantize_dynamic, bind_qu8_gemm with pack_qu8_gemm;
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -65,6 +66,7 @@ from .packing import GEMM_NR, pack_conv2d_nhwc, pack_conv2d_nhwc_winograd, pack_
 from .qs8 import bind_qs8_conv2d_nhwc, pack_qs8_conv2d_nhwc, qs8_params  # noqa: E402
 from .qs8_vector import (bind_qs8_add, bind_qs8_quantize, qs8_add_params,  # noqa: E402
                          qs8_quantize_params)
+from .dynamic_quant import bind_qu8_gemm, bind_qu8_quantize_dynamic, pack_qu8_gemm  # noqa: E402
 from .rnn import bind_lstm_cell  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
@@ -84,3 +86,4 @@ __all__ = [
     "params", "qs8_add_params", "qs8_params", "qs8_quantize_params", "raw", "read_table", "reason",
     "relaxed_path", "reload", "table_path",
 ]
+__all__ += ["bind_qu8_gemm", "bind_qu8_quantize_dynamic", "pack_qu8_gemm"]

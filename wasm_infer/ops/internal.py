@@ -39,4 +39,8 @@ OPS = {
     "QS8Add": "fuse_qdq: DequantizeLinear(a) + DequantizeLinear(b) -> QuantizeLinear on the quantized "
               "values (onnxruntime's QLinearAdd); attributes a_ratio/b_ratio, zero points, output_min/max, "
               "output_signed; elementwise, so NHWC-transparent; fuse_qlinear makes it of a com.microsoft QLinearAdd",
+    "DynamicQuantMatMul": "fuse_dynamic_quant_matmul: MatMulInteger(a, constant 8-bit b) -> Cast(float) -> "
+                          "Mul(a_scale * constant b_scale) -> (Add constant bias), what quantize_dynamic writes "
+                          "for a MatMul; inputs a, b, a_scale, b_scale, a_zero_point, b_zero_point, bias "
+                          "(op_dynamic_quant_mat_mul.py)",
 }

@@ -13,6 +13,7 @@ import warnings
 from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constants, fold_conv_bias,
                fuse_conv_activation, fuse_gelu, fuse_hard_swish, fuse_silu, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv,
                fuse_qdq, fuse_qlinear, to_nhwc)
+from . import fuse_dynamic_quant_matmul
 from ._util import drop_unused_initializers
 
 # The order within a stage still matters, although the stage repeats until
@@ -34,6 +35,9 @@ STAGES = (
         # Remove nodes that would sit between the parts of a pattern.
         ("eliminate_identity", eliminate_identity),
         ("eliminate_noops", eliminate_noops),
+        # MatMulInteger -> Cast -> Mul -> Add of quantize_dynamic: standard ops no other pass rewrites;
+        # after fold_constants, which makes the weights' scales initializers.
+        ("fuse_dynamic_quant_matmul", fuse_dynamic_quant_matmul),
         # Before fuse_conv_activation: it matches Conv, not FusedConv.
         ("fuse_pad_conv", fuse_pad_conv),
         # Before fold_batchnorm: a bias written as an Add sits between a Conv and its BatchNormalization.
