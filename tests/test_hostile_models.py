@@ -12,7 +12,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import hostile_models as hm
 import wasm_infer
-from wasm_infer import limits, plan
+from wasm_infer import arena, limits
 from wasm_infer.errors import DeadlineError, InputError, ModelError, ResourceError, WasmInferError
 
 F = TensorProto.FLOAT
@@ -63,10 +63,10 @@ def test_a_100000_node_chain_and_a_20000_branch_graph_load_and_plan():
 
 
 def _no_overlap(buffers, offsets, total):
-    sizes = [-(-s // plan.ALIGN) * plan.ALIGN for s, _, _ in buffers]
+    sizes = [-(-s // arena.ALIGN) * arena.ALIGN for s, _, _ in buffers]
     order = sorted(range(len(buffers)), key=lambda i: offsets[i])
     for i, (s, f, l) in enumerate(buffers):
-        assert offsets[i] % plan.ALIGN == 0 and offsets[i] + sizes[i] <= total
+        assert offsets[i] % arena.ALIGN == 0 and offsets[i] + sizes[i] <= total
     # any two buffers alive together are disjoint (checked pairwise on a small input)
     for a in order:
         for b in order:
@@ -75,16 +75,16 @@ def _no_overlap(buffers, offsets, total):
 
 
 def test_the_sweep_layout_for_dense_lifetimes_never_overlaps_live_buffers(monkeypatch):
-    monkeypatch.setattr(plan, "MAX_OVERLAPS", 0)     # every input takes the O(n log n) sweep
+    monkeypatch.setattr(arena, "MAX_OVERLAPS", 0)     # every input takes the O(n log n) sweep
     rng = np.random.default_rng(1)
     for _ in range(50):
         bufs = []
         for _ in range(40):
             first = int(rng.integers(0, 40))
             bufs.append((int(rng.integers(1, 5000)), first, first + int(rng.integers(0, 10))))
-        offsets, total = plan.assign_offsets(bufs)
+        offsets, total = arena.assign_offsets(bufs)
         _no_overlap(bufs, offsets, total)
-        assert total <= sum(-(-s // plan.ALIGN) * plan.ALIGN for s, _, _ in bufs)
+        assert total <= sum(-(-s // arena.ALIGN) * arena.ALIGN for s, _, _ in bufs)
 
 
 def test_assign_offsets_is_n_log_n_for_long_and_wide_lifetimes():
@@ -92,7 +92,7 @@ def test_assign_offsets_is_n_log_n_for_long_and_wide_lifetimes():
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
-            plan.assign_offsets(bufs)
+            arena.assign_offsets(bufs)
             best = min(best, time.perf_counter() - t0)
         return best
     chain = lambda n: [(1000 + i % 7, i, i + 1) for i in range(n)]    # noqa: E731 (no in-place merge)

@@ -1,4 +1,4 @@
-"""The memory plan (wasm_infer/plan.py): offsets from lifetimes, the planned
+"""The memory plan (wasm_infer/plan.py, wasm_infer/arena.py): offsets from lifetimes, the planned
 run loop against the slow path, outputs that do not alias the arena,
 re-planning per input-shape signature, no allocation during `run`, and what
 a plan that fails to build does (WASM_INFER_PLAN: raise when strict, else
@@ -10,7 +10,7 @@ import pytest
 from onnx import TensorProto, helper
 
 import wasm_infer
-from wasm_infer import plan
+from wasm_infer import arena, plan
 
 from helpers import FLOAT, INT64, make_model
 
@@ -24,14 +24,14 @@ def test_assign_offsets_never_overlaps_live_buffers():
         for _ in range(30):
             first = int(rng.integers(0, 40))
             bufs.append((int(rng.integers(1, 5000)), first, first + int(rng.integers(0, 10))))
-        offsets, total = plan.assign_offsets(bufs)
+        offsets, total = arena.assign_offsets(bufs)
         for i, (si, fi, li) in enumerate(bufs):
-            assert offsets[i] % plan.ALIGN == 0 and offsets[i] + si <= total
+            assert offsets[i] % arena.ALIGN == 0 and offsets[i] + si <= total
             for j, (sj, fj, lj) in enumerate(bufs[:i]):
                 if not (li < fj or lj < fi):
                     assert offsets[i] + si <= offsets[j] or offsets[j] + sj <= offsets[i]
         # sharing helps: never more than everything side by side
-        assert total <= sum(-(-s // plan.ALIGN) * plan.ALIGN for s, _, _ in bufs)
+        assert total <= sum(-(-s // arena.ALIGN) * arena.ALIGN for s, _, _ in bufs)
 
 
 def _chain_model(batch="n"):

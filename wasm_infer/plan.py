@@ -12,8 +12,7 @@ Plan:
   STATIC_FOLD_BYTES) and their nodes leave the loop;
 - arena values: outputs of nodes whose op can `bind` (a kernel, or a NumPy
   ufunc writing with `out=`) live in one arena, at offsets chosen from
-  buffer lifetimes, greedy by size with best fit (as TFLite's and MACE's
-  planners, tinygrad's memory planner); view ops (trait `view`: Reshape,
+  buffer lifetimes (arena.py); view ops (trait `view`: Reshape,
   Flatten, Squeeze, Unsqueeze, Identity) on them are views of the same
   memory;
   feeds read by bound nodes are copied into arena slots at the start;
@@ -38,18 +37,16 @@ their NumPy `op.run` inside the plan; when no node at all can be bound,
 signature. `build` raising is a bug in a plan: the session falls back to the
 slow path and warns, or raises PlanError with WASM_INFER_PLAN=strict.
 """
-import bisect
-import heapq
 import os
 import time
 
 import numpy as np
 
+from .arena import ALIGN, assign_offsets
 from .errors import ModelError, ResourceError, WasmInferError, out_of_memory
 from . import guards, inline_if, limits, lowering
 from .ir import subgraphs
 
-ALIGN = 64            # bytes; every arena buffer starts on a cache line (kernels need 16)
 TAIL = 64             # bytes after the last buffer: room for documented kernel over-reads
 RECORD_VALUE_BYTES = 1 << 16   # values up to this size are kept by the recording run
 NOTHING_BINDABLE = "nothing bindable: no node can run in preallocated memory for these inputs"
@@ -104,85 +101,6 @@ def _moves_only_ones(shape, perm):
 
 def _plain(rec):
     return rec is not None and rec[1] is not None and rec[1].names is None and not rec[1].hasobject
-
-
-MAX_OVERLAPS = 1 << 19   # buffer pairs alive together that best fit may examine; past it, _sweep_offsets
-
-
-def assign_offsets(buffers, align=ALIGN):
-    """buffers: [(size, first_step, last_step)]. Greedy by size, best fit:
-    the largest buffer is placed first, each at the smallest gap between
-    buffers whose lifetimes overlap it. Returns (offsets, total bytes).
-
-    Best fit looks at each pair of buffers alive together, so when there are
-    more than MAX_OVERLAPS such pairs (thousands of parallel branches) the
-    arena is laid out by _sweep_offsets instead: O(n log n) whatever the
-    graph, a hostile model cannot make planning quadratic."""
-    sizes = [-(-size // align) * align for size, _, _ in buffers]
-    overlapping = _overlaps(buffers, MAX_OVERLAPS)
-    if overlapping is None:
-        return _sweep_offsets(buffers, sizes)
-    order = sorted(range(len(buffers)), key=lambda i: (-buffers[i][0], buffers[i][1]))
-    offsets, total = [None] * len(buffers), 0
-    for i in order:
-        size = sizes[i]
-        busy = sorted((offsets[j], offsets[j] + sizes[j]) for j in overlapping[i] if offsets[j] is not None)
-        best, best_gap, cursor = None, None, 0
-        for lo, hi in busy:
-            gap = lo - cursor
-            if gap >= size and (best_gap is None or gap < best_gap):
-                best, best_gap = cursor, gap
-            cursor = max(cursor, hi)
-        offsets[i] = cursor if best is None else best
-        total = max(total, offsets[i] + size)
-    return offsets, total
-
-
-def _overlaps(buffers, limit):
-    """Per buffer, the buffers whose lifetimes overlap its own (a sweep over
-    start steps); None when there are more than `limit` such pairs."""
-    order = sorted(range(len(buffers)), key=lambda i: buffers[i][1])
-    found = [[] for _ in buffers]
-    alive, ends, pairs = set(), [], 0      # ends: heap of (last step, buffer)
-    for i in order:
-        first = buffers[i][1]
-        while ends and ends[0][0] < first:
-            alive.discard(heapq.heappop(ends)[1])
-        pairs += len(alive)
-        if pairs > limit:
-            return None
-        for j in alive:
-            found[i].append(j)
-            found[j].append(i)
-        alive.add(i)
-        heapq.heappush(ends, (buffers[i][2], i))
-    return found
-
-
-def _sweep_offsets(buffers, sizes):
-    """Buffers in order of their first step, each in the smallest free block
-    that holds it (a block is freed after its buffer's last step; the rest
-    of a larger block stays free), else at the end of the arena. Bisection
-    keeps it O(n log n); it shares less than best fit."""
-    order = sorted(range(len(buffers)), key=lambda i: (buffers[i][1], -sizes[i]))
-    offsets, total = [None] * len(buffers), 0
-    free, ends = [], []     # free: sorted (size, offset); ends: heap of (last step, buffer)
-    for i in order:
-        first, size = buffers[i][1], sizes[i]
-        while ends and ends[0][0] < first:
-            j = heapq.heappop(ends)[1]
-            bisect.insort(free, (sizes[j], offsets[j]))
-        k = bisect.bisect_left(free, (size, -1))
-        if k < len(free):
-            block, at = free.pop(k)
-            if block > size:
-                bisect.insort(free, (block - size, at + size))
-            offsets[i] = at
-        else:
-            offsets[i] = total
-        total = max(total, offsets[i] + size)
-        heapq.heappush(ends, (buffers[i][2], i))
-    return offsets, total
 
 
 class Plan:
