@@ -110,3 +110,37 @@ def test_real_model_parses_like_onnx(effnet_path):
     assert [n.op_type for n in model.graph.nodes] == [n.op_type for n in ref.graph.node]
     for t in ref.graph.initializer:
         np.testing.assert_array_equal(model.graph.initializers[t.name], numpy_helper.to_array(t))
+
+
+def test_equal_strings_are_one_object_and_defaults_are_fresh():
+    # a value's name, written by its producer and each reader, decodes to one str (memory per
+    # node, and name lookups that match by identity); absent repeated fields are new lists
+    nodes = [helper.make_node("Relu", [f"v{i}"], [f"v{i + 1}"], name=f"r{i}") for i in range(3)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("v0", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("v3", TensorProto.FLOAT, [2])])
+    m = onnx_proto.load_model(helper.make_model(graph).SerializeToString())
+    a, b, c = m.graph.node
+    assert a.output[0] == "v1" and a.output[0] is b.input[0] and b.output[0] is c.input[0]
+    assert a.op_type is b.op_type is c.op_type == "Relu"
+    assert m.graph.input[0].name is a.input[0] and m.graph.output[0].name is c.output[0]
+    a.attribute.append("changed")
+    assert a.attribute == [] and b.attribute == [] and a.domain == "" and a.doc_string == ""
+    with pytest.raises(AttributeError, match="NodeProto has no field 'colour'"):
+        a.colour
+
+
+def test_multi_byte_keys_and_lengths_and_message_ends():
+    # one-byte keys and lengths are read inline; longer ones, and a length that would lie past
+    # the end of its message (though not of the buffer), take the checked path
+    name = "n" * 300                               # a 2-byte length
+    node = helper.make_node("Relu", ["x"], ["y"], name=name)
+    attr = helper.make_attribute("alpha", 0.5)     # AttributeProto.type is field 20: a 2-byte key
+    node.attribute.append(attr)
+    msg = onnx_proto.decode(memoryview(node.SerializeToString()), onnx_proto.Node)
+    assert msg.name == name and msg.attribute[0].type == attr.type and msg.attribute[0].f == 0.5
+    data = memoryview(b"\x42\x01a")                # TensorProto.name = "a", cut after its key
+    assert onnx_proto.decode(data, onnx_proto.Tensor).name == "a"
+    with pytest.raises(ModelError, match="truncated"):
+        onnx_proto.decode(data, onnx_proto.Tensor, 0, 1)
+    with pytest.raises(ModelError, match="truncated"):
+        onnx_proto.decode(data, onnx_proto.Tensor, 0, 2)

@@ -35,7 +35,7 @@ class AttrRef:
     name: str
 
 
-@dataclass
+@dataclass(slots=True)         # no __dict__: a large graph has a Node per node
 class Node:
     op_type: str
     inputs: list
@@ -116,6 +116,8 @@ def free_names(graph):
 def implicit_inputs(node):
     """Outer-scope names the node's subgraphs read: the node depends on them
     like on its inputs (for ordering, lifetimes and passes)."""
+    if not node.attrs:      # most nodes: no subgraph to look for
+        return []
     names = {}
     for sub in subgraphs(node):
         for name in free_names(sub):

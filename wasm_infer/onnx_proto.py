@@ -35,15 +35,12 @@ class Message:
     def __init__(self, schema):
         self._schema = schema
 
-    def __getattr__(self, name):
-        for fname, kind, repeated in self._schema[1].values():
-            if fname == name:
-                if isinstance(kind, tuple):
-                    return [] if repeated else None   # absent message
-                if repeated or kind in _PACKED_KINDS:
-                    return []
-                return _DEFAULTS.get(kind)
-        raise AttributeError(f"{self._schema[0]} has no field {name!r}")
+    def __getattr__(self, name):     # only called for a field the message does not have
+        try:
+            default = _defaults(self._schema)[name]
+        except KeyError:
+            raise AttributeError(f"{self._schema[0]} has no field {name!r}") from None
+        return [] if default is _LIST else default
 
     def has(self, name):
         return name in self.__dict__
@@ -54,6 +51,22 @@ class Message:
 
 _PACKED_KINDS = {PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT, BULK_INT, BULK_UINT}
 _DEFAULTS = {INT: 0, FLOAT: 0.0, DOUBLE: 0.0, STRING: "", BYTES: b""}
+_LIST = object()        # the default is a new empty list
+_FIELD_DEFAULTS = {}    # schema name -> {field name: default}: absent fields are read once per node or more
+
+
+def _defaults(schema):
+    table = _FIELD_DEFAULTS.get(schema[0])
+    if table is None:
+        table = _FIELD_DEFAULTS[schema[0]] = {}
+        for fname, kind, repeated in schema[1].values():
+            if isinstance(kind, tuple):
+                table[fname] = _LIST if repeated else None     # absent message
+            elif repeated or kind in _PACKED_KINDS:
+                table[fname] = _LIST
+            else:
+                table[fname] = _DEFAULTS.get(kind)
+    return table
 
 
 def _schema(name, fields):
@@ -204,16 +217,27 @@ def _skip(buf, pos, end, wire):
     return pos
 
 
-def decode(buf, schema, pos=0, end=None, depth=0):
-    """Decode the message with `schema` from buf[pos:end]."""
+_new = object.__new__
+
+
+def decode(buf, schema, pos=0, end=None, depth=0, strings=None):
+    """Decode the message with `schema` from buf[pos:end]. strings: a dict
+    that makes equal strings one object (see load_model), or None."""
     if depth > MAX_DEPTH:
         raise ModelError(f"corrupt model: messages nested deeper than {MAX_DEPTH} levels")
     end = len(buf) if end is None else end
-    msg = Message(schema)
+    if strings is None:
+        strings = {}
+    msg = _new(Message)     # Message(schema) without a Python-level __init__ call per message
+    msg._schema = schema
     fields = schema[1]
     d = msg.__dict__
     while pos < end:
-        key, pos = _varint(buf, pos, end)
+        key = buf[pos]              # one-byte keys and lengths (most of them) without a call
+        if key < 0x80:
+            pos += 1
+        else:
+            key, pos = _varint(buf, pos, end)
         number, wire = key >> 3, key & 7
         if number == 0:     # never valid in protobuf: stop at once (an all-zero file is not scanned byte by byte)
             raise ModelError(f"corrupt model: field number 0 at byte {pos - 1} of a {schema[0]} message")
@@ -223,18 +247,25 @@ def decode(buf, schema, pos=0, end=None, depth=0):
             continue
         name, kind, repeated = spec
         if wire == 2:
-            n, pos = _varint(buf, pos, end)
+            if pos < end and buf[pos] < 0x80:
+                n = buf[pos]
+                pos += 1
+            else:
+                n, pos = _varint(buf, pos, end)
             stop = pos + n
             if stop > end:
                 raise ModelError(f"truncated model: field {schema[0]}.{name} claims {n} bytes, "
                                  f"only {end - pos} remain")
-            if isinstance(kind, tuple):
-                value = decode(buf, kind, pos, stop, depth + 1)
-            elif kind == STRING:
+            if kind == STRING:
                 try:
-                    value = bytes(buf[pos:stop]).decode("utf-8")
+                    value = str(buf[pos:stop], "utf-8")
                 except UnicodeDecodeError:
                     raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
+                # A value's name is written by its producer and each reader: one str for all saves
+                # memory, and dict lookups by name then match by identity without comparing text.
+                value = strings.setdefault(value, value)
+            elif isinstance(kind, tuple):
+                value = decode(buf, kind, pos, stop, depth + 1, strings)
             elif kind == BYTES:
                 value = buf[pos:stop]
             elif kind in _PACKED_FIXED:
@@ -281,7 +312,11 @@ def decode(buf, schema, pos=0, end=None, depth=0):
         else:
             raise ModelError(f"corrupt model: {schema[0]}.{name} has wire type {wire}, expected {kind}")
         if repeated:
-            d.setdefault(name, []).append(value)
+            values = d.get(name)
+            if values is None:
+                d[name] = [value]
+            else:
+                values.append(value)
         else:
             d[name] = value
     return msg
@@ -297,4 +332,4 @@ def load_model(data):
         buf = memoryview(buf.tobytes())
     if len(buf) == 0:
         raise ModelError("empty input: not an ONNX model")
-    return decode(buf, Model)
+    return decode(buf, Model, strings={})

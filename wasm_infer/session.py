@@ -408,7 +408,7 @@ def _has_loops(graph):
     for node in graph.nodes:
         if node.domain == "" and node.op_type in ("Loop", "Scan"):
             return True
-        if any(_has_loops(g) for g in ir.subgraphs(node)):
+        if node.attrs and any(_has_loops(g) for g in ir.subgraphs(node)):   # no attributes: no subgraph
             return True
     return False
 

@@ -246,9 +246,9 @@ def load_and_plan(name):
     t1 = time.perf_counter()
     sess.run(None, {"x": np.ones(4, np.float32)})        # the first run records and plans
     return t1 - t0, time.perf_counter() - t1
-# best of two each, interleaved: a busy machine slows single runs, not the best one
+# best of three each, interleaved: a busy machine slows single runs, not the best one
 times = {"chain_10000": [], "chain_50000": [], "chain_100000": []}
-for _ in range(2):
+for _ in range(3):
     for name in times:
         times[name].append(load_and_plan(name))
 json.dumps({k: [min(t[0] for t in v), min(t[1] for t in v)] for k, v in times.items()})
@@ -258,6 +258,9 @@ json.dumps({k: [min(t[0] for t in v), min(t[1] for t in v)] for k, v in times.it
               `50,000 ${load50.toFixed(2)} + ${plan50.toFixed(2)}, 100,000 ${load100.toFixed(2)} + ${plan100.toFixed(2)}; ` +
               `100,000 / 10,000: load ${(load100 / load10).toFixed(1)}x, first run ${(plan100 / plan10).toFixed(1)}x`);
   // Twice the nodes: linear is 2x, n log n 2.13x, quadratic 4x (the loader this replaced).
+  // 10,000 -> 100,000 is logged, not asserted: loading costs the same per node at both sizes
+  // (20-26 us in Pyodide) and next to nothing per model, so the ratio is 10x give or take the
+  // machine's noise (measured 6.9-10.3x idle, 7.3-8.2x loaded): a bound at 10x would fail at random.
   assert.ok(load100 < 2.5 * load50, `loading 100,000 nodes took ${(load100 / load50).toFixed(2)}x the time of 50,000`);
   assert.ok(plan100 < 2.5 * plan50, `the first run of 100,000 nodes took ${(plan100 / plan50).toFixed(2)}x the time of 50,000`);
 });
