@@ -30,6 +30,7 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   int8 (qs8.py): bind_qs8_conv2d_nhwc with pack_qs8_conv2d_nhwc and qs8_params;
   (qs8_vector.py): bind_qs8_add with qs8_add_params, bind_qs8_quantize with qs8_quantize_params;
   (dynamic_quant.py): bind_qu8_quantize_dynamic, bind_qu8_gemm with pack_qu8_gemm;
+  (quant_rnn.py): bind_qu8_lstm_steps (DynamicQuantizeLSTM's recurrence);
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -68,6 +69,7 @@ from .qs8_vector import (bind_qs8_add, bind_qs8_quantize, qs8_add_params,  # noq
                          qs8_quantize_params)
 from .dynamic_quant import bind_qu8_gemm, bind_qu8_quantize_dynamic, pack_qu8_gemm  # noqa: E402
 from .rnn import bind_lstm_cell  # noqa: E402
+from .quant_rnn import bind_qu8_lstm_steps  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
 from .winograd import WINOGRAD_MIN_CHANNELS, bind_conv2d_nhwc_winograd, winograd_applies  # noqa: E402
@@ -87,3 +89,4 @@ __all__ = [
     "relaxed_path", "reload", "table_path",
 ]
 __all__ += ["bind_qu8_gemm", "bind_qu8_quantize_dynamic", "pack_qu8_gemm"]
+__all__ += ["bind_qu8_lstm_steps"]
