@@ -31,6 +31,7 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   (qs8_vector.py): bind_qs8_add with qs8_add_params, bind_qs8_quantize with qs8_quantize_params;
   (dynamic_quant.py): bind_qu8_quantize_dynamic, bind_qu8_gemm with pack_qu8_gemm;
   (quant_rnn.py): bind_qu8_lstm_steps (DynamicQuantizeLSTM's recurrence);
+  (replace_nan.py): bind_replace_nan (Where(IsNaN(x), c, x), the guard after an attention Softmax);
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -72,6 +73,7 @@ from .rnn import bind_lstm_cell  # noqa: E402
 from .quant_rnn import bind_qu8_lstm_steps  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
+from .replace_nan import bind_replace_nan  # noqa: E402
 from .winograd import WINOGRAD_MIN_CHANNELS, bind_conv2d_nhwc_winograd, winograd_applies  # noqa: E402
 
 __all__ = [
@@ -90,3 +92,4 @@ __all__ = [
 ]
 __all__ += ["bind_qu8_gemm", "bind_qu8_quantize_dynamic", "pack_qu8_gemm"]
 __all__ += ["bind_qu8_lstm_steps"]
+__all__ += ["bind_replace_nan"]

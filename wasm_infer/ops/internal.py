@@ -43,4 +43,6 @@ OPS = {
                           "Mul(a_scale * constant b_scale) -> (Add constant bias), what quantize_dynamic writes "
                           "for a MatMul; inputs a, b, a_scale, b_scale, a_zero_point, b_zero_point, bias "
                           "(op_dynamic_quant_mat_mul.py)",
+    "ReplaceNaN": "fuse_nan_guard: Where(IsNaN(x), value, x) with a constant one-element value, the guard torch "
+                  "exports after an attention Softmax; inputs x, value (op_replace_nan.py)",
 }

@@ -14,6 +14,7 @@ from . import (eliminate_identity, eliminate_noops, fold_batchnorm, fold_constan
                fuse_conv_activation, fuse_gelu, fuse_hard_swish, fuse_silu, fuse_layer_norm, fuse_matmul_bias, fuse_pad_conv,
                fuse_qdq, fuse_qlinear, to_nhwc)
 from . import fuse_dynamic_quant_matmul
+from . import eliminate_common_subexpressions, fuse_nan_guard
 from ._util import drop_unused_initializers
 
 # The order within a stage still matters, although the stage repeats until
@@ -56,7 +57,14 @@ STAGES = (
         ("fuse_gelu", fuse_gelu),
         # x * Sigmoid(x): standard Mul/Sigmoid, which nothing above rewrites.
         ("fuse_silu", fuse_silu),
+        # Where(IsNaN(s), c, s) after an attention Softmax: standard IsNaN/Where, which nothing above rewrites.
+        ("fuse_nan_guard", fuse_nan_guard),
         ("fuse_conv_activation", fuse_conv_activation),
+    ),
+    # Once the fusions have settled, so that a merged node (now read by every
+    # reader of its copies) cannot keep a pattern above from matching.
+    (
+        ("eliminate_common_subexpressions", eliminate_common_subexpressions),
     ),
     # A stage of its own, once the one above has settled: it rewrites
     # Conv/FusedConv into NhwcConv, which no other pass matches, and it
