@@ -15,6 +15,7 @@ Multinomial, Dropout: two draws are not one), nodes with subgraphs, ops no
 implementation resolves. A duplicate stays when one of its outputs is a
 graph output (its name must survive) or is read by name inside a subgraph,
 or when it names an optional output the first one leaves out."""
+import hashlib
 import struct
 
 import numpy as np
@@ -24,9 +25,9 @@ from ._util import graph_output_names, op_class
 
 TARGETS = None   # any op may repeat
 
-# An initializer's bytes are compared only after a cheap fingerprint matched
-# (dtype, shape, the first and last bytes), so weights of one shape cost
-# nothing but when they really are copies.
+# Initializers are grouped by a cheap fingerprint (dtype, shape, the first and
+# last bytes); only arrays whose fingerprints collide are hashed in full, each
+# at most once, so a model of many look-alike initializers costs linear time.
 _EDGE = 64
 
 
@@ -101,18 +102,25 @@ def _attr_key(v):
 def _canonical_initializers(initializers):
     """initializer name -> the name of the first initializer with the same
     dtype, shape and bytes (only for names that have an earlier copy)."""
-    groups, canonical = {}, {}
+    first_of, by_digest, digests, canonical = {}, {}, {}, {}
+
+    def digest(name, raw):
+        if name not in digests:
+            digests[name] = hashlib.blake2b(raw, digest_size=16).digest()
+        return digests[name]
+
     for name, arr in initializers.items():
         raw = _raw(arr)
         if raw is None:
             continue
         fingerprint = (arr.dtype.str, arr.shape, raw[:_EDGE].tobytes(), raw[-_EDGE:].tobytes())
-        for other in groups.setdefault(fingerprint, []):
-            if np.array_equal(raw, _raw(initializers[other])):
-                canonical[name] = other
-                break
-        else:
-            groups[fingerprint].append(name)
+        first = first_of.setdefault(fingerprint, name)
+        if first == name:
+            continue
+        by_digest.setdefault((fingerprint, digest(first, _raw(initializers[first]))), first)
+        other = by_digest.setdefault((fingerprint, digest(name, raw)), name)
+        if other != name and np.array_equal(raw, _raw(initializers[other])):
+            canonical[name] = other
     return canonical
 
 
