@@ -64,3 +64,19 @@ def test_plan_notes_say_what_each_step_runs():
     (p,) = sess._plans.values()
     assert list(zip([op.op_type for op in p.where], p.kinds)) == [("Acos", "numpy"), ("Relu", "bound")]
     assert "no lowering for Acos" in p.notes[0] and p.notes[1] == "numpy.maximum"
+
+
+def test_hard_sigmoid_binder_gives_the_ops_values_bit_for_bit():
+    """The NumPy binder (maximum then minimum, not np.clip) on NaN, infinities, signed zeros, the
+    clamp bounds and ordinary values: the same bits as HardSigmoid's own run, float32 and float64."""
+    for dtype in (np.float32, np.float64):
+        model = make_model([helper.make_node("HardSigmoid", ["x"], ["y"], alpha=0.5, beta=0.0)],
+                           [("x", FLOAT, [10])], [("y", FLOAT, None)])
+        op = _op(model, "HardSigmoid")
+        x = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, -1e-30, 2.0, 3.0, -0.7], dtype)
+        found = lowering.lower(op, [(x.shape, x.dtype)], None)
+        assert found and found.name == "numpy hard sigmoid"
+        out = np.empty_like(x)
+        found.bind([x], [out])()
+        want = op.run(x)
+        assert want.dtype == dtype and out.tobytes() == want.tobytes(), (out, want)

@@ -6,7 +6,8 @@ dtypes, fed alike to both sides): per model and runtime the same p50s and
 ratio, every output of ours against onnxruntime native (relative to the
 output's magnitude, with the entry's tolerance), and each model's time per
 op type split into plan steps on kernels and steps in NumPy (10 timed runs
-by default; the geometric mean of the ratios per runtime at the end).
+by default, more for a fast model: at least a second of timed runs, up to 500;
+the geometric mean of the ratios per runtime at the end).
 
 Quantized models are compared with their float originals in the same run: a
 zoo model `<key>_int8...` pairs with `<key>` when both are benchmarked, and
@@ -29,6 +30,7 @@ import sys
 from tools.bench import BUILD, RUNTIMES, WARMUP, ZOO, _f, format_runtimes, format_tail, make_config
 
 ZOO_RUNS, ZOO_BREAKDOWN_RUNS = 10, 5
+ZOO_MIN_TIMED_MS = 1000   # fast models get more timed runs, up to 50x ZOO_RUNS (the p50 of 10 sub-ms runs is noise)
 PHOTO_INPUT = ("float32", [1, 3, 224, 224])     # an ImageNet classifier's one input
 PHOTOS = BUILD / "bench" / "photos"             # the sample photos as its raw feeds (served at /photos/)
 
@@ -79,6 +81,7 @@ def make_zoo_config(keys, runs, wheel, gemm=True, step_cost=True):
         **({"photos": photos} if _is_classifier(entries[k]) else {}),
     } for k in keys]
     config["zoo_breakdown"] = {"runs": ZOO_BREAKDOWN_RUNS}
+    config["min_timed_ms"] = ZOO_MIN_TIMED_MS
     return config
 
 
@@ -137,13 +140,14 @@ def format_report(result, per_runtime, runs):
 
 def format_zoo(result, rts, runs):
     """The --zoo tables: per model the timings and correctness, then its op types."""
-    lines = ["", f"Zoo models: ms per inference, {WARMUP} warm-up + {runs} timed runs each, interleaved ours/peer; "
+    lines = ["", f"Zoo models: ms per inference, {WARMUP} warm-up + {runs} timed runs each (more for a fast model: "
+             f"at least {ZOO_MIN_TIMED_MS} ms of timed runs; 'runs' says how many), interleaved ours/peer; "
              "ratio = ours p50 / onnxruntime-web p50; 'vs native' = max over outputs of max|ours - onnxruntime "
              "native| / max|native| (tolerance 'tol'); 'vs web' = max|diff| of the first output against "
              "onnxruntime-web; NumPy % = share of the profiled node time in NumPy steps (the rest on kernels); "
              "the steps of a planned If branch count as their own op types and kinds, the If as its own overhead",
              f"{'model':<19} {'runtime':<9} {'ours p50':>9} {'ort p50':>9} {'ratio':>6} {'min ratio':>9} "
-             f"{'vs native':>9} {'tol':>7} {'ok':>3} {'vs web':>9} {'NumPy %':>7}"]
+             f"{'vs native':>9} {'tol':>7} {'ok':>3} {'vs web':>9} {'NumPy %':>7} {'runs':>5}"]
     for key, by_rt in result["models"].items():
         for i, rt in enumerate(rts):
             m = by_rt.get(rt)
@@ -154,7 +158,7 @@ def format_zoo(result, rts, runs):
                          f"{m['ratio']:6.2f} {_f(m.get('ratio_min'), '{:.2f}'):>9} "
                          f"{_f(m.get('native_max_relative'), '{:.1e}'):>9} {m['rtol']:7.0e} "
                          f"{'yes' if m['matches_native'] else 'NO':>3} {m['max_abs_diff']:9.1e} "
-                         f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7}")
+                         f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7} {_f(m.get('runs'), '{}'):>5}")
     lines.append("geometric mean of the ratios: " + ", ".join(
         f"{rt} {g:.2f}" for rt, g in result["zoo"]["geomean_ratio"].items()))
     if result["zoo"].get("int8"):

@@ -120,7 +120,8 @@ async function benchModel(env, config, py, model) {
     info = JSON.parse(py.load_model(model.key, fsPath, xBytes, JSON.stringify(dims)));
   }
   pyodide.FS.unlink(fsPath);
-  log(`  ${model.key}: loaded (ours ${info.load_ms.toFixed(0)} ms, backend ${info.backend}), ${config.warmup} warm-up + ${config.runs} timed runs each`);
+  log(`  ${model.key}: loaded (ours ${info.load_ms.toFixed(0)} ms, backend ${info.backend}), ${config.warmup} warm-up + ` +
+      `${config.runs} timed runs each${config.min_timed_ms ? ` or more (at least ${config.min_timed_ms} ms of timed runs)` : ''}`);
 
   const runOurs = py.run_model;
   const timeOurs = () => {
@@ -133,13 +134,19 @@ async function benchModel(env, config, py, model) {
     await peer.run(feeds);
     return performance.now() - t0;
   };
+  let warm = 0;
   for (let i = 0; i < config.warmup; i++) {
-    timeOurs();
-    await timePeer();
+    warm += timeOurs();
+    warm += await timePeer();
   }
+  // A sub-millisecond model's p50 over a few runs moves with the timer and the machine:
+  // with min_timed_ms, more runs (the same number for both sides), up to 50x config.runs.
+  const pairMs = warm / Math.max(config.warmup, 1);
+  const runs = config.min_timed_ms && pairMs > 0
+    ? Math.min(Math.max(config.runs, Math.ceil(config.min_timed_ms / pairMs)), 50 * config.runs) : config.runs;
   const ours = [];
   const theirs = [];
-  for (let i = 0; i < config.runs; i++) {
+  for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
       ours.push(timeOurs());
       theirs.push(await timePeer());
@@ -169,7 +176,7 @@ async function benchModel(env, config, py, model) {
   const result = {
     ours_p50_ms: o.p50, ours_p90_ms: o.p90, ort_web_p50_ms: p.p50, ort_web_p90_ms: p.p90,
     ratio: o.p50 / p.p50, max_abs_diff: maxAbsDiff,
-    ours_min_ms: o.min, ort_web_min_ms: p.min, ratio_min: o.min / p.min, runs: config.runs, warmup: config.warmup,
+    ours_min_ms: o.min, ort_web_min_ms: p.min, ratio_min: o.min / p.min, runs, warmup: config.warmup,
     output_scale: scale, ours_load_ms: info.load_ms, backend: info.backend,
     ours_times_ms: ours.map((t) => Math.round(t * 100) / 100),
     ort_web_times_ms: theirs.map((t) => Math.round(t * 100) / 100),
