@@ -1,5 +1,7 @@
-"""Shared fixtures: paths to what `python3 build.py test` builds before pytest."""
+"""Shared fixtures: paths to what `python3 build.py test` builds before pytest,
+and a time limit on every test."""
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +15,8 @@ os.environ.setdefault("WASM_INFER_BACKEND", "auto")
 # instead of falling back to the slow path unseen (build.py test sets it too,
 # for the Node and browser tests).
 os.environ.setdefault("WASM_INFER_PLAN", "strict")
+
+TEST_TIMEOUT_S = 300   # per test; a module may set its own TEST_TIMEOUT_S
 
 CAT_CLASSES = range(281, 286)  # tabby, tiger cat, Persian, Siamese, Egyptian Mau
 
@@ -69,3 +73,23 @@ def photos_dir():
 @pytest.fixture(scope="session")
 def reference_dir():
     return _built(BUILD / "reference")
+
+
+@pytest.fixture(autouse=True)
+def _per_test_timeout(request):
+    """No test may hang: SIGALRM fails it after its module's TEST_TIMEOUT_S
+    seconds (the suite has no pytest-timeout; one slow test fails alone)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+    seconds = getattr(request.module, "TEST_TIMEOUT_S", TEST_TIMEOUT_S)
+
+    def fail(*_):
+        raise TimeoutError(f"test took more than {seconds} s")
+    old = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -5,7 +5,6 @@ onnxruntime on crafted one-node graphs, the bad constant quantization
 parameters they refuse at load, and the zoo's models that use them. The
 zoo models run inside Pyodide in tests/node/zoo.test.mjs."""
 import json
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +21,7 @@ rng = np.random.default_rng(1414)
 T = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.uint8): TensorProto.UINT8,
      np.dtype(np.int8): TensorProto.INT8, np.dtype(np.int32): TensorProto.INT32}
 
-
-@pytest.fixture(autouse=True)
-def _per_test_timeout():
-    """No test may hang: SIGALRM after 120 s fails it (the suite has no pytest-timeout)."""
-    def fail(*_):
-        raise TimeoutError("test took more than 120 s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+TEST_TIMEOUT_S = 120   # per test (tests/conftest.py)
 
 
 def one_node(op, inputs, consts, out=TensorProto.FLOAT, **attrs):

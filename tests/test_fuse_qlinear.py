@@ -5,7 +5,6 @@ are ModelErrors at load naming the node. The kernels run on them inside
 Pyodide in tests/node/qoperator.test.mjs."""
 import collections
 import json
-import signal
 from pathlib import Path
 
 import numpy as np
@@ -18,18 +17,7 @@ from wasm_infer.errors import ModelError
 
 from qoperator_models import MODELS, inputs, ort_run, qoperator_model
 
-
-
-@pytest.fixture(autouse=True)
-def _per_test_timeout():
-    """No test may hang: SIGALRM after 120 s fails it (the suite has no pytest-timeout)."""
-    def fail(*_):
-        raise TimeoutError("test took more than 120 s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+TEST_TIMEOUT_S = 120   # per test (tests/conftest.py)
 
 
 def _session(model, monkeypatch, nhwc):

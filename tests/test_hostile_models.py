@@ -2,7 +2,6 @@
 linear loading and planning, budgets on everything a model can expand, a
 run-time deadline and loop budget, results that never alias the session,
 graphs onnxruntime refuses, the plan cache's eviction."""
-import signal
 import time
 
 import numpy as np
@@ -17,17 +16,7 @@ from wasm_infer.errors import DeadlineError, InputError, ModelError, ResourceErr
 
 F = TensorProto.FLOAT
 
-
-@pytest.fixture(autouse=True)
-def _per_test_timeout():
-    """No test may hang: SIGALRM after 120 s fails it (the suite has no pytest-timeout)."""
-    def fail(*_):
-        raise TimeoutError("test took more than 120 s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+TEST_TIMEOUT_S = 120   # per test (tests/conftest.py)
 
 
 def _load_and_plan(data):

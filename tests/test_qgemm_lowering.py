@@ -3,7 +3,6 @@ kernels the NumPy op computes the node, and the kernel entry declines, with
 its reason, whatever it cannot compute byte-exact (a B or scale that is not
 constant, transA, int8 A). The kernel path itself runs in Pyodide:
 tests/node/qgemm.test.mjs."""
-import signal
 
 import numpy as np
 import pytest
@@ -16,16 +15,7 @@ MS = "com.microsoft"
 U8 = np.dtype(np.uint8)
 rng = np.random.default_rng(1415)
 
-
-@pytest.fixture(autouse=True)
-def _per_test_timeout():
-    def fail(*_):
-        raise TimeoutError("test took more than 60 s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(60)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+TEST_TIMEOUT_S = 60   # per test (tests/conftest.py)
 
 
 def _model(graph_inputs=("a",), trans_a=0, m=3, k=16, n=8):

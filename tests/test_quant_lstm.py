@@ -5,7 +5,6 @@ unpacked from the documented layout of pack_qu8_gemm and compared with the
 node's W, R, scales, zero points and biases direction by direction. The
 kernels themselves run inside Pyodide: tests/node/quant_lstm.test.mjs,
 which writes its models with `lstm_model` below."""
-import signal
 
 import numpy as np
 import pytest
@@ -19,17 +18,7 @@ T = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.uint8): TensorProto.UI
      np.dtype(np.int8): TensorProto.INT8, np.dtype(np.int32): TensorProto.INT32}
 F32 = np.dtype(np.float32)
 
-
-@pytest.fixture(autouse=True)
-def _per_test_timeout():
-    """No test may hang: SIGALRM after 120 s fails it (the suite has no pytest-timeout)."""
-    def fail(*_):
-        raise TimeoutError("test took more than 120 s")
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(120)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, old)
+TEST_TIMEOUT_S = 120   # per test (tests/conftest.py)
 
 
 def lstm_model(seed=0, direction="forward", per_channel=False, hidden=16, inp=12, steps=7, batch=3,
