@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+import { boundsRun, fillBytes } from './bare_memory.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
@@ -352,62 +353,6 @@ json.dumps({"same": same, "ort": ort_diff,
     ['DynamicQuantizeMatMul', 'bound', 'qu8_vquantize_dynamic__wasmsimd + qu8s8_gemm_4x8c2__wasmsimd'],
     ['MatMulIntegerToFloat', 'bound', 'qu8s8_gemm_4x8c2__wasmsimd']]);
 });
-
-const STACK_BYTES = 64 * 1024;
-
-function bareKernels(bytes, pages, stackTop) {
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const env = {
-    memory,
-    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, stackTop),
-    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
-  };
-  const mod = new WebAssembly.Module(bytes);
-  const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    assert.ok(imp.name in env, `unexpected import ${imp.module}.${imp.name}`);
-    imports[imp.module][imp.name] = env[imp.name];
-  }
-  return { memory, exports: new WebAssembly.Instance(mod, imports).exports };
-}
-
-function layout(sizes, target, atEnd) {
-  const total = Object.values(sizes).reduce((s, n) => s + n, 0) + 64 * Object.keys(sizes).length + STACK_BYTES;
-  const pages = Math.ceil((total + 1) / 65536) + 1;
-  const addr = {};
-  let p = atEnd ? 0 : (sizes[target] + 64 + 15) & ~15;     // 16-byte aligned starts
-  addr[target] = atEnd ? pages * 65536 - sizes[target] : 0;
-  for (const [name, n] of Object.entries(sizes)) {
-    if (name === target) continue;
-    addr[name] = p;
-    p = (p + n + 64 + 15) & ~15;
-  }
-  return { pages, addr, stackTop: (p + STACK_BYTES + 15) & ~15 };
-}
-
-function boundsRun(bytes, sizes, init, call) {
-  for (const target of Object.keys(sizes)) {
-    if (sizes[target] === 0) continue;
-    for (const atEnd of [false, true]) {
-      const { pages, addr, stackTop } = layout(sizes, target, atEnd);
-      const { memory, exports } = bareKernels(bytes, pages, stackTop);
-      init(memory, addr);
-      try {
-        call(exports, addr);
-      } catch (e) {
-        throw new Error(`${e.message} with ${target} at the ${atEnd ? 'end' : 'start'} of memory`);
-      }
-    }
-  }
-}
-
-function fillBytes(memory, addr, n, seed) {
-  const b = new Uint8Array(memory.buffer, addr, n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; b[i] = s >>> 24; }
-}
 
 const BARE_BUILDS = [SO, RELAXED].filter((f) => existsSync(f) && WebAssembly.validate(readFileSync(f)));
 

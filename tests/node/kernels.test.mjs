@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+import { boundsRun } from './bare_memory.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
@@ -1097,61 +1098,6 @@ failures`, t);
 // ~4 GiB) or ending exactly at the end of memory (so any read or write past it
 // traps). This catches over-reads whose lanes are discarded, which the NaN
 // guards above cannot see.
-
-const STACK_BYTES = 64 * 1024; // the kernels' C stack (their conv tile is 16 KiB)
-
-function bareKernels(bytes, pages, stackTop) {
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const env = {
-    memory,
-    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, stackTop),
-    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
-  };
-  const mod = new WebAssembly.Module(bytes);
-  const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    assert.ok(imp.name in env, `unexpected import ${imp.module}.${imp.name}`);
-    imports[imp.module][imp.name] = env[imp.name];
-  }
-  return { memory, exports: new WebAssembly.Instance(mod, imports).exports };
-}
-
-// Lay out buffers {name: byteLength} with `target` first (at 0) or last (ending
-// at the memory's end); the others and then the C stack in between.
-function layout(sizes, target, atEnd) {
-  const total = Object.values(sizes).reduce((s, n) => s + n, 0) + 64 * Object.keys(sizes).length + STACK_BYTES;
-  const pages = Math.ceil((total + 1) / 65536) + 1;
-  const end = pages * 65536;
-  const addr = {};
-  let p = atEnd ? 0 : sizes[target] + 64;
-  if (atEnd) addr[target] = end - sizes[target];
-  else addr[target] = 0;
-  for (const [name, n] of Object.entries(sizes)) {
-    if (name === target) continue;
-    addr[name] = p;
-    p += n + 64;
-  }
-  const stackTop = (p + STACK_BYTES + 15) & ~15;
-  return { pages, addr, stackTop };
-}
-
-function boundsRun(bytes, sizes, init, call) {
-  for (const target of Object.keys(sizes)) {
-    if (sizes[target] === 0) continue;
-    for (const atEnd of [false, true]) {
-      const { pages, addr, stackTop } = layout(sizes, target, atEnd);
-      const { memory, exports } = bareKernels(bytes, pages, stackTop);
-      init(memory, addr);
-      try {
-        call(exports, addr);
-      } catch (e) {
-        throw new Error(`${e.message} with ${target} at the ${atEnd ? 'end' : 'start'} of memory`);
-      }
-    }
-  }
-}
 
 function fillRandom(memory, addr, n, seed) {
   const f = new Float32Array(memory.buffer, addr, n);

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+import { boundsRun } from './bare_memory.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
@@ -205,51 +206,6 @@ json.dumps(out)
 });
 
 // ---- the kernel alone in a bare WebAssembly memory --------------------------------------------
-
-const STACK_BYTES = 64 * 1024;
-
-function bareKernels(bytes, pages, stackTop) {
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const env = {
-    memory,
-    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, stackTop),
-    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
-  };
-  const mod = new WebAssembly.Module(bytes);
-  const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    assert.ok(imp.name in env, `unexpected import ${imp.module}.${imp.name}`);
-    imports[imp.module][imp.name] = env[imp.name];
-  }
-  return { memory, exports: new WebAssembly.Instance(mod, imports).exports };
-}
-
-// Every buffer in turn placed first or last in memory, the others after it or before it.
-function boundsRun(bytes, sizes, init, call) {
-  for (const target of Object.keys(sizes)) {
-    for (const atEnd of [false, true]) {
-      const total = Object.values(sizes).reduce((s, n) => s + n + 64, 0) + STACK_BYTES;
-      const pages = Math.ceil((total + 1) / 65536) + 1;
-      const addr = {};
-      let p = atEnd ? 0 : (sizes[target] + 64 + 15) & ~15;
-      addr[target] = atEnd ? pages * 65536 - sizes[target] : 0;
-      for (const [name, n] of Object.entries(sizes)) {
-        if (name === target) continue;
-        addr[name] = p;
-        p = (p + n + 64 + 15) & ~15;
-      }
-      const { memory, exports } = bareKernels(bytes, pages, (p + STACK_BYTES + 15) & ~15);
-      init(memory, addr);
-      try {
-        call(exports, addr);
-      } catch (e) {
-        throw new Error(`${e.message} with ${target} at the ${atEnd ? 'end' : 'start'} of memory`);
-      }
-    }
-  }
-}
 
 function fillFloats(memory, addr, n, seed) {
   const f = new Float32Array(memory.buffer, addr, n);

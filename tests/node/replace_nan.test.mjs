@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
+import { bareKernels, layout } from './bare_memory.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
@@ -169,40 +170,6 @@ json.dumps({"same": same, "backend": sess.backend,
 // The side module instantiated directly (no Pyodide), with its own memory (as
 // in tests/node/kernels.test.mjs): a read before a buffer at address 0 wraps
 // to ~4 GiB and traps, as does any read or write past one that ends the memory.
-
-const STACK_BYTES = 64 * 1024;
-
-function bareKernels(bytes, pages, stackTop) {
-  const memory = new WebAssembly.Memory({ initial: pages });
-  const env = {
-    memory,
-    __memory_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __table_base: new WebAssembly.Global({ value: 'i32', mutable: false }, 0),
-    __stack_pointer: new WebAssembly.Global({ value: 'i32', mutable: true }, stackTop),
-    __indirect_function_table: new WebAssembly.Table({ initial: 0, element: 'anyfunc' }),
-  };
-  const mod = new WebAssembly.Module(bytes);
-  const imports = { env: {}, 'GOT.mem': {}, 'GOT.func': {} };
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    assert.ok(imp.name in env, `unexpected import ${imp.module}.${imp.name}`);
-    imports[imp.module][imp.name] = env[imp.name];
-  }
-  return { memory, exports: new WebAssembly.Instance(mod, imports).exports };
-}
-
-function layout(sizes, target, atEnd) {
-  const total = Object.values(sizes).reduce((s, n) => s + n, 0) + 64 * Object.keys(sizes).length + STACK_BYTES;
-  const pages = Math.ceil((total + 1) / 65536) + 1;
-  const addr = {};
-  let p = atEnd ? 0 : (sizes[target] + 64 + 15) & ~15;
-  addr[target] = atEnd ? pages * 65536 - sizes[target] : 0;
-  for (const [name, n] of Object.entries(sizes)) {
-    if (name === target) continue;
-    addr[name] = p;
-    p = (p + n + 64 + 15) & ~15;
-  }
-  return { pages, addr, stackTop: (p + STACK_BYTES + 15) & ~15 };
-}
 
 const BARE_BUILDS = [SO, RELAXED].filter((f) => existsSync(f) && WebAssembly.validate(readFileSync(f)));
 
