@@ -1,6 +1,7 @@
 // Boot the offline Pyodide distribution (build/pyodide/) in Node.
 // Shared by the demo, the Node tests and the benchmarks, so they all run the
 // same interpreter set up the same way.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -8,6 +9,18 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD = path.join(ROOT, 'build');
 export const PYODIDE_DIR = path.join(BUILD, 'pyodide');
+
+let hostPy = null;
+
+/** The host Python that writes test models and references: $PYTHON, else the
+ * project's .venv, else python3 (looked up once per process). */
+export function hostPython() {
+  if (hostPy) return hostPy;
+  if (process.env.PYTHON) return (hostPy = process.env.PYTHON);
+  const venv = path.join(ROOT, '.venv', 'bin', 'python');
+  try { execFileSync(venv, ['-c', '0']); hostPy = venv; } catch { hostPy = 'python3'; }
+  return hostPy;
+}
 
 function requireBuilt(file, what) {
   if (!existsSync(file)) {

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../tools/pyodide_node.mjs';
+import { ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 import { boundsRun, fillBytes } from './bare_memory.mjs';
 
@@ -25,12 +25,6 @@ const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
 const TEST_MS = 180_000;
 let models;    // written by the host (onnx.helper), with onnxruntime's outputs
-
-function python() {
-  if (process.env.PYTHON) return process.env.PYTHON;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 // The chains of tests/test_dynamic_quant.py, with onnxruntime's outputs of the unfused graph.
 const WRITE_MODELS = String.raw`
@@ -184,7 +178,7 @@ before(() => {
     if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} not found: run \`python3 build.py setup\` first`);
   }
   models = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_dq_'));
-  execFileSync(python(), ['-c', WRITE_MODELS, path.join(ROOT, 'tests'), models], { timeout: 120_000 });
+  execFileSync(hostPython(), ['-c', WRITE_MODELS, path.join(ROOT, 'tests'), models], { timeout: 120_000 });
   return py.start();
 }, { timeout: BOOT_MS });
 

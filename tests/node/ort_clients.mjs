@@ -7,17 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+import { BUILD, ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 
 export const RUNNER = path.join(ROOT, 'tests', 'ort_clients_run.py');
 export const INPUT_KINDS = ['magika', 'captcha', 'readme'];   // the folders `prepare` writes
 const CLIENTS = path.join(BUILD, 'cache', 'ort-clients');
 const TOL = 1e-4;            // scores and confidences: float32 rounding, kernels vs onnxruntime
-
-function python() {
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 /** The clients' py3-none-any wheels (build/cache/ort-clients, from `build.py setup`). */
 export function clientWheels() {
@@ -32,8 +27,8 @@ export function clientWheels() {
 export function nativeResults(wheels) {
   const inputs = mkdtempSync(path.join(os.tmpdir(), 'ort-clients-'));
   const env = { ...process.env, PYTHONPATH: ROOT };
-  execFileSync(python(), [RUNNER, 'prepare', inputs], { timeout: 120_000, env });
-  const real = JSON.parse(execFileSync(python(), [RUNNER, 'run', inputs, ...wheels], { timeout: 120_000, env }).toString());
+  execFileSync(hostPython(), [RUNNER, 'prepare', inputs], { timeout: 120_000, env });
+  const real = JSON.parse(execFileSync(hostPython(), [RUNNER, 'run', inputs, ...wheels], { timeout: 120_000, env }).toString());
   return { inputs, real };
 }
 

@@ -8,19 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+import { BUILD, ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const PLAN = process.env.WASM_INFER_PLAN;
 const MODES = { '': 'off', 0: 'off', off: 'off', 1: 'on', on: 'on', strict: 'strict' };
 const CHAINS = ['slice', 'gather', 'split', 'quantize', 'conv1d'];   // tests/plan_chain_models.py
 let chains;    // written by the host (onnx.helper), with onnxruntime's outputs
-
-function python() {
-  if (process.env.PYTHON) return process.env.PYTHON;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 // Pyodide in a worker thread, so each test's timeout can stop it (tools/pyodide_thread.mjs).
 const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
@@ -31,8 +25,8 @@ const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh)
 });
 before(() => {
   chains = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
-  execFileSync(python(), [path.join(ROOT, 'tests', 'plan_chain_models.py'), chains], { timeout: 120_000 });
-  execFileSync(python(), [path.join(ROOT, 'tests', 'inline_if_models.py'), chains], { timeout: 120_000 });
+  execFileSync(hostPython(), [path.join(ROOT, 'tests', 'plan_chain_models.py'), chains], { timeout: 120_000 });
+  execFileSync(hostPython(), [path.join(ROOT, 'tests', 'inline_if_models.py'), chains], { timeout: 120_000 });
   return py.start();
 }, { timeout: BOOT_MS });
 after(() => { rmSync(chains, { recursive: true, force: true }); return py.terminate(); });

@@ -14,18 +14,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../tools/pyodide_node.mjs';
+import { ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const TEST_MS = 180_000;
 let dir;
-
-function python() {
-  if (process.env.PYTHON) return process.env.PYTHON;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 // name: m, k, n, transB, per_column, C, output (float / uint8 / int8), alpha
 const CASES = {
@@ -131,7 +125,7 @@ const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh)
 before(() => {
   if (!existsSync(SO)) throw new Error(`${path.relative(ROOT, SO)} not found: run \`python3 build.py setup\` first`);
   dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_qgemm_'));
-  execFileSync(python(), ['-c', WRITE_MODELS, dir, JSON.stringify(CASES), JSON.stringify(POOLS)], { timeout: 120_000, stdio: 'pipe' });
+  execFileSync(hostPython(), ['-c', WRITE_MODELS, dir, JSON.stringify(CASES), JSON.stringify(POOLS)], { timeout: 120_000, stdio: 'pipe' });
   return py.start();
 }, { timeout: BOOT_MS });
 after(() => { rmSync(dir, { recursive: true, force: true }); return py.terminate(); });

@@ -12,24 +12,18 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../tools/pyodide_node.mjs';
+import { ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const MODELS = ['qop_u8', 'qop_s8', 'qop_u8_per_tensor'];   // tests/qoperator_models.py
 let dir;
-
-function python() {
-  if (process.env.PYTHON) return process.env.PYTHON;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
   for (const f of readdirSync(dir)) await fresh.writeFile(`/qop/${f}`, readFileSync(path.join(dir, f)));
 });
 before(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_qop_'));
-  execFileSync(python(), [path.join(ROOT, 'tests', 'qoperator_models.py'), dir], { timeout: 120_000, stdio: 'pipe' });
+  execFileSync(hostPython(), [path.join(ROOT, 'tests', 'qoperator_models.py'), dir], { timeout: 120_000, stdio: 'pipe' });
   return py.start();
 }, { timeout: BOOT_MS });
 after(() => { rmSync(dir, { recursive: true, force: true }); return py.terminate(); });

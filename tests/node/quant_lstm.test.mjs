@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+import { BUILD, ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 import { boundsRun } from './bare_memory.mjs';
 
@@ -30,12 +30,6 @@ const TEST_MS = 180_000;
 const RTOL = 1e-4;       // tools/zoo.py's float32 tolerance, of each output's magnitude
 const NOTE = 'qu8_vquantize_dynamic + qu8s8_gemm_4x8c2 + qu8s8_lstm_steps__wasmsimd';
 let models;
-
-function python() {
-  if (process.env.PYTHON) return process.env.PYTHON;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 // name -> lstm_model keywords: the zoo's shape (batch 1: the GEMV), the GEMM's 4-row tile (batch >= 4),
 // reverse and bidirectional, per-column int8 weights and per-direction uint8 ones with their zero
@@ -114,7 +108,7 @@ before(() => {
     if (!existsSync(file)) throw new Error(`${path.relative(ROOT, file)} not found: run \`python3 build.py setup\` first`);
   }
   models = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_qlstm_'));
-  execFileSync(python(), ['-c', WRITE_MODELS, path.join(ROOT, 'tests'), models, JSON.stringify(CASES),
+  execFileSync(hostPython(), ['-c', WRITE_MODELS, path.join(ROOT, 'tests'), models, JSON.stringify(CASES),
     JSON.stringify(NUMPY_ONLY)],
     { timeout: 120_000 });
   return py.start();

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, ROOT } from '../../tools/pyodide_node.mjs';
+import { BUILD, ROOT, hostPython } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
 
 const SEED = Number(process.env.WASM_INFER_FUZZ_SEED || 20261123);
@@ -22,12 +22,6 @@ const FUZZ_SECONDS = Number(process.env.WASM_INFER_FUZZ_SECONDS || 15);
 const MiB = 1 << 20;
 let corpus;    // the synthetic seed models, written by the host (they are built with onnx.helper)
 let hostile;   // tests/hostile_models.py's models (issue 17), written by the host too
-
-function python() {
-  if (process.env.PYTHON) return process.env.PYTHON;
-  const venv = path.join(ROOT, '.venv', 'bin', 'python');
-  try { execFileSync(venv, ['-c', '0']); return venv; } catch { return 'python3'; }
-}
 
 const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh) => {
   for (const f of readdirSync(corpus)) await fresh.writeFile(`/fuzz/corpus/${f}`, readFileSync(path.join(corpus, f)));
@@ -42,9 +36,9 @@ const py = new PyodideThread({ packages: ['numpy'], wheel: true }, async (fresh)
 
 before(() => {
   corpus = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_fuzz_'));
-  execFileSync(python(), [path.join(ROOT, 'tests', 'fuzz_corpus.py'), corpus], { timeout: 120_000 });
+  execFileSync(hostPython(), [path.join(ROOT, 'tests', 'fuzz_corpus.py'), corpus], { timeout: 120_000 });
   hostile = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_hostile_'));
-  execFileSync(python(), [path.join(ROOT, 'tests', 'hostile_models.py'), hostile], { timeout: 120_000 });
+  execFileSync(hostPython(), [path.join(ROOT, 'tests', 'hostile_models.py'), hostile], { timeout: 120_000 });
   return py.start();
 }, { timeout: BOOT_MS });
 
