@@ -1,4 +1,6 @@
-"""Building small ONNX models for tests."""
+"""Building small ONNX models for tests, and sessions of them for the pass tests."""
+import collections
+
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
@@ -17,3 +19,16 @@ def make_model(nodes, inputs, outputs, initializers=(), opset=17):
 
 FLOAT = TensorProto.FLOAT
 INT64 = TensorProto.INT64
+
+
+def pass_session(model, monkeypatch, disabled=()):
+    """A NumPy-backend session of `model` with the named graph passes switched
+    off (WASM_INFER_DISABLE_PASSES; none by default)."""
+    import wasm_infer
+    monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
+    return wasm_infer.InferenceSession(model, backend="numpy")
+
+
+def op_counts(sess):
+    """How many steps of each op type the session runs, after its graph passes."""
+    return collections.Counter(op.op_type for op, _, _ in sess._steps)

@@ -16,19 +16,10 @@ from wasm_infer.graph_runner import Context, toposort
 from wasm_infer.passes import eliminate_common_subexpressions as cse
 
 from attention_models import tiny_bert
-from helpers import FLOAT, INT64, make_model
+from helpers import FLOAT, INT64, make_model, op_counts, pass_session
 
 ZOO = Path(__file__).resolve().parent.parent / "build" / "zoo"
 PASS = "eliminate_common_subexpressions"
-
-
-def _session(model, monkeypatch, disabled=()):
-    monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
-    return wasm_infer.InferenceSession(model, backend="numpy")
-
-
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
 
 
 def _graph(model):
@@ -38,7 +29,7 @@ def _graph(model):
 
 
 def _same_as_onnxruntime(model, feeds, monkeypatch):
-    on, off = _session(model, monkeypatch), _session(model, monkeypatch, [PASS])
+    on, off = pass_session(model, monkeypatch), pass_session(model, monkeypatch, [PASS])
     want = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)
     for sess in (on, off):
         for _ in range(3):          # the third run is planned (WASM_INFER_PLAN=strict: no fallback)
@@ -120,7 +111,7 @@ def test_duplicates_merge_and_near_duplicates_stay():
 
 def test_duplicates_model_computes_as_onnxruntime(monkeypatch):
     model, feeds = _duplicates_model()
-    on, off = _session(model, monkeypatch), _session(model, monkeypatch, [PASS])
+    on, off = pass_session(model, monkeypatch), pass_session(model, monkeypatch, [PASS])
     want = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)
     for sess in (on, off):
         got = sess.run(None, feeds)
@@ -129,7 +120,7 @@ def test_duplicates_model_computes_as_onnxruntime(monkeypatch):
                 assert g.shape == w.shape and np.abs(g).max() > 0
             else:
                 np.testing.assert_allclose(g, w, rtol=1e-6, atol=1e-6)
-    assert _ops(off)["Where"] == 2 and _ops(on)["Where"] == 1
+    assert op_counts(off)["Where"] == 2 and op_counts(on)["Where"] == 1
 
 
 def test_subgraphs_optional_outputs_and_names_read_inside_stay():
@@ -161,8 +152,8 @@ def test_tiny_bert_mask_where_once_and_fully_masked_rows(monkeypatch):
     on, off = _same_as_onnxruntime(model, {"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids},
                                    monkeypatch)
     # one Where(mask, 0, -inf) per layer, plus the one that makes position ids: 3 + 1 -> 1 + 1
-    assert _ops(off)["Where"] == 4 and _ops(on)["Where"] == 2
-    assert sum(_ops(on).values()) < sum(_ops(off).values())
+    assert op_counts(off)["Where"] == 4 and op_counts(on)["Where"] == 2
+    assert sum(op_counts(on).values()) < sum(op_counts(off).values())
 
 
 @pytest.mark.skipif(not (ZOO / "minilm_l6_v2.onnx").exists(), reason="build/zoo has no MiniLM: python3 build.py zoo")
@@ -170,7 +161,7 @@ def test_tiny_bert_mask_where_once_and_fully_masked_rows(monkeypatch):
 def test_minilm_six_mask_wheres_become_one(name, monkeypatch):
     path = ZOO / f"{name}.onnx"
     feeds = np.load(ZOO / f"{name}.feeds.npz")
-    on, off = _session(str(path), monkeypatch), _session(str(path), monkeypatch, [PASS])
+    on, off = pass_session(str(path), monkeypatch), pass_session(str(path), monkeypatch, [PASS])
     fd = {v.name: feeds[f"in{i}"] for i, v in enumerate(on.get_inputs())}
     def mask_wheres(sess):       # Where(mask, 0, -inf), one per attention layer in the export
         return [op for op, ins, _ in sess._steps if op.op_type == "Where" and ins[0] == "/Expand_output_0"]

@@ -4,7 +4,6 @@ the unfused chain (bit for bit) and against onnxruntime running the same
 unfused graph, what the pass leaves alone, bad zero points, and the zoo's
 int8 MiniLM. The kernels are tested inside Pyodide
 (tests/node/dynamic_quant.test.mjs)."""
-import collections
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from onnx import TensorProto, helper
 import wasm_infer
 from wasm_infer.errors import ModelError
 
-from helpers import FLOAT, make_model
+from helpers import FLOAT, make_model, op_counts, pass_session
 
 ZOO = Path(__file__).resolve().parent.parent / "build" / "zoo"
 PASS = "fuse_dynamic_quant_matmul"
@@ -50,15 +49,6 @@ def chain(k=19, n=13, w_dtype=np.int8, per_column=False, bias=True, bias_first=T
     return make_model(nodes, [("x", FLOAT, in_shape)], outs, inits)
 
 
-def _session(model, monkeypatch, disabled=()):
-    monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
-    return wasm_infer.InferenceSession(model, backend="numpy")
-
-
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
-
-
 def _ort(model, feeds):
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL   # the unfused chain itself
@@ -67,14 +57,14 @@ def _ort(model, feeds):
 
 def check(model, x, monkeypatch, fused=True):
     """Fused and unfused outputs equal bit for bit, and equal to onnxruntime's run of the graph."""
-    on = _session(model, monkeypatch)
-    off = _session(model, monkeypatch, [PASS])
-    assert _ops(off)["MatMulInteger"] > 0
+    on = pass_session(model, monkeypatch)
+    off = pass_session(model, monkeypatch, [PASS])
+    assert op_counts(off)["MatMulInteger"] > 0
     if fused:
-        assert _ops(on)["MatMulInteger"] == 0 and _ops(on)["DynamicQuantMatMul"] == _ops(off)["MatMulInteger"]
-        assert _ops(on)["Cast"] == 0
+        assert op_counts(on)["MatMulInteger"] == 0 and op_counts(on)["DynamicQuantMatMul"] == op_counts(off)["MatMulInteger"]
+        assert op_counts(on)["Cast"] == 0
     else:
-        assert _ops(on)["DynamicQuantMatMul"] == 0
+        assert op_counts(on)["DynamicQuantMatMul"] == 0
     feeds = {"x": x}
     got, want, ref = on.run(None, feeds), off.run(None, feeds), _ort(model, feeds)
     for g, w, r in zip(got, want, ref):
@@ -105,7 +95,7 @@ def test_operand_orders_and_shared_quantization(monkeypatch):
     (the Q, K and V projections): each fuses, the quantization stays one node."""
     model = chain(bias_first=False, scale_first=False, heads=3)
     check(model, _x((2, 5, 19)), monkeypatch)
-    assert _ops(_session(model, monkeypatch))["DynamicQuantizeLinear"] == 1
+    assert op_counts(pass_session(model, monkeypatch))["DynamicQuantizeLinear"] == 1
 
 
 def test_one_dimensional_input(monkeypatch):
@@ -151,8 +141,8 @@ def test_left_alone(monkeypatch):
     m.graph.initializer.remove(w)
     m.graph.input.append(helper.make_tensor_value_info("w0", TensorProto.INT8, [19, 13]))
     model = m.SerializeToString()
-    on = _session(model, monkeypatch)
-    assert _ops(on)["DynamicQuantMatMul"] == 0
+    on = pass_session(model, monkeypatch)
+    assert op_counts(on)["DynamicQuantMatMul"] == 0
     wv = rng.integers(-128, 128, (19, 13)).astype(np.int8)
     feeds = {"x": _x((2, 5, 19)), "w0": wv}
     assert on.run(None, feeds)[0].tobytes() == _ort(model, feeds)[0].tobytes()
@@ -163,14 +153,14 @@ def test_bad_zero_points(monkeypatch):
     zp = next(i for i in m.graph.initializer if i.name == "wz0")
     zp.data_type = TensorProto.UINT8                                           # b is int8
     with pytest.raises(ModelError, match="matmul0.*b_zero_point 'wz0' is uint8, b 'w0' is int8"):
-        _session(m.SerializeToString(), monkeypatch)
+        pass_session(m.SerializeToString(), monkeypatch)
 
     m = _nodes_of(chain())
     zp = next(i for i in m.graph.initializer if i.name == "wz0")
     m.graph.initializer.remove(zp)
     m.graph.initializer.append(helper.make_tensor("wz0", TensorProto.INT8, [5], [0, 1, 2, 3, 4]))
     with pytest.raises(ModelError, match="matmul0.*b_zero_point 'wz0' has shape \\[5\\], b has 13 columns"):
-        _session(m.SerializeToString(), monkeypatch)
+        pass_session(m.SerializeToString(), monkeypatch)
 
 
 @pytest.mark.skipif(not (ZOO / "minilm_l6_v2_int8.onnx").exists(), reason="build/zoo not prepared")
@@ -178,9 +168,9 @@ def test_zoo_minilm_int8(monkeypatch):
     """Every MatMulInteger of the quantized MiniLM fuses, and the outputs are the unfused graph's, bit for bit."""
     model = (ZOO / "minilm_l6_v2_int8.onnx").read_bytes()
     feeds = dict(np.load(ZOO / "minilm_l6_v2_int8.feeds.npz"))
-    on, off = _session(model, monkeypatch), _session(model, monkeypatch, [PASS])
-    assert _ops(off)["MatMulInteger"] == 37
-    assert _ops(on)["MatMulInteger"] == 0 and _ops(on)["DynamicQuantMatMul"] == 37
+    on, off = pass_session(model, monkeypatch), pass_session(model, monkeypatch, [PASS])
+    assert op_counts(off)["MatMulInteger"] == 37
+    assert op_counts(on)["MatMulInteger"] == 0 and op_counts(on)["DynamicQuantMatMul"] == 37
     names = [i.name for i in on.get_inputs()]
     feeds = {n: feeds[f"in{i}"] for i, n in enumerate(names)}
     for g, w in zip(on.run(None, feeds), off.run(None, feeds)):

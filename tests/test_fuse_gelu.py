@@ -1,7 +1,6 @@
 """The fuse_gelu pass: GELU written out in the orders exporters use (Erf form,
 tanh form) becomes one FusedGelu; the outputs match onnxruntime on the
 written-out graph, with and without the pass; near misses stay as they are."""
-import collections
 import math
 
 import numpy as np
@@ -10,7 +9,7 @@ import pytest
 from onnx import helper
 
 import wasm_infer
-from helpers import FLOAT, make_model
+from helpers import FLOAT, make_model, op_counts
 
 SQRT2 = np.float32(math.sqrt(2))
 
@@ -62,10 +61,6 @@ def _feeds():
     return {"x": x}
 
 
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
-
-
 def _check(model, monkeypatch, rtol):
     feeds = _feeds()
     ref = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
@@ -78,7 +73,7 @@ def _check(model, monkeypatch, rtol):
         # The written-out form rounds at each step (1 + erf cancels for x < 0): compared at
         # the output's magnitude, as the zoo compares models.
         assert np.abs(y - ref).max() <= rtol * np.abs(ref).max()
-    return _ops(on), _ops(off)
+    return op_counts(on), op_counts(off)
 
 
 @pytest.mark.parametrize("order", ["torch", "swapped", "half_x", "half_p"])
@@ -108,7 +103,7 @@ def test_near_misses_stay(monkeypatch):
     model = make_model(shared, [("x", FLOAT, [3, 257])], [("y", FLOAT, None), ("e", FLOAT, None)],
                        {k: np.asarray(CONSTS[k]) for k in ("sqrt2", "one", "half")})
     sess = wasm_infer.InferenceSession(model, backend="numpy")
-    assert "FusedGelu" not in _ops(sess)
+    assert "FusedGelu" not in op_counts(sess)
 
 
 def test_minilm_pattern_from_the_exporter(monkeypatch):
@@ -123,5 +118,5 @@ def test_minilm_pattern_from_the_exporter(monkeypatch):
     sess = wasm_infer.InferenceSession(model, backend="numpy")
     for y, r in zip(sess.run(None, feeds), refs):
         assert np.abs(y - r).max() <= 1e-5 * np.abs(r).max()
-    ops = _ops(sess)
+    ops = op_counts(sess)
     assert ops["FusedGelu"] == 2 and "Erf" not in ops

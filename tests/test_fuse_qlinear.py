@@ -3,7 +3,6 @@ QuantFormat.QOperator) run their QLinearConv / QLinearAdd as the int8 ops
 of the QDQ path, byte-exact with onnxruntime; bad quantization parameters
 are ModelErrors at load naming the node. The kernels run on them inside
 Pyodide in tests/node/qoperator.test.mjs."""
-import collections
 import json
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import wasm_infer
 from wasm_infer.errors import ModelError
 
 from qoperator_models import MODELS, inputs, ort_run, qoperator_model
+from helpers import op_counts
 
 TEST_TIMEOUT_S = 120   # per test (tests/conftest.py)
 
@@ -23,10 +23,6 @@ TEST_TIMEOUT_S = 120   # per test (tests/conftest.py)
 def _session(model, monkeypatch, nhwc):
     monkeypatch.setenv("WASM_INFER_NHWC", nhwc)
     return wasm_infer.InferenceSession(model, backend="numpy")
-
-
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +35,7 @@ def models():
 def test_qlinear_ops_become_int8_ops_byte_exact_with_onnxruntime(models, name, nhwc, monkeypatch):
     model = models[name]
     sess = _session(model, monkeypatch, nhwc)
-    ops = _ops(sess)
+    ops = op_counts(sess)
     conv = "NhwcQS8Conv" if nhwc == "1" else "QS8Conv"
     assert ops[conv] == 4 and ops["QS8Add"] == 1, ops
     assert ops["QLinearConv"] == ops["QLinearAdd"] == 0, ops
@@ -71,7 +67,7 @@ def test_nonzero_weight_zero_point_stays_qlinearconv_and_matches(models, monkeyp
     size = numpy_helper.to_array(next(i for i in m.graph.initializer if i.name == zw)).size
     model = _edit(model, zw, np.full(size, 3, np.int8))
     sess = _session(model, monkeypatch, "1")
-    ops = _ops(sess)
+    ops = op_counts(sess)
     assert ops["QLinearConv"] == 1 and ops["NhwcQS8Conv"] == 3, ops
     x = inputs(6, 1)[0]
     want = ort_run(model, x)
@@ -114,7 +110,7 @@ def test_zoo_qoperator_efficientnet_runs_every_conv_and_add_as_int8_ops(monkeypa
                  if e["key"] == "efficientnet_lite0_int8_qop")
     feeds, ref = np.load(ZOO / entry["feeds"]), np.load(ZOO / entry["ref"])
     sess = _session((ZOO / entry["file"]).read_bytes(), monkeypatch, "1")
-    ops = _ops(sess)
+    ops = op_counts(sess)
     assert ops["NhwcQS8Conv"] == 49 and ops["QS8Add"] == 9, ops
     assert ops["QLinearConv"] == ops["QLinearAdd"] == 0, ops
     (y,) = sess.run(None, {sess.get_inputs()[0].name: feeds[feeds.files[0]]})

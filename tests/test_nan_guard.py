@@ -2,7 +2,6 @@
 becomes one ReplaceNaN, which computes what the two ops compute (bit for bit,
 as onnxruntime does), also when s or the mask have other readers; what does
 not match stays."""
-import collections
 
 import numpy as np
 import onnxruntime as ort
@@ -13,18 +12,9 @@ from wasm_infer import ir
 from wasm_infer.graph_runner import Context, toposort
 from wasm_infer.passes import fuse_nan_guard
 
-from helpers import FLOAT, make_model
+from helpers import FLOAT, make_model, op_counts, pass_session
 
 PASS = "fuse_nan_guard"
-
-
-def _session(model, monkeypatch, disabled=()):
-    monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
-    return wasm_infer.InferenceSession(model, backend="numpy")
-
-
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
 
 
 def _graph(model):
@@ -56,7 +46,7 @@ def _feeds(dtype=np.float32):
 
 def _check(model, feeds, monkeypatch):
     want = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)
-    on, off = _session(model, monkeypatch), _session(model, monkeypatch, [PASS])
+    on, off = pass_session(model, monkeypatch), pass_session(model, monkeypatch, [PASS])
     for sess in (on, off):
         for _ in range(3):          # the third run is planned (WASM_INFER_PLAN=strict: no fallback)
             got = sess.run(None, feeds)
@@ -70,8 +60,8 @@ def _check(model, feeds, monkeypatch):
 def test_guard_after_softmax_is_one_replace_nan(monkeypatch):
     model, feeds = _attention_model(0.0), _feeds()
     on, off = _check(model, feeds, monkeypatch)
-    assert _ops(off) == {"Add": 1, "Softmax": 1, "IsNaN": 1, "Where": 1}
-    assert _ops(on) == {"Add": 1, "Softmax": 1, "ReplaceNaN": 1}
+    assert op_counts(off) == {"Add": 1, "Softmax": 1, "IsNaN": 1, "Where": 1}
+    assert op_counts(on) == {"Add": 1, "Softmax": 1, "ReplaceNaN": 1}
     y = on.run(None, feeds)[0]
     assert (y[0, 1] == 0).all() and (y[1, 2] == 0).all() and np.isfinite(y).all()
     # planned into preallocated memory (NumPy backend: the NumPy binder)
@@ -86,9 +76,9 @@ def test_value_bits_dtype_and_broadcast_rank(monkeypatch):
         _check(_attention_model(c), feeds, monkeypatch)
     # c of rank 4 > the softmax's rank 3: the output takes c's rank (the op broadcasts as Where does)
     on, _ = _check(_attention_model(0.25, (1, 1, 1, 1)), feeds, monkeypatch)
-    assert on.run(None, feeds)[0].shape == (1, 2, 3, 5) and _ops(on)["ReplaceNaN"] == 1
+    assert on.run(None, feeds)[0].shape == (1, 2, 3, 5) and op_counts(on)["ReplaceNaN"] == 1
     on, _ = _check(_attention_model(0.0, (), np.float64), _feeds(np.float64), monkeypatch)
-    assert _ops(on)["ReplaceNaN"] == 1
+    assert op_counts(on)["ReplaceNaN"] == 1
 
 
 def test_other_readers_of_s_and_of_the_mask():

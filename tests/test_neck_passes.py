@@ -4,7 +4,6 @@ Add (fold_conv_bias), BatchNormalization after a ConvTranspose
 (fold_batchnorm), ConvTranspose with kernel == stride, nearest Resize,
 Concat and Split in NHWC (to_nhwc), and the copies that write Resize,
 Concat and Split straight into the plan's arena (lowering/copies.py)."""
-import collections
 
 import numpy as np
 import onnxruntime as ort
@@ -13,7 +12,7 @@ from onnx import helper
 
 import wasm_infer
 
-from helpers import FLOAT, make_model
+from helpers import FLOAT, make_model, op_counts
 from plan_chain_models import inputs, neck
 
 
@@ -21,10 +20,6 @@ def _session(model, monkeypatch, nhwc="1", disabled=()):
     monkeypatch.setenv("WASM_INFER_NHWC", nhwc)
     monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
     return wasm_infer.InferenceSession(model, backend="numpy")
-
-
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
 
 
 @pytest.mark.parametrize("nhwc", ["1", "0"])
@@ -35,7 +30,7 @@ def test_neck_matches_onnxruntime_with_fewer_nodes(nhwc, monkeypatch):
     for _ in range(2):                 # the first run, then the planned run
         for got, want in zip(sess.run(None, x), ref):
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
-    ops = _ops(sess)
+    ops = op_counts(sess)
     assert "BatchNormalization" not in ops and ops["Add"] == 0      # both biases and both BNs folded
     if nhwc == "1":
         assert ops["NhwcConv"] == 2 and ops["NhwcConvTranspose"] == 1 and "ConvTranspose" not in ops

@@ -2,7 +2,6 @@
 pass changes the graph, runs to_nhwc after the others have settled, stops
 with a warning when passes never settle, and skipping a pass whose TARGETS
 the graph lacks changes nothing."""
-import collections
 import types
 
 import numpy as np
@@ -13,7 +12,7 @@ import wasm_infer
 from wasm_infer import ir, passes
 from wasm_infer.graph_runner import Context, toposort
 
-from helpers import FLOAT, make_model
+from helpers import FLOAT, make_model, op_counts, pass_session
 from test_passes import _conv_bn_model, _conv_net_model, _pad_conv_model
 
 
@@ -42,34 +41,25 @@ def _graph(model):
     return m.graph, Context(m.opsets, m.graph.initializers, None, m.functions)
 
 
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
-
-
-def _session(model, monkeypatch, disabled=()):
-    monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
-    return wasm_infer.InferenceSession(model, backend="numpy")
-
-
 def test_the_pipeline_repeats_until_nothing_changes(monkeypatch):
     monkeypatch.delenv("WASM_INFER_NHWC", raising=False)
     model, x = _two_round_model()
     changed = passes.optimize(*_graph(model), disabled=set())
     # fold_constants ran again after eliminate_noops, and what it folded let the fusions apply
     assert changed == ["eliminate_noops", "fold_constants", "fold_batchnorm", "fuse_conv_activation"]
-    on, off = _session(model, monkeypatch), _session(model, monkeypatch, [n for n, _ in passes.PIPELINE])
-    assert _ops(on) == {"FusedConv": 1}
-    assert _ops(off) == {"Dropout": 1, "Mul": 1, "Conv": 1, "BatchNormalization": 1, "Relu": 1}
+    on, off = pass_session(model, monkeypatch), pass_session(model, monkeypatch, [n for n, _ in passes.PIPELINE])
+    assert op_counts(on) == {"FusedConv": 1}
+    assert op_counts(off) == {"Dropout": 1, "Mul": 1, "Conv": 1, "BatchNormalization": 1, "Relu": 1}
     np.testing.assert_allclose(on.run(None, x)[0], off.run(None, x)[0], rtol=1e-5, atol=1e-5)
 
 
 def test_to_nhwc_runs_once_the_other_passes_have_settled(monkeypatch):
     monkeypatch.setenv("WASM_INFER_NHWC", "1")     # natively the pass is off (no kernels): force it
     model, x = _two_round_model()
-    on, off = _session(model, monkeypatch), _session(model, monkeypatch, [n for n, _ in passes.PIPELINE])
+    on, off = pass_session(model, monkeypatch), pass_session(model, monkeypatch, [n for n, _ in passes.PIPELINE])
     # to_nhwc could take the Conv in the first round, but waits until the second one
     # has folded the BatchNormalization and fused the Relu (NhwcConv matches no pass)
-    assert _ops(on) == {"Transpose": 2, "NhwcConv": 1}
+    assert op_counts(on) == {"Transpose": 2, "NhwcConv": 1}
     (conv,) = [op for op, _, _ in on._steps if op.op_type == "NhwcConv"]
     assert conv.node.attrs["activation_min"] == 0
     np.testing.assert_allclose(on.run(None, x)[0], off.run(None, x)[0], rtol=1e-5, atol=1e-5)

@@ -6,27 +6,17 @@ import numpy as np
 import pytest
 from onnx import helper
 
-import wasm_infer
 from wasm_infer import passes
 
-from helpers import FLOAT, INT64, make_model
+from helpers import FLOAT, INT64, make_model, op_counts, pass_session
 
 ALL = [name for name, _ in passes.PIPELINE]
 
 
-def _session(model, monkeypatch, disabled=()):
-    monkeypatch.setenv("WASM_INFER_DISABLE_PASSES", ",".join(disabled))
-    return wasm_infer.InferenceSession(model, backend="numpy")
-
-
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
-
-
 def _same_outputs(model, feeds, pass_name, monkeypatch):
     """Outputs with every pass vs with all but `pass_name`: must agree."""
-    on = _session(model, monkeypatch)
-    off = _session(model, monkeypatch, [pass_name])
+    on = pass_session(model, monkeypatch)
+    off = pass_session(model, monkeypatch, [pass_name])
     for a, b in zip(on.run(None, feeds), off.run(None, feeds)):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
     return on, off
@@ -59,15 +49,15 @@ def test_fold_constants(monkeypatch):
     model = _pad_conv_model()
     x = {"x": np.random.default_rng(1).standard_normal((1, 3, 8, 8)).astype(np.float32)}
     on, off = _same_outputs(model, x, "fold_constants", monkeypatch)
-    assert {"ConstantOfShape", "Concat", "Slice", "Transpose", "Reshape"} <= set(_ops(off))
-    assert _ops(on) == {"FusedConv": 1}
+    assert {"ConstantOfShape", "Concat", "Slice", "Transpose", "Reshape"} <= set(op_counts(off))
+    assert op_counts(on) == {"FusedConv": 1}
 
 
 def test_fuse_pad_conv(monkeypatch):
     model = _pad_conv_model()
     x = {"x": np.random.default_rng(2).standard_normal((1, 3, 8, 8)).astype(np.float32)}
     on, off = _same_outputs(model, x, "fuse_pad_conv", monkeypatch)
-    assert _ops(off) == {"Pad": 1, "FusedConv": 1}
+    assert op_counts(off) == {"Pad": 1, "FusedConv": 1}
     (conv, _, _), = on._steps
     assert conv.node.attrs["pads"] == [0, 0, 1, 1]
 
@@ -76,7 +66,7 @@ def test_fuse_conv_activation(monkeypatch):
     model = _pad_conv_model()
     x = {"x": 10 * np.random.default_rng(3).standard_normal((1, 3, 8, 8)).astype(np.float32)}
     on, off = _same_outputs(model, x, "fuse_conv_activation", monkeypatch)
-    assert _ops(off) == {"Conv": 1, "Clip": 1}
+    assert op_counts(off) == {"Conv": 1, "Clip": 1}
     y = on.run(None, x)[0]
     assert y.min() == 0 and y.max() == 6  # both bounds bite on this input
 
@@ -88,7 +78,7 @@ def test_fuse_conv_relu_not_when_conv_output_is_shared(monkeypatch):
     model = make_model(nodes, [("x", FLOAT, [1, 2, 3, 3])], [("y", FLOAT, None)], {"w": w})
     x = {"x": np.random.default_rng(4).standard_normal((1, 2, 3, 3)).astype(np.float32)}
     on, _ = _same_outputs(model, x, "fuse_conv_activation", monkeypatch)
-    assert _ops(on) == {"Conv": 1, "Relu": 1, "Add": 1}
+    assert op_counts(on) == {"Conv": 1, "Relu": 1, "Add": 1}
 
 
 def test_eliminate_identity(monkeypatch):
@@ -96,8 +86,8 @@ def test_eliminate_identity(monkeypatch):
              helper.make_node("Identity", ["b"], ["y"])]
     model = make_model(nodes, [("x", FLOAT, [4])], [("y", FLOAT, [4])])
     on, off = _same_outputs(model, {"x": np.array([-1, 0, 1, 2], np.float32)}, "eliminate_identity", monkeypatch)
-    assert _ops(off) == {"Identity": 2, "Relu": 1}
-    assert _ops(on) == {"Relu": 1, "Identity": 1}  # the one writing a graph output stays
+    assert op_counts(off) == {"Identity": 2, "Relu": 1}
+    assert op_counts(on) == {"Relu": 1, "Identity": 1}  # the one writing a graph output stays
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -108,14 +98,14 @@ def test_efficientnet_same_without_each_pass(name, effnet_path, reference_dir, m
     x = {"input": np.load(reference_dir / "chelsea.png.input.npy")}
     on, off = _same_outputs(model, x, name, monkeypatch)
     if name == "to_nhwc":      # the pass really ran: every Conv is an NhwcConv, and the answer is onnxruntime's
-        assert _ops(on)["NhwcConv"] == _ops(off)["FusedConv"] + _ops(off)["Conv"] == 49
-        assert "NhwcConv" not in _ops(off)
+        assert op_counts(on)["NhwcConv"] == op_counts(off)["FusedConv"] + op_counts(off)["Conv"] == 49
+        assert "NhwcConv" not in op_counts(off)
         expected = np.load(reference_dir / "chelsea.png.logits.npy")
         np.testing.assert_allclose(on.run(None, x)[0], expected, atol=1e-3)
 
 
 def test_efficientnet_after_passes(effnet_path, monkeypatch):
-    ops = _ops(_session(effnet_path.read_bytes(), monkeypatch))
+    ops = op_counts(pass_session(effnet_path.read_bytes(), monkeypatch))
     # The 17 pad chains are folded and fused; every ReLU6 rides on its Conv.
     assert "Pad" not in ops and "Clip" not in ops and "Slice" not in ops
     assert ops["FusedConv"] == 33 and ops["Conv"] == 16
@@ -123,8 +113,8 @@ def test_efficientnet_after_passes(effnet_path, monkeypatch):
 
 def _run_both(model, feeds, pass_name, monkeypatch, expect_off, expect_on):
     on, off = _same_outputs(model, feeds, pass_name, monkeypatch)
-    assert _ops(off) == expect_off
-    assert _ops(on) == expect_on
+    assert op_counts(off) == expect_off
+    assert op_counts(on) == expect_on
     return on, off
 
 
@@ -150,8 +140,8 @@ def test_eliminate_noops_keeps_training_dropout_and_used_masks(monkeypatch):
              helper.make_node("Cast", ["mask"], ["y"], to=FLOAT)]
     model = make_model(nodes, [("x", FLOAT, [4, 4])], [("y", FLOAT, None), ("b", FLOAT, None)],
                        {"ratio": np.array(0.5, np.float32), "train": np.array(True)})
-    sess = _session(model, monkeypatch)
-    assert _ops(sess) == {"Dropout": 2, "Cast": 1}
+    sess = pass_session(model, monkeypatch)
+    assert op_counts(sess) == {"Dropout": 2, "Cast": 1}
 
 
 def _conv_bn_model(gemm=False):
@@ -236,7 +226,7 @@ def test_to_nhwc(monkeypatch):
     monkeypatch.setenv("WASM_INFER_NHWC", "1")     # natively the pass is off (no kernels): force it
     model, x = _conv_net_model()
     on, off = _same_outputs(model, x, "to_nhwc", monkeypatch)
-    ops = _ops(on)
+    ops = op_counts(on)
     assert ops["NhwcConv"] == 2 and ops["NhwcPool"] == 2 and ops["NhwcGlobalAveragePool"] == 1
     assert "Conv" not in ops and "FusedConv" not in ops
     # borders only: x into NHWC; the GAP result and the graph output c2 back to NCHW
@@ -247,7 +237,7 @@ def test_to_nhwc(monkeypatch):
 def test_to_nhwc_off_without_kernels(monkeypatch):
     monkeypatch.delenv("WASM_INFER_NHWC", raising=False)
     model, _ = _conv_net_model()
-    assert "NhwcConv" not in _ops(_session(model, monkeypatch))
+    assert "NhwcConv" not in op_counts(pass_session(model, monkeypatch))
 
 
 def _layer_norm_nodes(x, p, square="Mul", scale=True, shift=True, axes=(-1,), opset18=False):
@@ -305,7 +295,7 @@ def test_fuse_layer_norm_leaves_other_patterns(monkeypatch):
                        {k: v for k, v in inits.items() if k != "c/eps"})
     feeds = {"x": rng.standard_normal((4, 8)).astype(np.float32), "c/eps": np.array(1e-5, np.float32)}
     on, off = _same_outputs(model, feeds, "fuse_layer_norm", monkeypatch)
-    assert _ops(on) == _ops(off) and "FusedLayerNorm" not in _ops(on)
+    assert op_counts(on) == op_counts(off) and "FusedLayerNorm" not in op_counts(on)
 
 
 def test_fuse_layer_norm_in_the_mlp_head(monkeypatch):
@@ -316,6 +306,6 @@ def test_fuse_layer_norm_in_the_mlp_head(monkeypatch):
     model = mlp_head_if().SerializeToString()
     x = {"input": np.random.default_rng(3).standard_normal((1, 16, 96)).astype(np.float32)}
     on, off = _same_outputs(model, x, "fuse_layer_norm", monkeypatch)
-    assert _ops(on)["FusedLayerNorm"] == 5 and "ReduceMean" not in _ops(on) and "Relu" not in _ops(on)
-    assert _ops(off)["ReduceMean"] == 10
+    assert op_counts(on)["FusedLayerNorm"] == 5 and "ReduceMean" not in op_counts(on) and "Relu" not in op_counts(on)
+    assert op_counts(off)["ReduceMean"] == 10
     np.testing.assert_allclose(on.run(None, x)[0], ort.InferenceSession(model).run(None, x)[0], rtol=1e-5, atol=1e-6)

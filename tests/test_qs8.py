@@ -2,7 +2,6 @@
 QDQ execution (QLinearConv / QLinearAdd), bad quantization parameters, and
 the quantized EfficientNet-Lite0 of the zoo. The kernels are tested inside
 Pyodide (tests/node/qs8.test.mjs)."""
-import collections
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from onnx import TensorProto, helper, numpy_helper
 import wasm_infer
 from wasm_infer.errors import ModelError
 
-from helpers import FLOAT
+from helpers import FLOAT, op_counts
 
 ZOO = Path(__file__).resolve().parent.parent / "build" / "zoo"
 U8 = TensorProto.UINT8
@@ -74,10 +73,6 @@ def _ours(model, monkeypatch, nhwc="0"):
     return wasm_infer.InferenceSession(model, backend="numpy")
 
 
-def _ops(sess):
-    return collections.Counter(op.op_type for op, _, _ in sess._steps)
-
-
 CONVS = {
     "3x3": dict(), "1x1": dict(k=1, pads=(0, 0, 0, 0)), "3x3 s2 asymmetric": dict(strides=(2, 2), pads=(0, 0, 1, 1)),
     "depthwise 5x5 s2": dict(m=8, k=5, group=8, strides=(2, 2), pads=(1, 1, 2, 2)), "group 2": dict(group=2),
@@ -92,7 +87,7 @@ def test_qdq_conv_is_one_int8_op_bit_exact_with_onnxruntime(case, nhwc, monkeypa
     model = qdq_conv(**CONVS[case])
     x = rng.uniform(-2.5, 2.5, (1, 8, 9, 9)).astype(np.float32)
     sess = _ours(model, monkeypatch, nhwc)
-    ops = _ops(sess)
+    ops = op_counts(sess)
     assert ops[("NhwcQS8Conv" if nhwc == "1" else "QS8Conv")] == 1, ops
     assert ops["Conv"] == ops["Relu"] == ops["Clip"] == 0, ops
     (want,) = _ort(model, {"x": x})
@@ -109,7 +104,7 @@ def test_what_does_not_match_stays_float_and_correct(case, monkeypatch):
     model = qdq_conv(**kw)
     x = rng.uniform(-2.5, 2.5, (1, 8, 9, 9)).astype(np.float32)
     sess = _ours(model, monkeypatch)
-    assert _ops(sess)["QS8Conv"] == 0
+    assert op_counts(sess)["QS8Conv"] == 0
     (want,) = _ort(model, {"x": x})
     (got,) = sess.run(None, {"x": x})
     step = np.float32(0.05)
@@ -135,7 +130,7 @@ def test_qdq_add_against_onnxruntime_every_input_pair(monkeypatch):
     a = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 256, 1)
     feeds = {"a": a, "b": a.T.copy()}
     sess = _ours(model, monkeypatch)
-    assert _ops(sess)["QS8Add"] == 1
+    assert op_counts(sess)["QS8Add"] == 1
     got = sess.run(None, feeds)[0].astype(int)
     want = _ort(model, feeds)[0].astype(int)
     diff = np.abs(got - want)
@@ -185,7 +180,7 @@ def test_zoo_int8_efficientnet_matches_onnxruntime_and_fuses_every_conv(monkeypa
     x = np.load(ZOO / entry["feeds"])["in0"]
     ref = np.load(ZOO / entry["ref"])["out0"]
     sess = _ours((ZOO / entry["file"]).read_bytes(), monkeypatch)
-    ops = _ops(sess)
+    ops = op_counts(sess)
     assert ops["QS8Conv"] == 49 and ops["QS8Add"] == 9 and ops["Conv"] == 0, ops
     (y,) = sess.run(None, {"input": x})
     assert np.abs(y - ref).max() <= entry["rtol"] * np.abs(ref).max()
