@@ -89,6 +89,16 @@ def _scalar_qparams(node, consts):
     return np.float32(np.asarray(scale).reshape(())), int(np.asarray(zp).reshape(())), zp.dtype
 
 
+def qs8_add_attrs(qa, qb, qy):
+    """QS8Add's attributes from the (scale, zero point[, type]) of a, b and the output:
+    each input's scale over the output's as float32, the zero points, the output's range."""
+    sy, zy, ytype = qy
+    lo, hi = INT_RANGES[dtypes.ONNX_OF[np.dtype(ytype)]]
+    return {"a_ratio": float(np.float32(qa[0] / sy)), "b_ratio": float(np.float32(qb[0] / sy)),
+            "a_zero_point": qa[1], "b_zero_point": qb[1], "y_zero_point": zy,
+            "output_min": lo, "output_max": hi, "output_signed": int(ytype == np.int8)}
+
+
 def _quantize(v, scale, zp, dtype):
     lo, hi = INT_RANGES[dtypes.ONNX_OF[np.dtype(dtype)]]
     return int(np.clip(np.rint(np.float32(v) / scale) + zp, lo, hi))
@@ -190,12 +200,7 @@ class _Fuser:
         qb = _scalar_qparams(db, self.consts) if db is not None else None
         if qa is None or qb is None:
             return None
-        sy, zy, ytype = qy
-        lo, hi = INT_RANGES[dtypes.ONNX_OF[np.dtype(ytype)]]
-        attrs = {"a_ratio": float(np.float32(qa[0] / sy)), "b_ratio": float(np.float32(qb[0] / sy)),
-                 "a_zero_point": qa[1], "b_zero_point": qb[1], "y_zero_point": zy,
-                 "output_min": lo, "output_max": hi, "output_signed": int(ytype == np.int8)}
-        return Node("QS8Add", [da.inputs[0], db.inputs[0]], [q.outputs[0]], attrs, DOMAIN,
+        return Node("QS8Add", [da.inputs[0], db.inputs[0]], [q.outputs[0]], qs8_add_attrs(qa, qb, qy), DOMAIN,
                     add.name or q.name), [add, q]
 
 

@@ -24,7 +24,7 @@ from ..ir import Node
 from ..ops._quant import INT_RANGES
 from ..ops.internal import DOMAIN
 from ._util import fresh_initializer_name
-from .fuse_qdq import check_qdq
+from .fuse_qdq import check_qdq, qs8_add_attrs
 
 MS = "com.microsoft"
 TARGETS = frozenset({("", "QLinearConv"), (MS, "QLinearAdd")})
@@ -91,12 +91,8 @@ def _add(graph, node):
     # without C's zero point, C's type is A's, which the pass does not know: left to the op
     if qa is None or qb is None or qy is None or not _input(node, 3) or not _input(node, 7):
         return None
-    sy, zy, ytype = qy
-    lo, hi = INT_RANGES[dtypes.ONNX_OF[np.dtype(ytype)]]
-    attrs = {"a_ratio": float(np.float32(qa[0] / sy)), "b_ratio": float(np.float32(qb[0] / sy)),
-             "a_zero_point": qa[1], "b_zero_point": qb[1], "y_zero_point": zy,
-             "output_min": lo, "output_max": hi, "output_signed": int(ytype == np.int8)}
-    return Node("QS8Add", [node.inputs[0], node.inputs[3]], [node.outputs[0]], attrs, DOMAIN, node.name)
+    return Node("QS8Add", [node.inputs[0], node.inputs[3]], [node.outputs[0]], qs8_add_attrs(qa, qb, qy), DOMAIN,
+                node.name)
 
 
 def apply(graph, ctx):
