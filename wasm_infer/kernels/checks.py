@@ -101,6 +101,18 @@ def _same_or_disjoint(out, arr, name):
     return "disjoint"
 
 
+def _check_elementwise(x, out, what):
+    """x and out of an elementwise kernel: float32, C-contiguous, one shape; out
+    writable and either x itself (in place) or apart from it."""
+    _check(x, "x", x.ndim if isinstance(x, np.ndarray) else 0)
+    _check(out, "out", out.ndim if isinstance(out, np.ndarray) else 0)
+    if out.shape != x.shape:
+        raise ValueError(f"{what}: out shape {out.shape} differs from x shape {x.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out: array is read-only")
+    _same_or_disjoint(out, x, "x")
+
+
 def _check_packed(packed, shape, what):
     if not isinstance(packed, np.ndarray) or packed.dtype != _F32 or not packed.flags.c_contiguous:
         raise ValueError(f"{what}: packed weights must be a C-contiguous float32 array from the pack function")

@@ -13,7 +13,7 @@
 """
 import numpy as np
 
-from .checks import _bound, _check, _nothing, _same_or_disjoint, params
+from .checks import _bound, _check, _check_elementwise, _nothing, _same_or_disjoint, params
 from .loader import _func
 
 UNARY_OPS = {"clamp": "f32_vclamp__wasmsimd", "hardswish": "f32_vhswish__wasmsimd",
@@ -29,13 +29,7 @@ def bind_unary(op, x, out, lo=-np.inf, hi=np.inf):
     if op not in UNARY_OPS:
         raise ValueError(f"unary: unknown op {op!r} (known: {sorted(UNARY_OPS)})")
     f = _func(UNARY_OPS[op])
-    _check(x, "x", x.ndim if isinstance(x, np.ndarray) else 0)
-    _check(out, "out", out.ndim if isinstance(out, np.ndarray) else 0)
-    if out.shape != x.shape:
-        raise ValueError(f"unary: out shape {out.shape} differs from x shape {x.shape}")
-    if not out.flags.writeable:
-        raise ValueError("out: array is read-only")
-    _same_or_disjoint(out, x, "x")
+    _check_elementwise(x, out, "unary")
     p = params(lo, hi)
     if x.size == 0:
         return _nothing

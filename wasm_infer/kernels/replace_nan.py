@@ -7,20 +7,14 @@
 """
 import numpy as np
 
-from .checks import _bound, _check, _nothing, _same_or_disjoint
+from .checks import _bound, _check_elementwise, _nothing
 from .loader import _func
 
 
 def bind_replace_nan(x, out, value):
     """Validate out = where(isnan(x), value, x) and return a runner."""
     f = _func("f32_vreplace_nan__wasmsimd")
-    _check(x, "x", x.ndim if isinstance(x, np.ndarray) else 0)
-    _check(out, "out", out.ndim if isinstance(out, np.ndarray) else 0)
-    if out.shape != x.shape:
-        raise ValueError(f"replace_nan: out shape {out.shape} differs from x shape {x.shape}")
-    if not out.flags.writeable:
-        raise ValueError("out: array is read-only")
-    _same_or_disjoint(out, x, "x")
+    _check_elementwise(x, out, "replace_nan")
     v = np.asarray(value)
     if v.dtype != np.float32 or v.size != 1:
         raise ValueError(f"replace_nan: value must be one float32, got {v.dtype} of shape {v.shape}")
