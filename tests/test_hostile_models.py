@@ -51,6 +51,32 @@ def test_a_100000_node_chain_and_a_20000_branch_graph_load_and_plan():
         assert sess.plan_info()["planned"], "a plan was made"
 
 
+def _sorted_names(nodes, outer=()):
+    from wasm_infer import ir
+    from wasm_infer.graph_runner import toposort
+    graph = ir.load(hm._model(nodes, [hm._vi("x", F, [4])], [hm._vi("y", F, [4])])).graph
+    before = list(graph.nodes)
+    toposort(graph, outer)
+    return [n.name for n in graph.nodes], all(a is b for a, b in zip(before, graph.nodes))
+
+
+def test_toposort_keeps_a_valid_order_and_sorts_any_other_as_kahns_algorithm_does():
+    # A graph in order is left as it is (the check that skips the sort: loading's common case).
+    relu = [helper.make_node("Relu", [a], [b], name=b) for a, b in (("x", "a"), ("x", "b"), ("a", "c"), ("c", "y"))]
+    assert _sorted_names(relu) == (["a", "b", "c", "y"], True)
+    # Out of order: Kahn's algorithm places the ready node written first, wherever the disorder is.
+    assert _sorted_names(relu[::-1])[0] == ["b", "a", "c", "y"]
+    assert _sorted_names([relu[2], relu[0], relu[3], relu[1]])[0] == ["a", "c", "y", "b"]
+    # A node whose subgraph reads a value made by a node written after it waits for that node.
+    then = helper.make_graph([helper.make_node("Identity", ["late"], ["t"])], "then", [], [hm._vi("t", F, [4])])
+    branch = [helper.make_node("Greater", ["x", "x"], ["cond"], name="cond"),
+              helper.make_node("If", ["cond"], ["y"], name="if", then_branch=then, else_branch=then),
+              helper.make_node("Relu", ["x"], ["late"], name="late")]
+    assert _sorted_names(branch)[0] == ["cond", "late", "if"]
+    with pytest.raises(ModelError, match="input 'nowhere' of node 'c'"):
+        _sorted_names([relu[0], helper.make_node("Relu", ["nowhere"], ["y"], name="c")])
+
+
 def _no_overlap(buffers, offsets, total):
     sizes = [-(-s // arena.ALIGN) * arena.ALIGN for s, _, _ in buffers]
     order = sorted(range(len(buffers)), key=lambda i: offsets[i])

@@ -144,3 +144,23 @@ def test_multi_byte_keys_and_lengths_and_message_ends():
         onnx_proto.decode(data, onnx_proto.Tensor, 0, 1)
     with pytest.raises(ModelError, match="truncated"):
         onnx_proto.decode(data, onnx_proto.Tensor, 0, 2)
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_names_read_alike_from_any_buffer_one_object_each_and_bad_utf8_is_a_model_error(kind):
+    # bytes: names are sliced from the bytes and looked up by their encoding; other buffers
+    # decode memoryview slices. Both share one str per name and refuse invalid UTF-8.
+    long_name = "é" * 100                          # 200 bytes: a 2-byte length, the general path
+    nodes = [helper.make_node("Relu", ["x"], ["t"], name="r0"), helper.make_node("Relu", ["t"], [long_name], name="r1"),
+             helper.make_node("Relu", [long_name], ["y"], name="r2")]
+    vi = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2]) for n in ("x", "y")]
+    data = helper.make_model(helper.make_graph(nodes, "g", vi[:1], vi[1:])).SerializeToString()
+    g = onnx_proto.load_model(kind(data)).graph
+    assert [(n.name, n.op_type, n.input, n.output) for n in g.node] == \
+        [(n.name, n.op_type, list(n.input), list(n.output)) for n in nodes]
+    assert g.node[0].output[0] is g.node[1].input[0] and g.node[1].output[0] is g.node[2].input[0]
+    assert g.node[0].op_type is g.node[2].op_type
+    at = data.index(b"r1")
+    for bad in (data[:at] + b"\xff" + data[at + 1:], data.replace("é".encode(), b"\xc3\x28")):
+        with pytest.raises(ModelError, match=r"NodeProto\.(name|output|input) is not valid UTF-8"):
+            onnx_proto.load_model(kind(bad))

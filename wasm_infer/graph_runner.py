@@ -63,6 +63,8 @@ def toposort(graph, outer=()):
     that comes first in the file: the model's own order when it is valid,
     and O(nodes log nodes + edges) whatever the graph."""
     available = set(graph.initializers) | {v.name for v in graph.inputs} | {""} | set(outer)
+    if _in_order(graph.nodes, available):
+        return      # Kahn's algorithm would return the model's own order: nothing to sort
     producer = {}
     for i, n in enumerate(graph.nodes):
         for o in n.outputs:
@@ -98,6 +100,26 @@ def toposort(graph, outer=()):
     graph.nodes[:] = ordered
 
 
+def _in_order(nodes, available):
+    """Whether every node reads only values available before it (exporters
+    write most graphs in order). Then the first unplaced node is always
+    ready, so Kahn's algorithm above places the nodes in exactly this order;
+    this check costs one set lookup per input instead of its per-node sets,
+    dicts and heap. Any doubt (an input not made yet) leaves the order to
+    Kahn's algorithm, which also names what is missing."""
+    done = set(available)
+    for n in nodes:
+        for v in n.inputs:
+            if v not in done:
+                return False
+        if n.attrs:     # a node with subgraphs also waits for the outer values they read
+            for v in ir.implicit_inputs(n):
+                if v not in done:
+                    return False
+        done.update(n.outputs)
+    return True
+
+
 class GraphRunner:
     """Steps (op, input names, output names) of one graph, and `run`."""
 
@@ -118,13 +140,15 @@ class GraphRunner:
                 if node.name and node.name in str(e):
                     raise
                 raise UnsupportedError(f"{_label(node, where)} ({node.op_type}): {e}") from None
-            inputs = tuple(node.inputs) + tuple(getattr(op, "implicit_inputs", ()))
+            implicit = getattr(op, "implicit_inputs", None)
+            inputs = tuple(node.inputs) + tuple(implicit) if implicit else tuple(node.inputs)
             self.steps.append((op, inputs, tuple(node.outputs)))
             self.promote.append(not getattr(op, "handles_exotic", False))
         self.output_names = [v.name for v in graph.outputs]
         self.release_after = self._lifetimes()
-        # per step: input (shape, dtype)s -> a kernel lowering or None (lowering/), when kernels are loaded
-        self.lowered = [{} for _ in self.steps] if ctx.kernels is not None else None
+        # per step: input (shape, dtype)s -> a kernel lowering or None (lowering/), when kernels are
+        # loaded; made at the step's first run (None until then: no dict per node at load)
+        self.lowered = [None] * len(self.steps) if ctx.kernels is not None else None
 
     def _lifetimes(self):
         """For each step, the values no later step or output reads."""
@@ -133,10 +157,13 @@ class GraphRunner:
         for i, (_, inputs, _) in enumerate(self.steps):
             for name in inputs:
                 last[name] = i
-        release = [[] for _ in self.steps]
+        release = [()] * len(self.steps)     # one shared empty tuple, not a list per step
         for name, i in last.items():
             if name and name not in keep:
-                release[i].append(name)
+                if release[i]:
+                    release[i].append(name)
+                else:
+                    release[i] = [name]
         return release
 
     def run(self, feeds, outer=None, names=None, record=None):
@@ -170,7 +197,7 @@ class GraphRunner:
                                  "(an optional graph input left out?)") from None
             t0 = time.perf_counter() if debug else 0
             try:
-                low = _kernel_lowering(op, args, lowered[i], self.ctx.kernels) if lowered is not None else None
+                low = _kernel_lowering(op, args, lowered, i, self.ctx.kernels) if lowered is not None else None
                 if low is not None:
                     results = _run_lowered(low, args)
                 elif promote and any(type(a) is np.ndarray and a.dtype.names for a in args):
@@ -201,9 +228,12 @@ class GraphRunner:
         return [values[n] for n in (self.output_names if names is None else names)]
 
 
-def _kernel_lowering(op, args, cache, kernels):
-    """The kernel lowering of this step for these inputs (cached per input
-    shapes and dtypes), or None: then the op's NumPy `run` computes it."""
+def _kernel_lowering(op, args, lowered, i, kernels):
+    """The kernel lowering of step i for these inputs (cached in lowered[i]
+    per input shapes and dtypes), or None: then the op's NumPy `run` computes it."""
+    cache = lowered[i]
+    if cache is None:
+        cache = lowered[i] = {}
     key = tuple((a.shape, a.dtype) if type(a) is np.ndarray else (None if a is None else type(a)) for a in args)
     low = cache.get(key, False)
     if low is False:

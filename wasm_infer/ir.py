@@ -200,12 +200,24 @@ def _attribute(a, where, ld):
 
 
 def _node(n, where, ld):
-    name = n.name or (n.output[0] if n.output else n.op_type)
-    attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in n.attribute}
-    return Node(n.op_type, list(n.input), list(n.output), attrs, n.domain, n.name)
+    # Per node of the model: the decoded fields are read from the message's __dict__ with their
+    # protobuf defaults ("" for strings), without a Message.__getattr__ call for each absent one.
+    d = n.__dict__
+    attrs = {}
+    if "attribute" in d:    # most nodes have none: no label to format
+        name = n.name or (n.output[0] if n.output else n.op_type)
+        attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in d["attribute"]}
+    # The message's own lists (it is dropped after loading), not copies.
+    return Node(d.get("op_type", ""), d.get("input") or [], d.get("output") or [], attrs, d.get("domain", ""),
+                d.get("name", ""))
 
 
 def _graph(g, where, ld):
+    return _graph_and_names(g, where, ld)[0]
+
+
+def _graph_and_names(g, where, ld):
+    """(Graph, {name: what defines it} of its inputs, initializers and node outputs)."""
     inits = {}
     for t in g.initializer:
         if not t.name:
@@ -221,15 +233,15 @@ def _graph(g, where, ld):
                   outputs=[_value_info(v) for v in g.output], initializers=inits,
                   value_info={v.name: _value_info(v) for v in g.value_info}, name=g.name,
                   overridable=[_value_info(v) for v in g.input if v.name in inits])
-    _check_single_assignment(graph, where)
-    return graph
+    return graph, _check_single_assignment(graph, where)
 
 
 def _check_single_assignment(graph, where):
     """What onnxruntime refuses as an invalid graph: a value defined twice (by
     two nodes, or by a node and a graph input or initializer). Without this
     the last writer would silently win. (A graph output listed twice is
-    valid there: run returns it twice, as two arrays.)"""
+    valid there: run returns it twice, as two arrays.) Returns the names
+    the graph defines (inputs, initializers, node outputs) -> what defines them."""
     defined = {v.name: "a graph input" for v in graph.inputs}
     defined.update((name, "an initializer") for name in graph.initializers)
     for n in graph.nodes:
@@ -237,9 +249,13 @@ def _check_single_assignment(graph, where):
             if not o:
                 continue        # an optional output left out
             if o in defined:
+                first = defined[o]
+                if isinstance(first, Node):
+                    first = f"the output of node {first.name!r} ({first.op_type})"
                 raise ModelError(f"invalid graph: {where} node {n.name!r} ({n.op_type}) writes {o!r}, which is "
-                                 f"already {defined[o]}")
-            defined[o] = f"the output of node {n.name!r} ({n.op_type})"
+                                 f"already {first}")
+            defined[o] = n      # the node: its description is formatted only for the error
+    return defined
 
 
 def from_proto(m, model_dir=None, budget=None):
@@ -265,8 +281,7 @@ def from_proto(m, model_dir=None, budget=None):
             if name not in made:
                 raise ModelError(f"invalid model: output {name!r} of function {f.name!r} is neither one of "
                                  "its inputs nor produced by a node of its body")
-    graph = _graph(m.graph, "graph", ld)
-    made = set(graph.initializers) | {v.name for v in graph.inputs} | {o for n in graph.nodes for o in n.outputs}
+    graph, made = _graph_and_names(m.graph, "graph", ld)
     for v in graph.outputs:
         if not v.name or v.name not in made:
             raise ModelError(f"invalid graph: output {v.name!r} is not a graph input, an initializer or "

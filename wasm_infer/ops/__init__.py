@@ -31,13 +31,15 @@ def resolve(op_type, domain, opset, node_name="", inside=""):
     """The Op class for `op_type` in `domain` at `opset`, or UnsupportedError
     (naming the node and, for subgraphs and functions, where it sits)."""
     versions = load_all().get((domain, op_type))
+    if versions:
+        for since, cls in reversed(versions):
+            if since <= opset:
+                return cls
+    # Only now the message's parts: resolve runs per node at every load.
     where = f"node {node_name!r}{' in ' + inside if inside else ''}: " if node_name or inside else ""
     shown = domain or "ai.onnx"
     if not versions:
         raise UnsupportedError(f"{where}op {op_type!r} (domain {shown!r}, opset {opset}) is not implemented")
-    for since, cls in reversed(versions):
-        if since <= opset:
-            return cls
     raise UnsupportedError(f"{where}op {op_type!r} (domain {shown!r}) is implemented from opset "
                            f"{versions[0][0]}, the model uses opset {opset}")
 

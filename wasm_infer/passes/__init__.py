@@ -92,20 +92,23 @@ def optimize(graph, ctx, disabled=None, stages=STAGES, max_rounds=MAX_ROUNDS):
     if disabled is None:
         disabled = {p for p in os.environ.get("WASM_INFER_DISABLE_PASSES", "").split(",") if p}
     changed = []
+    present = _op_types(graph)      # kept up to date by _settle: one walk over the graph per change
     for stage in stages:
-        _settle([(name, p) for name, p in stage if name not in disabled], graph, ctx, max_rounds, changed)
+        present = _settle([(name, p) for name, p in stage if name not in disabled], graph, ctx, max_rounds,
+                          changed, present)
     if changed:
         drop_unused_initializers(graph)
     return changed
 
 
-def _settle(active, graph, ctx, max_rounds, changed):
-    present = _op_types(graph)
+def _settle(active, graph, ctx, max_rounds, changed, present):
+    """Run the passes of one stage until none changes the graph. present: the
+    graph's (domain, op_type)s; returns them as the stage leaves it."""
     unchanged = 0      # passes in a row that saw the current graph and left it as it is
     for _ in range(max_rounds):
         for name, p in active:
             if unchanged == len(active):
-                return
+                return present
             if p.TARGETS is not None and present.isdisjoint(p.TARGETS):
                 unchanged += 1
             elif p.apply(graph, ctx):
@@ -118,6 +121,7 @@ def _settle(active, graph, ctx, max_rounds, changed):
         recent = list(dict.fromkeys(changed[-len(active):]))
         warnings.warn(f"graph passes did not settle after {max_rounds} rounds (still changing the graph: "
                       f"{', '.join(recent)}); the graph runs as they left it", RuntimeWarning, stacklevel=3)
+    return present
 
 
 def _op_types(graph):

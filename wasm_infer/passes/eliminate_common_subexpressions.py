@@ -32,7 +32,7 @@ _EDGE = 64
 
 
 def apply(graph, ctx):
-    kept_names = graph_output_names(graph) | {n for node in graph.nodes for n in implicit_inputs(node)}
+    kept_names = graph_output_names(graph) | {n for node in graph.nodes if node.attrs for n in implicit_inputs(node)}
     canonical = _canonical_initializers(graph.initializers)
     rename, seen, kept, deterministic = {}, {}, [], {}
     for node in graph.nodes:
@@ -66,11 +66,12 @@ def _key(node, canonical, ctx, deterministic):
     if not node.outputs:
         return None
     attrs = []
-    for name in sorted(node.attrs):
-        k = _attr_key(node.attrs[name])
-        if k is None:
-            return None
-        attrs.append((name, k))
+    if node.attrs:      # most nodes have none
+        for name in sorted(node.attrs):
+            k = _attr_key(node.attrs[name])
+            if k is None:
+                return None
+            attrs.append((name, k))
     cls_key = (node.domain, node.op_type, tuple(sorted(node.opsets.items())) if node.opsets else None)
     det = deterministic.get(cls_key)
     if det is None:
@@ -78,7 +79,8 @@ def _key(node, canonical, ctx, deterministic):
         det = deterministic[cls_key] = cls is not None and cls.deterministic
     if not det:
         return None
-    return cls_key, tuple(canonical.get(n, n) for n in node.inputs), tuple(attrs)
+    inputs = tuple([canonical.get(n, n) for n in node.inputs]) if canonical else tuple(node.inputs)
+    return cls_key, inputs, tuple(attrs)
 
 
 def _attr_key(v):

@@ -20,8 +20,7 @@ def apply(graph, ctx):
     known = graph.initializers
     kept, changed = [], False
     for node in graph.nodes:
-        names = [n for n in node.inputs if n]
-        if all(n in known for n in names) and not _has_subgraph(node):
+        if _all_known(node.inputs, known) and not _has_subgraph(node):
             opset = (node.opsets or ctx.opsets).get(node.domain or "", 1)
             cls = resolve(node.op_type, node.domain, opset, node.name)
             if cls.deterministic:
@@ -43,6 +42,15 @@ def apply(graph, ctx):
         kept.append(node)
     graph.nodes[:] = kept
     return changed
+
+
+def _all_known(names, known):
+    """Every input given ("" is one left out) is a constant. A loop, not a
+    comprehension: it runs once per node of the model, at every load."""
+    for n in names:
+        if n and n not in known:
+            return False
+    return True
 
 
 def _has_subgraph(node):

@@ -32,10 +32,12 @@ def _bounds(node, graph, opset):
 
 
 def apply(graph, ctx):
-    uses = consumers(graph)
-    outputs = graph_output_names(graph)
     producers = {n.outputs[0]: n for n in graph.nodes if (n.op_type == "Conv" and n.domain == "") or
                  (n.op_type in CLAMPED and n.domain == DOMAIN and "activation_min" not in n.attrs)}
+    if not producers:       # nothing to fuse into: no need to map every value's readers
+        return False
+    uses = consumers(graph)
+    outputs = graph_output_names(graph)
     removed, changed = set(), False
     for act in graph.nodes:
         if act.domain != "" or act.op_type not in ("Relu", "Clip") or not act.inputs:
