@@ -13,9 +13,10 @@
  * are unspecified, as NumPy's cast of NaN is, and so is the zero point
  * when min(x) is -inf (it is NaN before the cast; the kernel gives 0).
  *
- * Two passes: min/max over x, then 16 values per step through the "magic
- * number" rounding of qs8_requant.h (clamping to [-zero, 255 - zero] first
- * is the same as clamping after the rounding: the bounds are integers).
+ * Two passes: min/max over x (pmin/pmax, NaNs flagged apart), then 16
+ * values per step through the "magic number" rounding of qs8_requant.h
+ * (clamping to [-zero, 255 - zero] first is the same as clamping after the
+ * rounding: the bounds are integers).
  * x: n float32; y: n bytes; scale_out: 1 float32; zero_out: 1 byte. The
  * tails go through copies: nothing outside x[0..n) is read, nothing outside
  * y[0..n), *scale_out, *zero_out written. n == 0 writes scale 1/255, zero 0.
@@ -30,22 +31,29 @@ WI_INLINE v128_t wi_qu8_dq4(v128_t x, v128_t vs, v128_t lo, v128_t hi, v128_t ma
 
 WI_EXPORT void qu8_vquantize_dynamic__wasmsimd(const float* x, size_t n, uint8_t* y, float* scale_out,
                                                 uint8_t* zero_out) {
-  /* min/max: wasm's f32x4.min/max return NaN when either side is NaN, so a
-   * NaN anywhere reaches the reduced values. */
-  v128_t vmin = wasm_f32x4_splat(0.0f), vmax = vmin;
+  /* min/max through pmin/pmax (one x64 instruction each; wasm's f32x4.min/max
+   * are a sequence of about seven, for their NaN and signed-zero rules): a
+   * NaN never wins a pmin/pmax against the accumulator, so NaNs are flagged
+   * on the side, x != x. Two accumulator sets: half the dependency chain. */
+  v128_t vmin0 = wasm_f32x4_splat(0.0f), vmax0 = vmin0, vmin1 = vmin0, vmax1 = vmin0;
+  v128_t vnan = wasm_i32x4_const_splat(0);
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const v128_t v = wasm_v128_load(x + i);
-    vmin = wasm_f32x4_min(vmin, v);
-    vmax = wasm_f32x4_max(vmax, v);
+  for (; i + 8 <= n; i += 8) {
+    const v128_t v0 = wasm_v128_load(x + i), v1 = wasm_v128_load(x + i + 4);
+    vmin0 = wasm_f32x4_pmin(vmin0, v0);
+    vmax0 = wasm_f32x4_pmax(vmax0, v0);
+    vmin1 = wasm_f32x4_pmin(vmin1, v1);
+    vmax1 = wasm_f32x4_pmax(vmax1, v1);
+    vnan = wasm_v128_or(vnan, wasm_v128_or(wasm_f32x4_ne(v0, v0), wasm_f32x4_ne(v1, v1)));
   }
-  float lmin[4], lmax[4];
-  wasm_v128_store(lmin, vmin);
-  wasm_v128_store(lmax, vmax);
+  float lmin[8], lmax[8];
+  wasm_v128_store(lmin, vmin0);
+  wasm_v128_store(lmin + 4, vmin1);
+  wasm_v128_store(lmax, vmax0);
+  wasm_v128_store(lmax + 4, vmax1);
   float mn = 0.0f, mx = 0.0f;
-  int nan = 0;
-  for (int l = 0; l < 4; l++) {
-    nan |= lmin[l] != lmin[l] || lmax[l] != lmax[l];
+  int nan = wasm_v128_any_true(vnan);
+  for (int l = 0; l < 8; l++) {
     mn = lmin[l] < mn ? lmin[l] : mn;
     mx = lmax[l] > mx ? lmax[l] : mx;
   }

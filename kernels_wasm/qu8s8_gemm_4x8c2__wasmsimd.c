@@ -10,12 +10,20 @@
  * How: both zero points leave the inner loop. B - b_zero is packed once as
  * int16 ([-255, 255] for int8 or uint8 B); the rows of A are centred into
  * `scratch` as int16 (A - a_zero: a_zero is known only at run time, from
- * DynamicQuantizeLinear), mb rows at a time, k rounded up to 8 with zeros.
- * Then 4 x 8 tiles: per pair of k, one 32-bit splat of each row's two int16
- * values and i32x4.dot_i16x8_s against a packed vector of 4 columns x 2 k
- * (exact: two products of at most 255 * 255 per lane), the scheme of
- * qs8_igemm_4x8c2: 8 accumulators, 2 weight vectors and a splat stay in
- * registers (loading more weight vectors ahead spills on x64).
+ * DynamicQuantizeLinear), mb rows at a time, k rounded up to 8 with zeros,
+ * interleaved by groups of 4 rows (pair by pair: qu8_gemm.h) so that a tile
+ * reads its rows through one pointer. Then, panel by panel (8 columns of
+ * weights stay in L1 while the centred rows stream from L2), 4 x 8 tiles:
+ * per pair of k, one 32-bit splat of each row's two int16 values and
+ * i32x4.dot_i16x8_s against a packed vector of 4 columns x 2 k (exact: two
+ * products of at most 255 * 255 per lane), the scheme of qs8_igemm_4x8c2:
+ * 8 accumulators, 2 weight vectors and a splat stay in registers (loading
+ * more weight vectors ahead spills on x64), 16 k a step. The last 1-3 rows
+ * of a chunk get a tile of their own height (a 1-row product costs a quarter
+ * of a 4-row one, not the same). About 40 GMAC/s in Node on the x64 it was
+ * measured on (tools/bench_qu8_gemm.mjs), 11 multiply-adds a cycle; the same
+ * loop with its data in L1 peaks at 12.4 (two ALU operations, dot and add,
+ * per 8 multiply-adds: the limit of this instruction mix).
  *
  * Packed weights (wasm_infer.kernels.pack_qu8_gemm), per panel of 8 columns:
  * 8 float32 b_scale, 8 float32 bias (-0.0 without a bias: x + -0.0 == x for

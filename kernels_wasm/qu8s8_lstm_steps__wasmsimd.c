@@ -14,8 +14,8 @@
  * of three kernel calls per step from Python. The quantization and the cell
  * are the exported kernels themselves; the product is the qu8s8 GEMM's
  * (qu8_gemm.h) for 4 batch rows or more, and below that a GEMV over the same
- * packed panels, one row at a time: the GEMM's 4-row tile would compute
- * three copies of a single row (batch 1 is the usual case: a stream).
+ * packed panels, one row at a time, with two accumulator pairs (batch 1 is
+ * the usual case: a stream).
  *
  * Arguments: steps, batch, hidden; xw (row b of step t at
  * xw + t * xw_step + b * xw_row floats; 4 * hidden each); packed_r from
@@ -73,7 +73,7 @@ WI_EXPORT void qu8s8_lstm_steps__wasmsimd(
       wi_qu8_gemm(batch, n, hidden, qh, hidden, &scale, &zero, packed_r, hr, n, scratch, batch, 1);
     } else {
       for (size_t b = 0; b < batch; b++) {
-        wi_qu8_centre(scratch, qh + b * hidden, hidden, kk8, zero);
+        wi_qu8_centre(scratch, qh + b * hidden, hidden, 1, hidden, kk8, zero);   /* one row: a plain row */
         wi_qu8_gemv(n, kk8, scratch, scale, packed_r, hr + b * n);
       }
     }

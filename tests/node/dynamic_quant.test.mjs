@@ -184,7 +184,7 @@ before(() => {
 
 after(() => { rmSync(models, { recursive: true, force: true }); return py.terminate(); });
 
-test('qu8 vquantize_dynamic: scale, zero point and bytes equal DynamicQuantizeLinear, every length around 16, ties, all-equal, inf, NaN', { timeout: TEST_MS }, async (t) => {
+test('qu8 vquantize_dynamic: scale, zero point and bytes equal DynamicQuantizeLinear, every length around 16, ties, all-equal, inf, NaN in every lane group and the tail', { timeout: TEST_MS }, async (t) => {
   const n = await py.run(`
 total = 0
 for n in list(range(0, 40)) + [1000, 49152]:
@@ -196,13 +196,21 @@ for x in (np.zeros(33, np.float32), np.full(21, 2.5, np.float32), np.full(17, -0
           np.array([np.nan] + [1.5] * 20, np.float32), np.array([2.0] * 19 + [np.nan, -3.0], np.float32)):
     total += dql_case(x)
 total += dql_case(np.array([-np.inf, 1.0, 2.0], np.float32), check_zero=False)   # zero point NaN in NumPy
+# the same inside the 8-value min/max loop (lanes 0-3 and 4-7), not only in its tail
+for pos in (2, 5, 9, 14):
+    for v in (np.nan, np.inf, -np.inf, 1e30, -1e30):
+        x = rng.uniform(-2, 3, 24).astype(np.float32)
+        x[pos] = v
+        total += dql_case(x, check_zero=v != -np.inf)
+total += dql_case(-np.zeros(17, np.float32)) + dql_case(rng.uniform(-5, -1, 33).astype(np.float32))
+total += dql_case(rng.uniform(1, 5, 33).astype(np.float32))
 # exact ties: range [0, 255] gives scale 1, x = k + 0.5 rounds to even
 total += dql_case(np.concatenate([[0.0, 255.0], np.arange(0, 255) + 0.5]).astype(np.float32))
 total`, t);
   assert.ok(n > 51000, `only ${n} values checked`);
 });
 
-test('qu8s8 gemm: bit-exact with the integer MatMulInteger chain, rows around the 4-row tile, columns around 8, k around 8, chunks', { timeout: TEST_MS }, async (t) => {
+test('qu8s8 gemm: bit-exact with the integer MatMulInteger chain, rows around the 4-row tile and its 1-3 row tails, columns around 8, k around the 8- and 16-k steps, chunks', { timeout: TEST_MS }, async (t) => {
   const n = await py.run(`
 total = 0
 for m in (1, 2, 3, 4, 5, 7, 9, 13):
@@ -215,6 +223,15 @@ for mb in (1, 3, 4, 5, 8):
     total += gemm_i32_case(13, 19, 11, mb=mb)
 for m, k, n in ((1, 1, 1), (4, 8, 8), (5, 9, 17), (9, 23, 7)):
     total += gemm_i32_case(m, k, n, w_dtype=np.int8 if k % 2 else np.uint8)
+# full tiles take 16 k a step then 8, the 1-3 row tails 8: k past one and two steps
+for m in (1, 2, 3, 4, 6, 8):
+    for k in (24, 25, 32, 33, 47):
+        total += gemm_case(m, k, 9, per_column=k % 2 == 1)
+        total += gemm_i32_case(m, k, 9, w_dtype=np.int8 if m % 2 else np.uint8)
+# chunks of rows that are not a multiple of the tile: every chunk ends in a short tile
+for mb in (2, 6, 7):
+    total += gemm_case(17, 41, 13, mb=mb)
+    total += gemm_i32_case(17, 41, 13, mb=mb)
 total += gemm_case(5, 0, 9)                                  # k = 0: the bias
 total += gemm_case(128, 384, 40, lead=(1,))                  # MiniLM's shapes
 total += gemm_case(6, 33, 10, lead=(2, 3), per_column=True)
@@ -370,7 +387,7 @@ test('bounds: qu8s8 gemm (float32 and int32 out) reads and writes nothing outsid
   let runs = 0;
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
-    for (const m of [1, 3, 4, 5, 9]) for (const n of [1, 7, 8, 9, 17]) for (const k of [1, 7, 8, 9, 17]) {
+    for (const m of [1, 3, 4, 5, 9]) for (const n of [1, 7, 8, 9, 17]) for (const k of [1, 7, 8, 9, 17, 33]) {
       const kk8 = (k + 7) & ~7, panels = Math.ceil(n / 8), panel = 2 * (32 + 8 * kk8);
       for (const mb of [1, 4, 5]) {
         const sizes = { a: m * k, scale: 4, zero: 1, w: panels * panel, c: 4 * m * n, scratch: 2 * Math.min(m, mb) * kk8 };
@@ -387,5 +404,5 @@ test('bounds: qu8s8 gemm (float32 and int32 out) reads and writes nothing outsid
       runs++;
     }
   }
-  assert.ok(runs >= 125);
+  assert.ok(runs >= 150);
 });
