@@ -1,4 +1,5 @@
-/* erf and erfc for 4 lanes, shared by f32_verf__wasmsimd and f32_vgelu__wasmsimd.
+/* erf and erfc for 4 lanes, for f32_verf__wasmsimd (f32_vgelu__wasmsimd has a
+ * cheaper formula of its own for x Phi(x)).
  *
  * a = |z| < WI_ERF_SMALL: erf(a) = a + a * Q(a^2), Q a degree-5 fit of
  * erf(a)/a - 1 (written as a + a*Q so the rounding of the small correction
@@ -9,8 +10,8 @@
  * enters exp after the argument reduction: rounding a^2 to float would cost
  * 2 a^2 * 2^-24 of relative error in erfc (1e-5 at a = 9).
  * Fitted in float64, checked emulating these float32 operations: erf within
- * 2 ulp of the correctly rounded value, erfc (the GELU of negative x) within
- * 6 ulp over the whole float range (tests/node/kernels.test.mjs). */
+ * 2 ulp of the correctly rounded value over the whole float range
+ * (tests/node/kernels.test.mjs); erfc within 6 ulp. */
 #ifndef WASM_INFER_ERF_H
 #define WASM_INFER_ERF_H
 

@@ -4,6 +4,7 @@
  * read before its y is written). A row holding +inf or NaN gives NaN (as numpy's
  * reference). Reads exactly x, writes exactly y. params is unused (the common ABI). */
 #include "log.h"
+#include "softmax.h"
 
 WI_EXPORT void f32_logsoftmax__wasmsimd(size_t rows, size_t cols, const float* x, float* y,
                                         const float* params) {
@@ -24,11 +25,11 @@ WI_EXPORT void f32_logsoftmax__wasmsimd(size_t rows, size_t cols, const float* x
     const v128_t vmax = wasm_f32x4_splat(m);
     v128_t vs = wasm_f32x4_const_splat(0.0f);
     i = 0;
-    for (; i + 4 <= cols; i += 4) vs = wasm_f32x4_add(vs, wi_exp(wasm_f32x4_sub(wasm_v128_load(x + i), vmax)));
+    for (; i + 4 <= cols; i += 4) vs = wasm_f32x4_add(vs, wi_exp_le0(wasm_f32x4_sub(wasm_v128_load(x + i), vmax)));
     if (i < cols) {
       /* zero lanes past the row would add exp(0 - max): mask them out */
       const size_t rem = cols - i;
-      const v128_t e = wi_exp(wasm_f32x4_sub(wi_load_partial(x + i, rem), vmax));
+      const v128_t e = wi_exp_le0(wasm_f32x4_sub(wi_load_partial(x + i, rem), vmax));
       const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
       vs = wasm_f32x4_add(vs, wasm_v128_and(e, wasm_i32x4_lt(lane, wasm_i32x4_splat((int32_t)rem))));
     }

@@ -5,12 +5,13 @@
  * equal y. A column holding +inf or NaN gives NaN. Reads exactly x, writes
  * exactly y. params is unused (the common ABI). */
 #include "log.h"
+#include "softmax.h"
 
 WI_INLINE void wi_logsoftmax_columns(size_t n, size_t inner, const float* x, float* y, size_t lanes) {
   v128_t m = wi_load_partial(x, lanes);
   for (size_t j = 1; j < n; j++) m = wasm_f32x4_max(m, wi_load_partial(x + j * inner, lanes));  /* NaN wins */
   v128_t s = wasm_f32x4_const_splat(0.0f);
-  for (size_t j = 0; j < n; j++) s = wasm_f32x4_add(s, wi_exp(wasm_f32x4_sub(wi_load_partial(x + j * inner, lanes), m)));
+  for (size_t j = 0; j < n; j++) s = wasm_f32x4_add(s, wi_exp_le0(wasm_f32x4_sub(wi_load_partial(x + j * inner, lanes), m)));
   const v128_t l = wasm_f32x4_make((float)wi_log_ge1((double)wasm_f32x4_extract_lane(s, 0)),
                                    (float)wi_log_ge1((double)wasm_f32x4_extract_lane(s, 1)),
                                    (float)wi_log_ge1((double)wasm_f32x4_extract_lane(s, 2)),

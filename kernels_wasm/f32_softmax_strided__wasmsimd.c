@@ -6,14 +6,14 @@
  * is read from x before y's is written, so x may equal y. A column holding
  * +inf or NaN gives NaN (as f32_softmax__wasmsimd and numpy's reference).
  * Reads exactly x, writes exactly y. params is unused (the common ABI). */
-#include "kernels.h"
+#include "softmax.h"
 
 WI_INLINE void wi_softmax_columns(size_t n, size_t inner, const float* x, float* y, size_t lanes) {
   v128_t m = wi_load_partial(x, lanes);
   for (size_t j = 1; j < n; j++) m = wasm_f32x4_max(m, wi_load_partial(x + j * inner, lanes));  /* NaN wins */
   v128_t s = wasm_f32x4_const_splat(0.0f);
   for (size_t j = 0; j < n; j++) {
-    const v128_t e = wi_exp(wasm_f32x4_sub(wi_load_partial(x + j * inner, lanes), m));
+    const v128_t e = wi_exp_le0(wasm_f32x4_sub(wi_load_partial(x + j * inner, lanes), m));
     wi_store_partial(y + j * inner, e, lanes);
     s = wasm_f32x4_add(s, e);
   }

@@ -741,7 +741,8 @@ K.bind_unary("gelu", x, y)()
 ref = 0.5 * v64 * np.frompyfunc(math.erfc, 1, 1)(-v64 / math.sqrt(2)).astype(np.float64)
 normal = small & (np.abs(ref) >= np.finfo(np.float32).tiny)
 e = ulps(y[normal], ref[normal])
-assert e.max() <= 6, f"gelu: {e.max()} ulp at x = {v[normal][np.argmax(e)]!r}"
+# the kernel header states 6 ulp; 4.3 measured (SIMD128 and relaxed): 5 keeps a margin and catches a regression
+assert e.max() <= 5, f"gelu: {e.max()} ulp at x = {v[normal][np.argmax(e)]!r}"
 assert np.abs(y[~normal] - ref[~normal]).max() <= 1e-42, "gelu where the result is below the normal floats"
 assert guards_intact(y, ybuf)
 K.bind_unary("gelu_tanh", x, y)()
@@ -927,6 +928,91 @@ for axis in (1, 2):
     assert np.allclose(y[2], -np.log(x.shape[axis])), ("log of a uniform row", axis)
 rng = shared_rng
 `, t);
+  });
+
+  test(`[${flav}] softmax on attention rows: relative error against float64, masked entries exactly 0, one-column rows exactly 1`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
+shared_rng, rng = rng, np.random.default_rng(15)   # a stream of its own: the later tests' draws stay as they were
+# 12 heads x 128 queries over 128 keys (all-MiniLM's attention), scores spread like real ones; the
+# last 40 keys masked as an additive -1e4 (the BERT exports) or -inf in some rows; then odd lengths.
+for rows, cols, scale in [(12 * 128, 128, 4.0), (300, 37, 30.0), (64, 1000, 8.0), (50, 3, 1.0)]:
+    v = rng.standard_normal((rows, cols)) * scale
+    if cols == 128:
+        v[:, 88:] -= 1e4
+        v[::7, 88:] = -np.inf
+    x, _ = guarded((rows, cols), v)
+    y, ybuf = guarded((rows, cols))
+    K.bind_softmax(x, y)()
+    x64 = x.astype(np.float64)
+    e = np.exp(x64 - x64.max(axis=1, keepdims=True))
+    ref = e / e.sum(axis=1, keepdims=True)
+    tiny = ref < 1e-30     # exp's argument below -69: far under any sum's rounding
+    # float32 rounds x - max by up to |x - max| 2^-24, which exp turns into that relative error
+    arg = np.abs(x64 - x64.max(axis=1, keepdims=True))[~tiny]
+    rel = np.abs(y[~tiny] - ref[~tiny]) / ref[~tiny] - arg * 2.0 ** -24
+    assert rel.max() <= 5e-7, (rows, cols, rel.max())
+    assert not tiny.any() or np.abs(y[tiny] - ref[tiny]).max() <= 1e-30, (rows, cols)
+    if cols == 128:
+        assert (y[:, 88:] == 0).all(), "masked keys (-1e4 or -inf) give exactly 0"
+    assert guards_intact(y, ybuf)
+x = rng.standard_normal((9, 1)).astype(np.float32)
+y = np.empty_like(x)
+K.bind_softmax(x, y)()
+assert (y == 1).all(), y
+rng = shared_rng
+`, t);
+  });
+
+  test(`[${flav}] transpose: every perm of rank <= 4 around the 4x4 blocks, float32 / int32 / uint32 bits, rank 5, bad arguments`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    const count = await run(`
+shared_rng, rng = rng, np.random.default_rng(16)   # a stream of its own: the later tests' draws stay as they were
+def transpose_case(shape, perm, dtype):
+    bits = rng.integers(0, 2 ** 32, int(np.prod(shape)), dtype=np.uint64).astype(np.uint32)   # NaN payloads too
+    xb = np.full(2 * GUARD + bits.size, 0x7FC00001, np.uint32)
+    x = xb[GUARD:GUARD + bits.size].view(dtype).reshape(shape)
+    x.view(np.uint32).reshape(-1)[:] = bits
+    want = np.transpose(x, perm)
+    yb = np.full(2 * GUARD + bits.size, 0x7FC00001, np.uint32)
+    y = yb[GUARD:GUARD + bits.size].view(dtype).reshape(want.shape)
+    K.bind_transpose(x, y, perm)()
+    assert np.array_equal(y.view(np.uint32), want.view(np.uint32)), (shape, perm, dtype)
+    assert (yb[:GUARD] == 0x7FC00001).all() and (yb[GUARD + bits.size:] == 0x7FC00001).all(), ("guards", shape, perm)
+n = 0
+for rank in range(0, 5):
+    for _ in range(6):
+        shape = tuple(int(d) for d in rng.choice([1, 2, 3, 4, 5, 7, 8, 9, 13], rank))
+        for perm in itertools.permutations(range(rank)):
+            transpose_case(shape, perm, [np.float32, np.int32, np.uint32][n % 3])
+            n += 1
+# all-MiniLM's attention: [1, S, H, D] -> [1, H, S, D] and K^T; NCHW <-> NHWC; a rank-5 perm that folds
+for shape, perm in [((1, 128, 12, 32), (0, 2, 1, 3)), ((1, 128, 12, 32), (0, 2, 3, 1)), ((1, 12, 128, 32), (0, 2, 1, 3)),
+                    ((2, 3, 17, 19), (0, 2, 3, 1)), ((2, 17, 19, 3), (0, 3, 1, 2)), ((2, 3, 4, 5, 6), (0, 1, 2, 4, 3))]:
+    transpose_case(shape, perm, np.float32)
+    n += 1
+x = np.zeros((2, 2, 2, 2, 2), np.float32)
+failures = []
+for name, call in {
+    "rank 5 that does not fold": lambda: K.bind_transpose(x, np.zeros_like(x), (4, 2, 0, 3, 1)),
+    "float64": lambda: K.bind_transpose(np.zeros((2, 3)), np.zeros((3, 2)), (1, 0)),
+    "int16": lambda: K.bind_transpose(np.zeros((2, 3), np.int16), np.zeros((3, 2), np.int16), (1, 0)),
+    "dtypes differ": lambda: K.bind_transpose(np.zeros((2, 3), np.float32), np.zeros((3, 2), np.int32), (1, 0)),
+    "out shape": lambda: K.bind_transpose(np.zeros((2, 3), np.float32), np.zeros((2, 3), np.float32), (1, 0)),
+    "bad perm": lambda: K.bind_transpose(np.zeros((2, 3), np.float32), np.zeros((3, 2), np.float32), (1, 1)),
+    "strided x": lambda: K.bind_transpose(np.zeros((2, 6), np.float32)[:, ::2], np.zeros((3, 2), np.float32), (1, 0)),
+    "in place": lambda: (lambda a: K.bind_transpose(a, a.reshape(3, 2), (1, 0)))(np.zeros((2, 3), np.float32)),
+    "read-only out": lambda: K.bind_transpose(np.zeros((2, 3), np.float32), np.broadcast_to(np.float32(0), (3, 2)), (1, 0)),
+}.items():
+    try:
+        call()
+        failures.append(name)
+    except ValueError:
+        pass
+assert not failures, f"accepted: {failures}"
+rng = shared_rng
+n`, t);
+    assert.ok(count > 150, String(count));
   });
 
   test(`[${flav}] transposed conv NHWC with kernel == stride: one GEMM per output row, bias, clamp`, { timeout: TEST_MS }, async (t) => {
@@ -1121,6 +1207,29 @@ test('bounds: gemm reads and writes nothing outside A, B, bias, C (bare memory, 
     runs++;
   }
   assert.ok(runs > 300);
+});
+
+test('bounds: transpose reads and writes nothing outside x, y (bare memory, traps on overrun)', () => {
+  const bytes = readFileSync(SO);
+  let runs = 0;
+  // folded geometries: row copies (xs3 = 1), 4x4 blocks (xs2 = 1) and element loops, around the block edges
+  for (const [a, b, c] of [[1, 1, 1], [3, 5, 7], [4, 4, 4], [2, 9, 17], [1, 13, 8], [5, 1, 4], [2, 8, 33]]) {
+    const n = a * b * c;
+    const geoms = [
+      [1, b, a, c, 0, c, b * c, 1, 0, a * c, c, 1],        // [a, b, c] -> [b, a, c]: rows of c
+      [1, a, c, b, 0, b * c, 1, c, 0, b * c, b, 1],        // [a, b, c] -> [a, c, b]: 4x4 blocks
+      [1, c, b, a, 0, 1, c, b * c, 0, a * b, a, 1],        // [a, b, c] -> [c, b, a]: element loop
+    ];
+    for (const g of geoms) {
+      const sizes = { x: 4 * n, y: 4 * n, geom: 48 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillRandom(mem, ad.x, n, 5);
+        new Int32Array(mem.buffer, ad.geom, 12).set(g);
+      }, (ex, ad) => ex.x32_transpose__wasmsimd(ad.x, ad.y, ad.geom));
+      runs++;
+    }
+  }
+  assert.equal(runs, 21);
 });
 
 function convBounds(depthwise) {

@@ -1,6 +1,6 @@
 """Erf and GELU on the vector kernels (float32): Erf itself, and the FusedGelu
 that the fuse_gelu pass makes of the written-out Erf and tanh forms
-(f32_verf, f32_vgelu, f32_vgelutanh; kernels_wasm/erf.h says how accurate)."""
+(f32_verf, f32_vgelu, f32_vgelutanh; their kernel headers say how accurate)."""
 from ..ops.internal import DOMAIN
 from . import F32, Lowered, is_f32, lowering, NotApplicable
 
