@@ -78,7 +78,8 @@ WI_EXPORT void qs8_igemm_4x8c2__wasmsimd(
             acc[t][1] = wasm_i32x4_add(acc[t][1], wasm_i32x4_dot_i16x8(va, vb1));
           }
         }
-        for (size_t t = 0; t < MR; t++) wi_qs8_store8(cp[t], acc[t][0], acc[t][1], scale, &rq, nc);
+        wi_qs8_store8x2(cp[0], cp[1], acc[0][0], acc[0][1], acc[1][0], acc[1][1], scale, &rq, nc);
+        wi_qs8_store8x2(cp[2], cp[3], acc[2][0], acc[2][1], acc[3][0], acc[3][1], scale, &rq, nc);
       }
     }
   }

@@ -64,5 +64,7 @@ json.dumps(out)
     assert.equal(m.calls.qs8_igemm_4x8c2__wasmsimd, 9, `${name}: ${JSON.stringify(m.calls)}`);
     assert.equal(m.calls.qs8_dwconv2d_nhwc__wasmsimd, 3, `${name}: ${JSON.stringify(m.calls)}`);
     assert.equal(m.calls.qs8_vadd_minmax__wasmsimd, 3, `${name}: ${JSON.stringify(m.calls)}`);
+    // the float output: the quantizer's DequantizeLinear, per tensor, on the dequantize kernel
+    assert.equal(m.calls.qs8_vdequantize__wasmsimd, 3, `${name}: ${JSON.stringify(m.calls)}`);
   }
 });

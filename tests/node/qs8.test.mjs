@@ -65,7 +65,7 @@ def ref_conv(x, w, bias, scale, s, p, d, group, zx, zy, lo, hi, signed):
     return y.astype(np.int8 if signed else np.uint8)
 
 def qs8_case(n, c, h, w, m, kh, kw, s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), group=1, x_signed=False, y_signed=False,
-             clamp=None, bias=True):
+             clamp=None, bias=True, scale_mul=1.0):
     xt, yt = (np.int8 if x_signed else np.uint8), (np.int8 if y_signed else np.uint8)
     xlo, xhi = (-128, 127) if x_signed else (0, 255)
     ylo, yhi = (-128, 127) if y_signed else (0, 255)
@@ -78,6 +78,7 @@ def qs8_case(n, c, h, w, m, kh, kw, s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), group=1,
     k = (c // group) * kh * kw
     scale = (rng.uniform(0.5, 2.0, m) / (40.0 * np.sqrt(k))).astype(np.float32)
     scale[::3] = np.float32(0.5)
+    scale = (scale * np.float32(scale_mul)).astype(np.float32)
     oh = (h + p[0] + p[2] - d[0] * (kh - 1) - 1) // s[0] + 1
     ow = (w + p[1] + p[3] - d[1] * (kw - 1) - 1) // s[1] + 1
     packed = K.pack_qs8_conv2d_nhwc(wt, b, scale, group)
@@ -179,6 +180,34 @@ for xs in (False, True):
     total += qs8_case(1, 16, 10, 10, 16, 3, 3, p=(1, 1, 1, 1), group=16, x_signed=xs, bias=False)
 total`, t);
   assert.ok(n > 20000, `only ${n} outputs checked`);
+});
+
+test('qs8 depthwise ring path: rows wider than one chunk of the stack ring (5x5 98 columns, 5x5 s2 49, 3x3 168), batches', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+total = 0
+for k, s, h, w in [(5, 1, 7, 130), (5, 2, 9, 121), (3, 1, 5, 203), (5, 1, 6, 98), (5, 1, 6, 99)]:
+    for c, p in [(8, (k // 2,) * 4), (13, (0, 1, k - 1, 2))]:
+        total += qs8_case(1, c, h, w, c, k, k, s=(s, s), p=p, group=c, x_signed=c == 13, y_signed=s == 2)
+# a batch of 3 images on each path (the ring starts afresh per image)
+for k, s in [(5, 1), (5, 2), (3, 1), (3, 2)]:
+    total += qs8_case(3, 16, 7, 9, 16, k, k, s=(s, s), p=(k // 2,) * 4, group=16)
+total`, t);
+  assert.ok(n > 15000, `only ${n} outputs checked`);
+});
+
+test('qs8 requantization: narrow output ranges and saturating scales (up to 1e30), uint8/int8, igemm and both depthwise paths', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+total = 0
+for ys, clamp in [(False, (20, 120)), (True, (-50, 60)), (True, (-128, 0)), (False, None), (True, None)]:
+    for mul in (1.0, 30.0, 1e4, 1e30):
+        xs = mul > 100
+        total += qs8_case(1, 19, 5, 6, 13, 1, 1, x_signed=xs, y_signed=ys, clamp=clamp, scale_mul=mul)       # igemm
+        total += qs8_case(1, 16, 9, 11, 16, 5, 5, p=(2, 2, 2, 2), group=16, x_signed=xs, y_signed=ys,
+                          clamp=clamp, scale_mul=mul)                                                        # ring
+        total += qs8_case(1, 16, 9, 9, 16, 3, 3, s=(2, 2), p=(1, 1, 1, 1), group=16, x_signed=xs, y_signed=ys,
+                          clamp=clamp, scale_mul=mul)                                                        # direct
+total`, t);
+  assert.ok(n > 15000, `only ${n} outputs checked`);
 });
 
 test('qs8 vadd: every length around the 16-byte vector, uint8/int8 on each side, in place, exact ties', { timeout: TEST_MS }, async (t) => {
@@ -309,6 +338,68 @@ total`, t);
   assert.ok(n > 3000, `only ${n} outputs checked`);
 });
 
+test('qs8 vdequantize: uint8/int8 to float32 bit-exact with DequantizeLinear, every byte, tiny/huge scales, every length around 16', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+def dequant_case(x, scale, zx):
+    signed = x.dtype == np.int8
+    xg, _ = guarded_bytes(x.shape, x.dtype, x)
+    yb, ybuf = guarded_bytes((x.size * 4,), np.uint8)
+    y = yb.view(np.float32).reshape(x.shape)
+    K.bind_qs8_dequantize(xg, y, K.qs8_dequantize_params(zx, signed, scale))()
+    # ops/op_dequantize_linear.py: the float64 product, rounded once to float32
+    with np.errstate(over="ignore"):
+        want = ((x.astype(np.float64) - zx) * np.float64(np.float32(scale))).astype(np.float32)
+    what = f"dequantize n={x.size} {x.dtype} scale={scale} zero={zx}"
+    assert guards_intact(ybuf, y.size * 4), what + ": wrote outside out"
+    bad = np.argwhere(y.view(np.int32) != want.view(np.int32))
+    assert bad.size == 0, f"{what}: {len(bad)} differ, first at {bad[0]}: {y[tuple(bad[0])]} vs {want[tuple(bad[0])]}"
+    return int(y.size)
+
+total = 0
+for n in list(range(0, 40)) + [1000]:
+    total += dequant_case(rng.integers(0, 256, n).astype(np.uint8), 0.0187, int(rng.integers(0, 256)))
+    total += dequant_case(rng.integers(-128, 128, n).astype(np.int8), 0.0213, int(rng.integers(-128, 128)))
+every_u8, every_s8 = np.arange(256).astype(np.uint8), np.arange(-128, 128).astype(np.int8)
+for scale in (1.0, 0.1, 3.7e-3, 1e-40, 1.5e-45, 3e38):        # subnormal results, overflow to inf
+    for zx in (0, 128, 255):
+        total += dequant_case(every_u8.reshape(16, 16), scale, zx)
+    for zx in (-128, 0, 127):
+        total += dequant_case(every_s8.reshape(4, 8, 8), scale, zx)
+total`, t);
+  assert.ok(n > 12000, `only ${n} outputs checked`);
+});
+
+test('qs8 dequantize binder rejects bad dtypes, params and shapes with ValueError', { timeout: TEST_MS }, async (t) => {
+  const msgs = await py.run(`
+x = np.zeros((4, 8), np.uint8)
+y = np.zeros((4, 8), np.float32)
+P = K.qs8_dequantize_params(3, False, 0.1)
+bad = {
+    "float x": lambda: K.bind_qs8_dequantize(y.copy(), y, P),
+    "float64 out": lambda: K.bind_qs8_dequantize(x, y.astype(np.float64), P),
+    "params say int8": lambda: K.bind_qs8_dequantize(x, y, K.qs8_dequantize_params(3, True, 0.1)),
+    "zero point outside the type": lambda: K.qs8_dequantize_params(256, False, 0.1),
+    "zero scale": lambda: K.qs8_dequantize_params(0, False, 0.0),
+    "NaN scale": lambda: K.qs8_dequantize_params(0, False, float("nan")),
+    "wrong out shape": lambda: K.bind_qs8_dequantize(x, y[:2], P),
+    "short params": lambda: K.bind_qs8_dequantize(x, y, P[:4]),
+    "non-contiguous x": lambda: K.bind_qs8_dequantize(np.zeros((8, 4), np.uint8).T, y, P),
+}
+msgs = {}
+for name, fn in bad.items():
+    try:
+        fn()
+    except ValueError as e:
+        msgs[name] = str(e)
+msgs`, t);
+  const want = {
+    'float x': /uint8 or int8/, 'float64 out': /float32/, 'params say int8': /params say int8 x/,
+    'zero point outside the type': /outside/, 'zero scale': /positive and finite/, 'NaN scale': /positive and finite/,
+    'wrong out shape': /one shape/, 'short params': /int32 \[8\]/, 'non-contiguous x': /C-contiguous/,
+  };
+  for (const [name, re] of Object.entries(want)) assert.match(msgs[name] ?? 'accepted', re, name);
+});
+
 test('qs8 quantize binder rejects bad dtypes, params and shapes with ValueError', { timeout: TEST_MS }, async (t) => {
   const msgs = await py.run(`
 x = np.zeros((4, 8), np.float32)
@@ -423,10 +514,14 @@ test('bounds: qs8 depthwise reads and writes nothing outside x, packed w, y', ()
   let runs = 0;
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
-    for (const c of [1, 3, 7, 8, 9, 16, 17]) for (const [k, s] of [[3, 1], [3, 2], [5, 2]]) for (const [h, w] of [[5, 9], [k, k]]) {
+    const cases = [];
+    for (const c of [1, 3, 7, 8, 9, 16, 17]) for (const [k, s] of [[3, 1], [3, 2], [5, 1], [5, 2]]) for (const [h, w] of [[5, 9], [k, k]]) cases.push([c, k, s, h, w]);
+    // rows wider than one chunk of the ring (5x5: 98 output columns)
+    for (const c of [8, 9]) cases.push([c, 5, 1, 5, 101]);
+    for (const [c, k, s, h, w] of cases) {
       const p = k >> 1, oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
       const cp = (c + 7) & ~7;
-      const sizes = { x: h * w * c, w: 2 * (4 * cp + k * k * cp + 2 * Math.ceil(k * k / 2) * cp), y: oh * ow * c, shape: 4 * 14, params: 32 };
+      const sizes = { x: h * w * c, w: 2 * (4 * cp + k * k * cp + 2 * k * Math.ceil(k / 2) * cp), y: oh * ow * c, shape: 4 * 14, params: 32 };
       boundsRun(bytes, sizes, (mem, ad) => {
         fillBytes(mem, ad.x, sizes.x, 1);
         fillPacked(mem, ad.w, sizes.w, 2, [[4 * cp, cp]]);
@@ -436,7 +531,7 @@ test('bounds: qs8 depthwise reads and writes nothing outside x, packed w, y', ()
       runs++;
     }
   }
-  assert.ok(runs >= 42);
+  assert.ok(runs >= 58);
 });
 
 test('bounds: qs8 vadd reads and writes nothing outside a, b, y', () => {
@@ -456,6 +551,23 @@ test('bounds: qs8 vadd reads and writes nothing outside a, b, y', () => {
     }
   }
   assert.ok(runs >= 9);
+});
+
+test('bounds: qs8 vdequantize reads and writes nothing outside x, y', () => {
+  let runs = 0;
+  for (const file of BARE_BUILDS) {
+    const bytes = readFileSync(file);
+    for (const n of [1, 5, 15, 16, 17, 33, 100]) {
+      const sizes = { x: n, y: 4 * n, params: 32 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillBytes(mem, ad.x, n, 9);
+        new Int32Array(mem.buffer, ad.params, 8).set([n % 2 ? -3 : 128, n % 2, 0, 0, 0, 0, 0, 0]);
+        new Float32Array(mem.buffer, ad.params + 8, 1).set([0.02]);
+      }, (ex, ad) => ex.qs8_vdequantize__wasmsimd(ad.x, ad.y, n, ad.params));
+      runs++;
+    }
+  }
+  assert.ok(runs >= 7);
 });
 
 test('bounds: qs8 vquantize reads and writes nothing outside x, y', () => {

@@ -28,7 +28,8 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax,
   bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc), bind_lstm_cell;
   int8 (qs8.py): bind_qs8_conv2d_nhwc with pack_qs8_conv2d_nhwc and qs8_params;
-  (qs8_vector.py): bind_qs8_add with qs8_add_params, bind_qs8_quantize with qs8_quantize_params;
+  (qs8_vector.py): bind_qs8_add with qs8_add_params, bind_qs8_quantize with qs8_quantize_params,
+  bind_qs8_dequantize with qs8_dequantize_params;
   (dynamic_quant.py): bind_qu8_quantize_dynamic, bind_qu8_gemm with pack_qu8_gemm;
   (quant_rnn.py): bind_qu8_lstm_steps (DynamicQuantizeLSTM's recurrence);
   (replace_nan.py): bind_replace_nan (Where(IsNaN(x), c, x), the guard after an attention Softmax);
@@ -67,8 +68,8 @@ from .loader import (ABI_VERSION, RELAXED_NAME, TABLE_NAME, _State, available, d
 from .normalization import bind_layernorm  # noqa: E402
 from .packing import GEMM_NR, pack_conv2d_nhwc, pack_conv2d_nhwc_winograd, pack_gemm  # noqa: E402
 from .qs8 import bind_qs8_conv2d_nhwc, pack_qs8_conv2d_nhwc, qs8_params  # noqa: E402
-from .qs8_vector import (bind_qs8_add, bind_qs8_quantize, qs8_add_params,  # noqa: E402
-                         qs8_quantize_params)
+from .qs8_vector import (bind_qs8_add, bind_qs8_dequantize, bind_qs8_quantize, qs8_add_params,  # noqa: E402
+                         qs8_dequantize_params, qs8_quantize_params)
 from .dynamic_quant import bind_qu8_gemm, bind_qu8_quantize_dynamic, pack_qu8_gemm  # noqa: E402
 from .rnn import bind_lstm_cell  # noqa: E402
 from .quant_rnn import bind_qu8_lstm_steps  # noqa: E402
@@ -84,12 +85,13 @@ __all__ = [
     "bind_conv2d_nchw", "bind_conv2d_nhwc", "bind_conv_transpose_nhwc", "bind_conv2d_nhwc_winograd", "bind_gemm",
     "bind_gemm_packed",
     "bind_global_avg_pool_nhwc", "bind_layernorm", "bind_lstm_cell", "bind_qs8_add", "bind_qs8_conv2d_nhwc",
-    "bind_qs8_quantize",
+    "bind_qs8_dequantize", "bind_qs8_quantize",
     "bind_pool2d_nhwc", "bind_softmax",
     "bind_unary", "conv2d_nchw",
     "conv_output_hw", "default_path", "flavour", "gemm", "igemm_rows", "pack_conv2d_nhwc",
     "pack_conv2d_nhwc_winograd", "pack_conv_transpose_nhwc", "pack_gemm", "pack_qs8_conv2d_nhwc",
-    "params", "qs8_add_params", "qs8_params", "qs8_quantize_params", "raw", "read_table", "reason",
+    "params", "qs8_add_params", "qs8_dequantize_params", "qs8_params", "qs8_quantize_params", "raw", "read_table",
+    "reason",
     "relaxed_path", "reload", "table_path",
 ]
 __all__ += ["bind_qu8_gemm", "bind_qu8_quantize_dynamic", "pack_qu8_gemm"]

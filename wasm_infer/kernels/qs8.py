@@ -5,8 +5,9 @@ weights with zero point 0, int32 bias, per-channel float32 requantization
   pack_qs8_conv2d_nhwc(w, bias, scale, group) -> int16 array
       w int8 [M, C/group, KH, KW], bias int32 [M] or None, scale float32 [M].
       Depthwise (C/group == 1, group == M): [4 * Cp + KH*KW * Cp + 2 * P * Cp]
-      int16, Cp = round_up(M, 8), P = ceil(KH*KW / 2) (bias, scales, one row
-      per tap, then P rows of (tap 2p, tap 2p + 1) per channel). Otherwise
+      int16, Cp = round_up(M, 8), P = KH * ceil(KW / 2) (bias, scales, one row
+      per tap, then P rows of (w[kh][2j], w[kh][2j + 1]) per channel, zero past
+      KW: pairs along each kernel row). Otherwise
       [group, panels, 32 + 8 * kk2] int16 per group and panel of 8 columns
       (8 int32 bias, 8 float32 scales, kk2 / 2 rows of 4 columns x 2 k x 2),
       kk2 = round_up(KH*KW*C/group, 2), tap-major then channel.
@@ -47,7 +48,7 @@ def qs8_params(x_zero_point, x_signed, y_zero_point, out_min, out_max, y_signed)
 
 
 def _dw_pairs(kh, kw):
-    return (kh * kw + 1) // 2
+    return kh * ((kw + 1) // 2)
 
 
 def _dw_len(kh, kw, cp):
@@ -79,9 +80,10 @@ def pack_qs8_conv2d_nhwc(w, bias, scale, group=1):
         t = kh * kw
         taps = np.zeros((t, cp), np.int16)
         taps[:, :m] = w.reshape(m, t).T
-        pairs = np.zeros((_dw_pairs(kh, kw) * 2, cp), np.int16)       # an odd last tap pairs with zeros
-        pairs[:t] = taps
-        pairs = pairs.reshape(-1, 2, cp).transpose(0, 2, 1)
+        # pairs along each kernel row: (kh, 2j) and (kh, 2j + 1), an odd last column with zeros
+        rows = np.zeros((kh, 2 * ((kw + 1) // 2), cp), np.int16)
+        rows[:, :kw] = taps.reshape(kh, kw, cp)
+        pairs = rows.reshape(kh, -1, 2, cp).transpose(0, 1, 3, 2)
         return np.concatenate([_as_i16(b), _as_i16(s), taps.reshape(-1), pairs.reshape(-1)])
     mg, kk = m // group, kh * kw * cg
     kk2, panels = _kk2(kh, kw, cg), (mg + 7) // 8

@@ -1,5 +1,6 @@
-"""int8 (QS8) elementwise binders: the add with requantization, and the
-quantization of float32 (QuantizeLinear with a per-tensor scale).
+"""int8 (QS8) elementwise binders: the add with requantization, the
+quantization of float32 and the dequantization back (QuantizeLinear and
+DequantizeLinear with a per-tensor scale).
 
   qs8_add_params(a_zero_point, a_signed, b_zero_point, b_signed, y_zero_point, out_min, out_max,
                  y_signed, a_ratio, b_ratio) -> int32 [10]
@@ -16,6 +17,10 @@ quantization of float32 (QuantizeLinear with a per-tensor scale).
       x float32, out uint8/int8 (params say which), one shape, C-contiguous:
       out = clamp(rint(x / scale), out_min - zy, out_max - zy) + zy, the
       division in float32 (ops/op_quantize_linear.py); NaN gives zy.
+  qs8_dequantize_params(x_zero_point, x_signed, scale) -> int32 [8]
+  bind_qs8_dequantize(x, out, params)
+      x uint8/int8 (params say which), out float32, one shape, C-contiguous:
+      out = float32(x - zx) * scale, the bits of ops/op_dequantize_linear.py.
 """
 import numpy as np
 
@@ -101,4 +106,39 @@ def bind_qs8_quantize(x, out, params):
     if out.size == 0:
         return _nothing
     f = _func("qs8_vquantize__wasmsimd")
+    return _bound([(f, (x.ctypes.data, out.ctypes.data, out.size, params.ctypes.data))], (x, out, params))
+
+
+def qs8_dequantize_params(x_zero_point, x_signed, scale):
+    xlo, xhi = _range(x_signed)
+    if not xlo <= x_zero_point <= xhi:
+        raise ValueError(f"qs8 dequantize params: zero point {x_zero_point} outside the type's range")
+    s = np.array([scale], np.float32)
+    if not (np.isfinite(s).all() and (s > 0).all()):
+        raise ValueError(f"qs8 dequantize params: the scale must be positive and finite, got {s[0]}")
+    p = np.array([x_zero_point, int(bool(x_signed)), 0, 0, 0, 0, 0, 0], np.int32)
+    p[2:3] = s.view(np.int32)
+    return p
+
+
+def bind_qs8_dequantize(x, out, params):
+    what = "qs8_dequantize"
+    if not isinstance(x, np.ndarray) or x.dtype not in _BYTES or not x.flags.c_contiguous:
+        raise ValueError(f"{what}: x must be a C-contiguous uint8 or int8 array, got "
+                         f"{getattr(x, 'dtype', type(x).__name__)}")
+    if not isinstance(out, np.ndarray) or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"{what}: out must be a C-contiguous float32 array, got "
+                         f"{getattr(out, 'dtype', type(out).__name__)}")
+    if not isinstance(params, np.ndarray) or params.dtype != np.int32 or params.shape != (8,):
+        raise ValueError(f"{what}: params must be the int32 [8] array of qs8_dequantize_params")
+    if bool(params[1]) != (x.dtype == np.int8):
+        raise ValueError(f"{what}: params say {'int8' if params[1] else 'uint8'} x, got {x.dtype}")
+    if out.shape != x.shape:
+        raise ValueError(f"{what}: x and out must have one shape, got {x.shape} and {out.shape}")
+    if not out.flags.writeable:
+        raise ValueError(f"{what}: out is read-only")
+    _check_out(out, _span(out.ctypes.data, out), (("x", _span(x.ctypes.data, x)),))
+    if out.size == 0:
+        return _nothing
+    f = _func("qs8_vdequantize__wasmsimd")
     return _bound([(f, (x.ctypes.data, out.ctypes.data, out.size, params.ctypes.data))], (x, out, params))

@@ -3,7 +3,9 @@ Conv) on the qs8 kernels, weights packed once per node with the bias and the
 per-channel requantization scales (kernels/qs8.py); QS8Add of two equal
 shapes (any layout) on the qs8 vadd kernel (kernels/qs8_vector.py), broadcasting
 ones in NumPy; QuantizeLinear of float32 with a constant per-tensor scale
-(a QDQ model's input) on the qs8 vquantize kernel."""
+(a QDQ model's input) on the qs8 vquantize kernel, and DequantizeLinear of
+uint8/int8 to float32 with a constant per-tensor scale (before a QDQ model's
+float head and at its outputs) on the qs8 vdequantize kernel."""
 import numpy as np
 
 from ..ops.internal import DOMAIN
@@ -87,3 +89,26 @@ def quantize_linear(op, specs, k):
         return NotApplicable(str(e))
     return Lowered([(tuple(x[0]), out_dtype)], lambda ins, outs: k.bind_qs8_quantize(ins[0], outs[0], params),
                    "qs8_vquantize__wasmsimd")
+
+
+@lowering("DequantizeLinear", name="qs8 vdequantize")
+def dequantize_linear(op, specs, k):
+    """uint8/int8 -> float32 with a constant per-tensor scale and zero point;
+    per-axis, blocked, other input types and precisions stay in NumPy."""
+    x = specs[0]
+    if x is None or x[0] is None or x[1] not in _BYTES:
+        return NotApplicable("needs a uint8/int8 input")
+    scale = op.constant(1)
+    zp = op.constant(2) if given(specs, 2) else None
+    if scale is None or scale.dtype != np.float32 or scale.size != 1 or (given(specs, 2) and zp is None):
+        return NotApplicable("needs a constant float32 scalar scale and zero point")
+    if (zp is not None and (zp.dtype != x[1] or zp.size != 1)) or op.block_size or op.output_dtype not in (0, 1):
+        return NotApplicable("needs a scalar zero point of the input's type, no blocks, float32 output")
+    z = 0 if zp is None else int(zp.reshape(()))
+    try:
+        params = cached(op, "qs8_dequantize_params",
+                        lambda: k.qs8_dequantize_params(z, x[1] == np.int8, float(scale.reshape(()))))
+    except ValueError as e:
+        return NotApplicable(str(e))
+    return Lowered([(tuple(x[0]), np.dtype(np.float32))],
+                   lambda ins, outs: k.bind_qs8_dequantize(ins[0], outs[0], params), "qs8_vdequantize__wasmsimd")
