@@ -182,10 +182,15 @@ class Plan:
         return records
 
 
-def _lower(op, specs, kernels, outs, record, lowered, why, i):
+def _lower(op, specs, kernels, outs, record, lowered, why, i, known=None):
     """Lower step i (lowering registry); True when it binds. A lowering whose
-    outputs differ from what the node computed in the recorded run is a bug."""
-    low = lowering.lower(op, specs, kernels)
+    outputs differ from what the node computed in the recorded run is a bug.
+    known: the recording run's lowerings of this step (GraphRunner.lowered[i]):
+    one for these very specs is what the registry would return again (the
+    first kernel entry that applies comes before any NumPy one)."""
+    low = _recorded_lowering(known, specs) if known else None
+    if low is None:
+        low = lowering.lower(op, specs, kernels)
     if not low:
         why[i] = low.reason
         return False
@@ -196,6 +201,15 @@ def _lower(op, specs, kernels, outs, record, lowered, why, i):
                          f"the node computed {want}")
     lowered[i] = low
     return True
+
+
+def _recorded_lowering(known, specs):
+    """The kernel lowering the recording run used for inputs `specs`, or None."""
+    for key, low in known.items():
+        if low is not None and len(key) == len(specs) and all(
+                k == sp if k is None or type(k) is tuple else sp == (None, None) for k, sp in zip(key, specs)):
+            return low
+    return None
 
 
 class ShapeChanged(Exception):
@@ -317,6 +331,8 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     adopted = set()    # NumPy-made values that live in the arena so that bound steps can read them
     folded = [0]       # bytes of static values computed here (not kept by the record)
     kernels = runner.ctx.kernels
+    # the recording run's kernel lowerings per step (the same steps unless If branches were inlined)
+    known = runner.lowered if steps is runner.steps and runner.lowered is not None else None
     lowered = {}       # step index -> lowering.Lowered (its bound runner is made below)
     why = {}           # step index -> why a NumPy step did not lower
     for i, (op, ins, outs) in enumerate(steps):
@@ -337,7 +353,8 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
                  _moves_only_ones(spec(tins[0])[0], node.attrs.get("perm")))):
             how = "alias"
         elif all(kind.get(n) in ("static", "arena", "feed") or adoptable(n) for n in tins) and \
-                _lower(op, [spec(n) for n in ins], kernels, outs, record, lowered, why, i):
+                _lower(op, [spec(n) for n in ins], kernels, outs, record, lowered, why, i,
+                       known[i] if known is not None else None):
             how = "bound"
             for n in tins:
                 if kind.get(n) == "numpy":   # its NumPy producer copies it into an arena slot
@@ -431,6 +448,7 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
             lowered[i].static = frozenset(j for j, n in enumerate(ins) if n and kind.get(n) == "static")
             fn = lowered[i].bind([(_contiguous(env[n]) if kind.get(n) == "static" else env[n]) if n
                                   else None for n in ins], [env[n] if n else None for n in outs])
+            lowered[i].static = frozenset()   # it may be the unplanned loop's too (known): nothing fixed there
         elif _numpy_view(op, ins, outs, kind, record, no_adopt):
             fn = _view_step(op, ins[0], outs[0], record[ins[0]][:2], record[outs[0]][0], env, rel,
                             views[outs[0]] if outs[0] in adopted else None)

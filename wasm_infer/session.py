@@ -5,6 +5,7 @@ import os
 import time
 import warnings
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,13 +54,8 @@ class InferenceSession:
     def __init__(self, path_or_bytes, backend="auto"):
         # Loading makes ~10 Python objects per node and no garbage cycles: the cyclic collector
         # would rescan them all again and again (load time superlinear in nodes), so it waits.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with _no_gc():
             self._load(path_or_bytes, backend)
-        finally:
-            if enabled:
-                gc.enable()
 
     @reraise_unexpected("cannot load the model")   # errors.py: no exception but WasmInferError escapes
     def _load(self, path_or_bytes, backend):
@@ -246,9 +242,7 @@ class InferenceSession:
                 self._shape_changed(key, e)
                 return self._runner.run(feeds, names=names), False
         record = planning.Recorder()
-        enabled = gc.isenabled()
-        gc.disable()      # as in __init__: recording and planning make many objects, no cycles
-        try:
+        with _no_gc():      # as in __init__: recording and planning make many objects, no cycles
             results = self._runner.run(feeds, names=names, record=record)
             try:
                 plan = planning.build(self._runner, feeds, record, self._no_adopt.get(key, frozenset()))
@@ -256,9 +250,6 @@ class InferenceSession:
             except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
                 plan, why = None, f"building the plan failed: {type(e).__name__}: {e}"
                 self._plan_failed(key, e)
-        finally:
-            if enabled:
-                gc.enable()
         while len(self._plans) >= limits._env_count("WASM_INFER_MAX_PLANS", self.MAX_PLANS):
             oldest, _ = self._plans.popitem(last=False)
             self._unplanned.pop(oldest, None)
@@ -282,7 +273,8 @@ class InferenceSession:
         next run. A result is fresh when the array at the root of its
         views owns its memory, is writeable, and is none of the above."""
         if self._state_ids is None:
-            self._state_ids = _held_arrays(self._runner, self._defaults)
+            with _no_gc():      # a walk over every op: with the collector on, a collection per ~700 ops
+                self._state_ids = _held_arrays(self._runner, self._defaults)
         held = self._state_ids
         taken = set()
         for v in feeds.values():
@@ -437,12 +429,31 @@ def _held_arrays(runner, defaults):
                 hold(v)
         for op, _, _ in r.steps:
             for value in vars(op).values():
-                for item in (value if isinstance(value, (list, tuple)) else (value,)):
-                    if isinstance(item, np.ndarray):
-                        hold(item)
-                    elif isinstance(item, GraphRunner):
-                        todo.append(item)
+                if isinstance(value, (list, tuple)):
+                    for item in value:
+                        if isinstance(item, np.ndarray):
+                            hold(item)
+                        elif isinstance(item, GraphRunner):
+                            todo.append(item)
+                elif isinstance(value, np.ndarray):      # no tuple per attribute: ~3 per op
+                    hold(value)
+                elif isinstance(value, GraphRunner):
+                    todo.append(value)
     return ids
+
+
+@contextmanager
+def _no_gc():
+    """The cyclic collector paused: loading, recording and planning make
+    millions of objects and no cycles; left on, it would rescan them all
+    again and again (time superlinear in nodes)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _timed(op, records, clock=time.perf_counter):

@@ -257,6 +257,8 @@ json.dumps({k: [min(t[0] for t in v), min(t[1] for t in v)] for k, v in times.it
   // under a millisecond per model, so a linear loader's ratio is 10x give or take the machine's
   // noise. Measured with a loader ~45% cheaper per node than before (2026-12-03, other jobs
   // running): 6.9-11.3x over some 15 runs, median about 10x; a bound at 10x would fail at random.
+  // The first run (record + plan) measured 0.90 / 4.90 / 8.75 s at 10,000 / 50,000 / 100,000 nodes
+  // (2026-12-03) once the collector no longer ran during the result check (docs/PERFORMANCE.md).
   assert.ok(load100 < 2.5 * load50, `loading 100,000 nodes took ${(load100 / load50).toFixed(2)}x the time of 50,000`);
   assert.ok(plan100 < 2.5 * plan50, `the first run of 100,000 nodes took ${(plan100 / plan50).toFixed(2)}x the time of 50,000`);
 });
