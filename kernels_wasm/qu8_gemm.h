@@ -7,7 +7,7 @@
  * (the rows of one tile): group g holds rows 4g .. 4g + r - 1 (r = 4 but in
  * the last group of a chunk) as kk8 / 2 pairs of k, each pair as r int32
  * (row 0's two int16, row 1's, ...). A tile then reads one pointer with
- * constant offsets (one add per 8 k instead of one per row and pair), and a
+ * constant offsets (one add per pair of k instead of one per row and pair), and a
  * group of 1-3 rows runs a tile of its own height instead of repeating rows. */
 #ifndef WASM_INFER_QU8_GEMM_H
 #define WASM_INFER_QU8_GEMM_H
@@ -65,10 +65,18 @@ WI_INLINE void wi_qu8_store(float* c, v128_t acc0, v128_t acc1, const float* hdr
   for (size_t q = 0; q < nc; q++) c[q] = t[q];
 }
 
-/* One r x 8 tile (r a constant after inlining: the loops over t unroll and
+/* One r x 8 tile (r a constant after inlining: the loop over t unrolls and
  * the accumulators stay in locals): the group at pa times the panel at pw,
  * into c (row t at c + t * c_stride elements). Per pair of k, two weight
- * vectors and, per row, one 32-bit splat and two i32x4.dot_i16x8_s. */
+ * vectors and, per row, one 32-bit splat and two i32x4.dot_i16x8_s.
+ *
+ * One pair of k an iteration, and the loop is left to the engine (V8's
+ * TurboFan unrolls it itself). The empty asm statement hides the two
+ * pointers' induction from clang: without it, loop strength reduction turns
+ * every load's constant offset into an i32.add of its own, one x64 lea per
+ * load in V8 (Node's 11.3 keeps them), and a loop that clang unrolls is
+ * scheduled with all its loads first, which spills in V8 (2026-12-03,
+ * docs/PERFORMANCE.md). */
 WI_INLINE void wi_qu8_tile(
     const size_t r, const int16_t* pa, const int16_t* pw, size_t kk8,
     void* c, size_t c_stride, v128_t vsa, size_t nc, int to_float) {
@@ -78,29 +86,18 @@ WI_INLINE void wi_qu8_tile(
     acc1[t] = wasm_i32x4_const_splat(0);
   }
   const int16_t* w = pw + 32;
-  size_t p = 0;
-  /* Full tiles take 16 k a step (3-4% faster on x64 than 8); shorter ones 8 (their few
-   * accumulators are added to in a chain, which a longer step only lengthens). */
-  const size_t unroll = r == WI_QU8_MR ? 16 : 8;
-  for (; p + unroll <= kk8; p += unroll, w += 8 * unroll, pa += unroll * r) {
-    for (size_t q = 0; q < unroll / 2; q++) {
-      const v128_t vb0 = wasm_v128_load(w + 16 * q), vb1 = wasm_v128_load(w + 16 * q + 8);
-      for (size_t t = 0; t < r; t++) {
-        const v128_t va = wasm_v128_load32_splat(pa + 2 * (q * r + t));
-        acc0[t] = wasm_i32x4_add(acc0[t], wasm_i32x4_dot_i16x8(va, vb0));
-        acc1[t] = wasm_i32x4_add(acc1[t], wasm_i32x4_dot_i16x8(va, vb1));
-      }
+  const int16_t* const wend = w + 8 * kk8;
+#pragma clang loop unroll(disable)
+  while (w != wend) {
+    __asm__("" : "+r"(pa), "+r"(w));
+    const v128_t vb0 = wasm_v128_load(w), vb1 = wasm_v128_load(w + 8);
+    for (size_t t = 0; t < r; t++) {
+      const v128_t va = wasm_v128_load32_splat(pa + 2 * t);
+      acc0[t] = wasm_i32x4_add(acc0[t], wasm_i32x4_dot_i16x8(va, vb0));
+      acc1[t] = wasm_i32x4_add(acc1[t], wasm_i32x4_dot_i16x8(va, vb1));
     }
-  }
-  for (; p < kk8; p += 8, w += 64, pa += 8 * r) {     /* kk8 is a multiple of 8: 4 pairs a step */
-    for (size_t q = 0; q < 4; q++) {
-      const v128_t vb0 = wasm_v128_load(w + 16 * q), vb1 = wasm_v128_load(w + 16 * q + 8);
-      for (size_t t = 0; t < r; t++) {
-        const v128_t va = wasm_v128_load32_splat(pa + 2 * (q * r + t));
-        acc0[t] = wasm_i32x4_add(acc0[t], wasm_i32x4_dot_i16x8(va, vb0));
-        acc1[t] = wasm_i32x4_add(acc1[t], wasm_i32x4_dot_i16x8(va, vb1));
-      }
-    }
+    w += 16;
+    pa += 2 * r;
   }
   for (size_t t = 0; t < r; t++) {
     if (to_float) {

@@ -18,12 +18,14 @@
  * i32x4.dot_i16x8_s against a packed vector of 4 columns x 2 k (exact: two
  * products of at most 255 * 255 per lane), the scheme of qs8_igemm_4x8c2:
  * 8 accumulators, 2 weight vectors and a splat stay in registers (loading
- * more weight vectors ahead spills on x64), 16 k a step. The last 1-3 rows
- * of a chunk get a tile of their own height (a 1-row product costs a quarter
- * of a 4-row one, not the same). About 40 GMAC/s in Node on the x64 it was
- * measured on (tools/bench_qu8_gemm.mjs), 11 multiply-adds a cycle; the same
- * loop with its data in L1 peaks at 12.4 (two ALU operations, dot and add,
- * per 8 multiply-adds: the limit of this instruction mix).
+ * more weight vectors ahead spills on x64), one pair of k an iteration with
+ * every load at a constant offset of one of two pointers (qu8_gemm.h: how
+ * clang is kept from undoing that). The last 1-3 rows of a chunk get a tile
+ * of their own height (a 1-row product costs a quarter of a 4-row one, not
+ * the same). About 42 GMAC/s in Node on the x64 it was measured on
+ * (tools/bench_qu8_gemm.mjs), 11.5 multiply-adds a cycle; two ALU
+ * operations, dot and add, per 8 multiply-adds is the limit of this
+ * instruction mix.
  *
  * Packed weights (wasm_infer.kernels.pack_qu8_gemm), per panel of 8 columns:
  * 8 float32 b_scale, 8 float32 bias (-0.0 without a bias: x + -0.0 == x for
