@@ -7,7 +7,8 @@
  *
  * How: output pixels in chunks of mb rows; each chunk's taps are gathered
  * into `scratch` as centred int16 (qs8_requant.h), kk2 = round_up(ks * kc, 2)
- * values per row (a zero at the end when ks * kc is odd), then 4 x 8 tiles
+ * values per row (a zero at the end when ks * kc is odd; consecutive taps
+ * whose bytes are adjacent in x centred as one run), then 4 x 8 tiles
  * run over it: per pair of k, one 32-bit splat of the row's two int16 values
  * and i32x4.dot_i16x8_s against a packed vector of 4 columns x 2 k, the
  * splat scheme of the float GEMM with two multiply-adds per lane per
@@ -43,13 +44,21 @@ WI_EXPORT void qs8_igemm_4x8c2__wasmsimd(
     const uint8_t* const* ind = indirection + i0 * ks;
     for (size_t r = 0; r < rows; r++) {
       int16_t* d = scratch + r * kk2;
-      for (size_t s = 0; s < ks; s++, d += kc) {
-        const uint8_t* p = ind[r * ks + s];
+      const uint8_t* const* pr = ind + r * ks;
+      for (size_t s = 0; s < ks;) {
+        const uint8_t* p = pr[s];
         if (p == 0) {
           for (size_t q = 0; q < kc; q++) d[q] = 0;
-        } else {
-          wi_qs8_centre(d, p + a_offset, kc, zx, xs);
+          s++, d += kc;
+          continue;
         }
+        /* taps whose bytes follow each other (a kernel row at stride 1 in x's
+         * pixels, e.g. the stem's 3 taps of kc = 3) are centred as one run:
+         * vector steps of 8 instead of a scalar loop of kc per tap */
+        size_t run = 1;
+        while (s + run < ks && pr[s + run] == p + run * kc) run++;
+        wi_qs8_centre(d, p + a_offset, run * kc, zx, xs);
+        s += run, d += run * kc;
       }
       if (kk2 != kk) *d = 0;
     }

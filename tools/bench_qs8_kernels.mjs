@@ -1,6 +1,6 @@
 // Times the int8 conv kernels alone, in a bare WebAssembly memory (no Pyodide),
 // at EfficientNet-Lite0's shapes: qs8_igemm_4x8c2__wasmsimd on the model's 1x1
-// convs and qs8_dwconv2d_nhwc__wasmsimd on its depthwise convs, in Node or in
+// convs and its 3x3 stem, qs8_dwconv2d_nhwc__wasmsimd on its depthwise convs, in Node or in
 // Chromium. With two kernel modules (an older build to compare with), both run
 // interleaved (each timing batch alternates between them, best batch kept) and
 // their output bytes must be equal. Weights are random, packed in the layout of
@@ -71,6 +71,37 @@ function benchKernels(modules, opts, log) {
     return [() => f(M, N, K, 1, ind, 0, pw, c, N, scratch, mb, params), () => new Uint8Array(buf, c, M * N).slice()];
   }
 
+  // The stem: a 3x3 stride-2 conv on the HxWx3 image (pads 0 top/left, 1 bottom/right, as the model's),
+  // through the indirection buffer (ks = 9 taps of kc = 3 bytes; 0 for a padding tap) as the binder builds it.
+  function setupStem(inst, [H, C, K, S, N]) {
+    const buf = inst.memory.buffer;
+    let p = 16 * 65536;
+    const alloc = (n) => { const a = p; p = (p + n + 63) & ~63; return a; };
+    const OH = Math.floor((H + 1 - K) / S) + 1, M = OH * OH, T = K * K, kk = T * C, kk2 = (kk + 1) & ~1;
+    const panels = Math.ceil(N / 8), panel = 32 + 8 * kk2;
+    const x = alloc(H * H * C), ind = alloc(M * T * 4), pw = alloc(panels * panel * 2), c = alloc(M * N), params = alloc(32);
+    const mb = Math.max(4, Math.min(M, (262144 / kk2) & ~3));
+    const scratch = alloc(mb * kk2 * 2);
+    new Uint8Array(buf, x, H * H * C).forEach((_, i, a) => { a[i] = rnd() & 255; });
+    const iv = new Uint32Array(buf, ind, M * T);
+    for (let oy = 0; oy < OH; oy++) for (let ox = 0; ox < OH; ox++) for (let t = 0; t < T; t++) {
+      const iy = oy * S + Math.floor(t / K), ix = ox * S + (t % K);
+      iv[(oy * OH + ox) * T + t] = iy < H && ix < H ? x + (iy * H + ix) * C : 0;
+    }
+    const w16 = new Int16Array(buf, pw, panels * panel).fill(0);
+    for (let pn = 0; pn < panels; pn++) {
+      const base = pn * panel;
+      const bias = new Int32Array(buf, pw + base * 2, 8), scale = new Float32Array(buf, pw + base * 2 + 32, 8);
+      for (let j = 0; j < 8; j++) { bias[j] = (rnd() % 10000) - 5000; scale[j] = (0.5 + (rnd() % 1000) / 666) / (40 * Math.sqrt(kk)); }
+      for (let k = 0; k < kk; k++) for (let j = 0; j < 8 && pn * 8 + j < N; j++) {
+        w16[base + 32 + (k >> 1) * 16 + (j >> 2) * 8 + (j & 3) * 2 + (k & 1)] = (rnd() % 255) - 127;
+      }
+    }
+    new Int32Array(buf, params, 8).set(PARAMS);
+    const f = inst.exports.qs8_igemm_4x8c2__wasmsimd;
+    return [() => f(M, N, C, T, ind, 0, pw, c, N, scratch, mb, params), () => new Uint8Array(buf, c, M * N).slice()];
+  }
+
   function setupDw(inst, [H, C, K, S]) {
     const buf = inst.memory.buffer;
     let p = 16 * 65536;
@@ -128,6 +159,11 @@ function benchKernels(modules, opts, log) {
   if (opts.only !== 'dw') {
     section('qs8_igemm_4x8c2__wasmsimd, 1x1 convs (M x K x N, count):', GEMMS, setupGemm,
       ([M, K, N]) => M * K * N, ([M, K, N, n]) => `${M}x${K}x${N} (${n})`);
+  }
+  if (opts.only !== 'dw') {
+    section('qs8_igemm_4x8c2__wasmsimd, the 3x3 stride-2 stem (HxW x C, KxK, stride, N, count):', [[224, 3, 3, 2, 32, 1]], setupStem,
+      ([H, C, K, S, N]) => Math.pow(Math.floor((H + 1 - K) / S) + 1, 2) * C * K * K * N,
+      ([H, C, K, S, N, n]) => `${H}x${H}x${C} ${K}x${K} s${S} -> ${N} (${n})`);
   }
   if (opts.only !== 'igemm') {
     section('qs8_dwconv2d_nhwc__wasmsimd, depthwise (HxW x C, KxK, stride, count):', DW, setupDw,

@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../tools/pyodide_node.mjs';
 import { BOOT_MS, PyodideThread } from '../../tools/pyodide_thread.mjs';
-import { boundsRun } from './bare_memory.mjs';
+import { boundsRun, fillBytes } from './bare_memory.mjs';
 
 const SO = path.join(ROOT, 'build', 'kernels', '_kernels.so');
 const RELAXED = path.join(ROOT, 'build', 'kernels', '_kernels_relaxed.wasm');
@@ -1015,6 +1015,57 @@ n`, t);
     assert.ok(count > 150, String(count));
   });
 
+  test(`[${flav}] transpose of bytes: every perm of rank <= 4 around the 16x16 blocks, uint8 / int8 / bool, 3 and 4 channels (de)interleaved`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    const count = await run(`
+shared_rng, rng = rng, np.random.default_rng(17)   # a stream of its own: the later tests' draws stay as they were
+def transpose8_case(shape, perm, dtype, lead=0):
+    size = int(np.prod(shape))
+    bits = rng.integers(0, 256, size, dtype=np.uint8)
+    if dtype == np.bool_:
+        bits &= 1
+    # lead bytes before x: the kernel must not rely on 16-byte alignment
+    xb = np.full(2 * GUARD + lead + size, 0xA5, np.uint8)
+    x = xb[GUARD + lead:GUARD + lead + size].view(dtype).reshape(shape)
+    x.view(np.uint8).reshape(-1)[:] = bits
+    want = np.transpose(x, perm)
+    yb = np.full(2 * GUARD + size, 0xA5, np.uint8)
+    y = yb[GUARD:GUARD + size].view(dtype).reshape(want.shape)
+    K.bind_transpose(x, y, perm)()
+    assert np.array_equal(y.view(np.uint8), want.view(np.uint8)), (shape, perm, dtype)
+    assert (yb[:GUARD] == 0xA5).all() and (yb[GUARD + size:] == 0xA5).all(), ("guards", shape, perm)
+n = 0
+for rank in range(0, 5):
+    for _ in range(6):
+        shape = tuple(int(d) for d in rng.choice([1, 2, 3, 4, 5, 16, 17, 33], rank))
+        for perm in itertools.permutations(range(rank)):
+            transpose8_case(shape, perm, [np.uint8, np.int8, np.bool_][n % 3], n % 5)
+            n += 1
+# a quantized image NCHW -> NHWC and back (3 and 4 channels, 16-pixel steps and their tails); blocks with tails
+for shape, perm in [((1, 3, 224, 224), (0, 2, 3, 1)), ((2, 3, 7, 11), (0, 2, 3, 1)), ((1, 4, 19, 21), (0, 2, 3, 1)),
+                    ((1, 224, 224, 3), (0, 3, 1, 2)), ((2, 5, 7, 3), (0, 3, 1, 2)), ((1, 9, 9, 4), (0, 3, 1, 2)),
+                    ((1, 35, 48, 37), (0, 2, 3, 1)), ((3, 50, 20), (2, 1, 0)), ((2, 3, 4, 5, 6), (0, 1, 2, 4, 3))]:
+    transpose8_case(shape, perm, np.uint8, 3)
+    n += 1
+failures = []
+for name, call in {
+    "int16": lambda: K.bind_transpose(np.zeros((2, 3), np.int16), np.zeros((3, 2), np.int16), (1, 0)),
+    "uint8 into int8": lambda: K.bind_transpose(np.zeros((2, 3), np.uint8), np.zeros((3, 2), np.int8), (1, 0)),
+    "uint8 out shape": lambda: K.bind_transpose(np.zeros((2, 3), np.uint8), np.zeros((2, 3), np.uint8), (1, 0)),
+    "uint8 in place": lambda: (lambda a: K.bind_transpose(a, a.reshape(3, 2), (1, 0)))(np.zeros((2, 3), np.uint8)),
+    "uint8 strided x": lambda: K.bind_transpose(np.zeros((2, 6), np.uint8)[:, ::2], np.zeros((3, 2), np.uint8), (1, 0)),
+}.items():
+    try:
+        call()
+        failures.append(name)
+    except ValueError:
+        pass
+assert not failures, f"accepted: {failures}"
+rng = shared_rng
+n`, t);
+    assert.ok(count > 150, String(count));
+  });
+
   test(`[${flav}] transposed conv NHWC with kernel == stride: one GEMM per output row, bias, clamp`, { timeout: TEST_MS }, async (t) => {
     await useFlavour(flav, t);
     await run(`
@@ -1230,6 +1281,29 @@ test('bounds: transpose reads and writes nothing outside x, y (bare memory, trap
     }
   }
   assert.equal(runs, 21);
+});
+
+test('bounds: byte transpose reads and writes nothing outside x, y (bare memory, traps on overrun)', () => {
+  const bytes = readFileSync(SO);
+  let runs = 0;
+  // folded geometries: row copies, 16x16 blocks, 3 / 4 channels (de)interleaved and element loops, around the edges
+  for (const [a, b, c] of [[1, 1, 1], [3, 5, 7], [16, 16, 16], [2, 17, 33], [1, 33, 16], [5, 1, 4], [2, 8, 3], [1, 35, 3], [1, 3, 35], [1, 4, 35]]) {
+    const n = a * b * c;
+    const geoms = [
+      [1, b, a, c, 0, c, b * c, 1, 0, a * c, c, 1],        // [a, b, c] -> [b, a, c]: rows of c
+      [1, a, c, b, 0, b * c, 1, c, 0, b * c, b, 1],        // [a, b, c] -> [a, c, b]: blocks or (de)interleaving
+      [1, c, b, a, 0, 1, c, b * c, 0, a * b, a, 1],        // [a, b, c] -> [c, b, a]: element loop
+    ];
+    for (const g of geoms) {
+      const sizes = { x: n, y: n, geom: 48 };
+      boundsRun(bytes, sizes, (mem, ad) => {
+        fillBytes(mem, ad.x, n, 5);
+        new Int32Array(mem.buffer, ad.geom, 12).set(g);
+      }, (ex, ad) => ex.x8_transpose__wasmsimd(ad.x, ad.y, ad.geom), 4);
+      runs++;
+    }
+  }
+  assert.equal(runs, 30);
 });
 
 function convBounds(depthwise) {

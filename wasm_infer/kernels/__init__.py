@@ -33,7 +33,7 @@ the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   (dynamic_quant.py): bind_qu8_quantize_dynamic, bind_qu8_gemm with pack_qu8_gemm;
   (quant_rnn.py): bind_qu8_lstm_steps (DynamicQuantizeLSTM's recurrence);
   (replace_nan.py): bind_replace_nan (Where(IsNaN(x), c, x), the guard after an attention Softmax);
-  (transpose.py): bind_transpose (any axis permutation that folds into 4 axes, 4-byte dtypes);
+  (transpose.py): bind_transpose (any axis permutation that folds into 4 axes, 4-byte and 1-byte dtypes);
   kept for the NCHW path: gemm / bind_gemm (B unpacked, row-major),
   conv2d_nchw / bind_conv2d_nchw.
 
@@ -76,7 +76,7 @@ from .quant_rnn import bind_qu8_lstm_steps  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
 from .replace_nan import bind_replace_nan  # noqa: E402
-from .transpose import bind_transpose, folded_transpose  # noqa: E402
+from .transpose import TRANSPOSE_KERNELS, bind_transpose, folded_transpose  # noqa: E402
 from .winograd import WINOGRAD_MIN_CHANNELS, bind_conv2d_nhwc_winograd, winograd_applies  # noqa: E402
 
 __all__ = [
@@ -97,4 +97,4 @@ __all__ = [
 __all__ += ["bind_qu8_gemm", "bind_qu8_quantize_dynamic", "pack_qu8_gemm"]
 __all__ += ["bind_qu8_lstm_steps"]
 __all__ += ["bind_replace_nan"]
-__all__ += ["bind_transpose", "folded_transpose"]
+__all__ += ["TRANSPOSE_KERNELS", "bind_transpose", "folded_transpose"]

@@ -8,15 +8,19 @@
       more than 4 axes remain.
   bind_transpose(x, out, perm)
       out = numpy.transpose(x, perm) (copied, C-contiguous) for 4-byte dtypes
-      (float32, int32, uint32: the bits are copied); at most 4 axes after
-      folding (any perm of rank <= 4 qualifies), else ValueError.
+      (float32, int32, uint32) on x32_transpose and 1-byte ones (uint8, int8,
+      bool) on x8_transpose: the bits are copied; at most 4 axes after folding
+      (any perm of rank <= 4 qualifies), else ValueError.
 """
 import numpy as np
 
 from .checks import _INT32_LIMIT, _bound, _check_out, _nothing, _span
 from .loader import _func
 
-_DTYPES = (np.dtype(np.float32), np.dtype(np.int32), np.dtype(np.uint32))
+# the kernel by element size; the geometry is the same for both (strides in elements)
+_X32, _X8 = "x32_transpose__wasmsimd", "x8_transpose__wasmsimd"
+TRANSPOSE_KERNELS = {np.dtype(t): _X32 for t in (np.float32, np.int32, np.uint32)}
+TRANSPOSE_KERNELS.update({np.dtype(t): _X8 for t in (np.uint8, np.int8, np.bool_)})
 
 
 def folded_transpose(shape, perm):
@@ -48,13 +52,13 @@ def folded_transpose(shape, perm):
 
 def bind_transpose(x, out, perm):
     """Validate out = transpose(x, perm) and return a runner. x, out:
-    C-contiguous, same 4-byte dtype; out of the permuted shape, apart from x."""
-    f = _func("x32_transpose__wasmsimd")
+    C-contiguous, same 4-byte or 1-byte dtype; out of the permuted shape,
+    apart from x."""
     for arr, name in ((x, "x"), (out, "out")):
         if not isinstance(arr, np.ndarray):
             raise ValueError(f"{name}: expected a numpy.ndarray, got {type(arr).__name__}")
-        if arr.dtype not in _DTYPES:
-            raise ValueError(f"{name}: dtype must be float32, int32 or uint32, got {arr.dtype}")
+        if arr.dtype not in TRANSPOSE_KERNELS:
+            raise ValueError(f"{name}: dtype must be float32, int32, uint32, uint8, int8 or bool, got {arr.dtype}")
         if not (arr.flags.c_contiguous and arr.flags.aligned):
             raise ValueError(f"{name}: must be C-contiguous and aligned")
     if out.dtype != x.dtype:
@@ -69,6 +73,7 @@ def bind_transpose(x, out, perm):
     geom = folded_transpose(x.shape, perm)
     if geom is None:
         raise ValueError(f"transpose: perm {perm} of {x.shape} does not fold into 4 axes")
+    f = _func(TRANSPOSE_KERNELS[x.dtype])
     _check_out(out, _span(out.ctypes.data, out), (("x", _span(x.ctypes.data, x)),))
     if x.size == 0:
         return _nothing
