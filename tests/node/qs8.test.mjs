@@ -150,6 +150,27 @@ finally:
 `, t);
 });
 
+test('qs8 igemm gather paths: 1x1 (4 rows transposed, padded rows row by row), K x K over 4 x 256 int16 (row by row, odd taps)', { timeout: TEST_MS }, async (t) => {
+  const n = await py.run(`
+total = 0
+for xs, ys in itertools.product((False, True), repeat=2):
+    # 1x1 with pads: groups holding a padded (null) pixel are gathered row by row, the rest 4 rows at once
+    total += qs8_case(1, 19, 5, 6, 11, 1, 1, p=(1, 0, 2, 1), x_signed=xs, y_signed=ys)
+    # K x K with ks * kc > 256: every row by row, runs starting at odd k (kc = 33), pads
+    total += qs8_case(1, 33, 6, 7, 10, 3, 3, p=(1, 1, 1, 1), x_signed=xs, y_signed=ys)
+    total += qs8_case(1, 40, 5, 5, 9, 3, 3, s=(2, 2), p=(0, 1, 1, 0), x_signed=xs, y_signed=ys)
+old = (K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS)
+try:
+    for rows in (5, 6, 8):   # chunks whose last group is 1-3 rows, over 256 int16 a row
+        K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = 1, rows
+        total += qs8_case(1, 33, 5, 5, 9, 3, 3, p=(1, 1, 1, 1))
+        total += qs8_case(1, 21, 4, 5, 9, 1, 1, p=(1, 1, 0, 0))
+finally:
+    K.IGEMM_SCRATCH_FLOATS, K.IGEMM_MIN_ROWS = old
+total`, t);
+  assert.ok(n > 3000, `only ${n} outputs checked`);
+});
+
 test('qs8 depthwise: 3x3 / 5x5, strides 1 / 2, asymmetric pads, dilation, channels around 8', { timeout: TEST_MS }, async (t) => {
   const n = await py.run(`
 total = 0
@@ -487,9 +508,11 @@ test('bounds: qs8 igemm reads and writes nothing outside x, the indirection, pac
   let runs = 0;
   for (const file of BARE_BUILDS) {
     const bytes = readFileSync(file);
-    for (const m of [1, 3, 4, 5, 9]) for (const n of [1, 7, 8, 9, 17]) for (const k of [1, 2, 5]) {
-      // m output pixels, ks = 3 taps over a 1-D input of m + 2 pixels of kc = k bytes, zero-padded ends
-      const ks = 3, px = m + 2, kk2 = (ks * k + 1) & ~1, panels = Math.ceil(n / 8), panel = 2 * (32 + 8 * kk2);
+    // ks = 1 (the 4-row transposed gather), kc = 87 (3 taps over 256 int16: row by row)
+    const shapes = [...[1, 2, 5].map((k) => [3, k]), [1, 9], [1, 5], [3, 87]];
+    for (const m of [1, 3, 4, 5, 9]) for (const n of [1, 7, 8, 9, 17]) for (const [ks, k] of shapes) {
+      // m output pixels, ks taps over a 1-D input of m + 2 pixels of kc = k bytes, zero-padded ends
+      const px = m + 2, kk2 = (ks * k + 1) & ~1, panels = Math.ceil(n / 8), panel = 2 * (32 + 8 * kk2);
       for (const mb of [1, 4, 5, 8]) {
         const sizes = { x: px * k, ind: 4 * m * ks, w: panels * panel, c: m * n, scratch: 2 * Math.min(m, mb) * kk2, params: 32 };
         const floatsAt = [...Array(panels).keys()].map((p) => [p * panel + 32, 8]);
@@ -498,7 +521,7 @@ test('bounds: qs8 igemm reads and writes nothing outside x, the indirection, pac
           fillPacked(mem, ad.w, sizes.w, 4, floatsAt);
           const ind = new Uint32Array(mem.buffer, ad.ind, m * ks);
           for (let i = 0; i < m; i++) for (let s = 0; s < ks; s++) {
-            const p = i + s - 1;
+            const p = i + s - (ks >> 1);
             ind[i * ks + s] = p < 0 || p >= px ? 0 : ad.x + p * k;
           }
           setQs8Params(mem, ad.params, m % 2 === 1, n % 2 === 0);
@@ -507,7 +530,7 @@ test('bounds: qs8 igemm reads and writes nothing outside x, the indirection, pac
       runs++;
     }
   }
-  assert.ok(runs >= 75);
+  assert.ok(runs >= 150);
 });
 
 test('bounds: qs8 depthwise reads and writes nothing outside x, packed w, y', () => {
