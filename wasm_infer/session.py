@@ -1,8 +1,10 @@
-"""InferenceSession: the onnxruntime-shaped entry point."""
+"""InferenceSession: the onnxruntime-shaped entry point.
+
+Results the caller owns are made in session_results.py, profile_run in session_profile.py.
+"""
 import gc
 import math
 import os
-import time
 import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -10,9 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dtypes, ir, limits, plan as planning
+from . import dtypes, ir, limits, plan as planning, session_profile
 from .errors import InputError, ModelError, PlanError, PlanWarning, UnsupportedError, reraise_unexpected
 from .graph_runner import Context, GraphRunner
+from .session_results import detach, held_arrays
 
 MAX_IR_VERSION = 14          # ONNX 1.23 writes IR 14
 MAX_OPSET = {"": 28, "ai.onnx": 28, "ai.onnx.ml": 5, "ai.onnx.preview.training": 1,
@@ -274,28 +277,8 @@ class InferenceSession:
         views owns its memory, is writeable, and is none of the above."""
         if self._state_ids is None:
             with _no_gc():      # a walk over every op: with the collector on, a collection per ~700 ops
-                self._state_ids = _held_arrays(self._runner, self._defaults)
-        held = self._state_ids
-        taken = set()
-        for v in feeds.values():
-            while isinstance(v, np.ndarray):
-                taken.add(id(v))
-                v = v.base
-        out = []
-        for v in results:
-            if type(v) is np.ndarray:
-                root = v
-                while isinstance(root.base, np.ndarray):
-                    root = root.base
-                if recorded or root.base is not None or not v.flags.writeable or id(root) in held or \
-                        id(root) in taken:
-                    v = v.copy()
-                    root = v
-                taken.add(id(root))
-            elif isinstance(v, list):       # a sequence: its arrays (views kept as they are)
-                v = [np.array(x) if type(x) is np.ndarray else x for x in v]
-            out.append(v)
-        return out
+                self._state_ids = held_arrays(self._runner, self._defaults)
+        return detach(results, feeds, recorded, self._state_ids)
 
     MAX_REPLANS = 16
 
@@ -351,31 +334,7 @@ class InferenceSession:
         so `run` itself pays nothing. When the input shapes have a memory plan
         (made by a first `run`), the plan's steps are timed: nodes computed
         at plan time and view-only nodes do not appear."""
-        records = []
-        input_feed = dict(input_feed)
-        self._check_feeds(input_feed)
-        names = [o.name for o in self._outputs] if output_names is None else list(output_names)
-        key = planning.signature(self._runner, input_feed) if self._use_plans else None
-        if key is not None and key not in self._plans:
-            self._run(input_feed, names)
-        plan = self._plans.get(key) if key is not None else None
-        if plan is not None:
-            try:
-                return plan.profile(input_feed, names, time.perf_counter)
-            except planning.ShapeChanged as e:
-                self._shape_changed(key, e)
-                return self.profile_run(input_feed, output_names)
-        ops = [op for op, _, _ in self._runner.steps]
-        for op in ops:
-            op.run = _timed(op, records)   # an instance attribute shadows the method
-        try:
-            self._runner.run(input_feed, names=names)
-        finally:
-            for op in ops:
-                op.__dict__.pop("run", None)
-        if ops and not records:
-            raise RuntimeError("profile_run: the run loop no longer calls op.run; update the profiling hook")
-        return records
+        return session_profile.profile_run(self, input_feed, output_names)
 
 
 def _run_timeout(timeout, run_options):
@@ -405,43 +364,6 @@ def _has_loops(graph):
     return False
 
 
-def _held_arrays(runner, defaults):
-    """ids of the arrays a session keeps for its life: initializers (folded
-    constants included) of every graph, anything an op holds in an attribute
-    (a Constant's value...), of the main graph and every subgraph, and the
-    defaults of overridable initializers."""
-    ids = set()
-
-    def hold(a):          # the array at the root of a's views: what _detach compares
-        while isinstance(a.base, np.ndarray):
-            a = a.base
-        ids.add(id(a))
-    for v in defaults.values():
-        hold(v)
-    seen, todo = set(), [runner]
-    while todo:
-        r = todo.pop()
-        if id(r) in seen:
-            continue
-        seen.add(id(r))
-        for v in r.graph.initializers.values():
-            if isinstance(v, np.ndarray):
-                hold(v)
-        for op, _, _ in r.steps:
-            for value in vars(op).values():
-                if isinstance(value, (list, tuple)):
-                    for item in value:
-                        if isinstance(item, np.ndarray):
-                            hold(item)
-                        elif isinstance(item, GraphRunner):
-                            todo.append(item)
-                elif isinstance(value, np.ndarray):      # no tuple per attribute: ~3 per op
-                    hold(value)
-                elif isinstance(value, GraphRunner):
-                    todo.append(value)
-    return ids
-
-
 @contextmanager
 def _no_gc():
     """The cyclic collector paused: loading, recording and planning make
@@ -454,18 +376,6 @@ def _no_gc():
     finally:
         if enabled:
             gc.enable()
-
-
-def _timed(op, records, clock=time.perf_counter):
-    run, op_type, name = op.run, op.op_type, op.node.name
-
-    def timed(*args):
-        t0 = clock()
-        try:
-            return run(*args)
-        finally:
-            records.append((op_type, name, (clock() - t0) * 1e3))
-    return timed
 
 
 def _inputs_of(key):
