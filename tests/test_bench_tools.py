@@ -140,7 +140,9 @@ def test_zoo_summary_and_report(monkeypatch):
 
 def test_zoo_int8_against_float(monkeypatch):
     """bench --zoo pairs `<key>_int8...` with `<key>` from the same run: speed-up, ratio to onnxruntime-web
-    int8 and top-1 agreement on the photos; a quantized model without its original in the run is left out."""
+    int8 and top-1 agreement on the photos; a quantized model without its original in the run is left out.
+    The speed-up comes from the pair's interleaved loop when it ran (result["pairs"]), else from the two
+    models' own rows, marked with a *."""
     entry = {"key": "net", "title": "Net", "source": "s", "inputs": [], "outputs": [], "rtol": 1e-4, "notes": ""}
     keys = ["net", "net_int8", "net_int8_qop", "lone_int8"]
     monkeypatch.setattr(bench_zoo, "zoo_manifest", lambda: {"models": [{**entry, "key": k} for k in keys]})
@@ -150,17 +152,22 @@ def test_zoo_int8_against_float(monkeypatch):
     per_runtime = {"node": _fake_runtime_result()}
     per_runtime["node"]["models"] = {k: {**base, "ours_p50_ms": p50[k], "ratio": p50[k] / 60, "native": [],
                                          **({"top1": top[k]} if k in top else {})} for k in keys}
+    per_runtime["node"]["pairs"] = {"net_int8": {"float": "net", "int8_p50_ms": 18.0, "fp32_p50_ms": 36.0,
+                                                 "speedup": 2.0, "runs": 10}}
     result = bench.collect(per_runtime)
     result["zoo"] = bench_zoo.zoo_summary(result, {"models": [{"key": k, "rtol": 1e-4} for k in keys]})
     rows = {r["key"]: r for r in result["zoo"]["int8"]}
     assert set(rows) == {"net_int8", "net_int8_qop"}
-    assert rows["net_int8"]["float"] == "net" and rows["net_int8"]["speedup"] == 1.5
+    assert rows["net_int8"]["float"] == "net" and rows["net_int8"]["speedup"] == 2.0 and rows["net_int8"]["interleaved"]
+    assert rows["net_int8_qop"]["interleaved"] is False
     assert (rows["net_int8"]["top1_same"], rows["net_int8"]["photos"]) == (1, 2)
     assert (rows["net_int8_qop"]["top1_same"], rows["net_int8_qop"]["speedup"]) == (2, 2.0)
     lines = bench_zoo.format_report(result, per_runtime, runs=2).splitlines()
     section = lines[next(i for i, line in enumerate(lines) if line.startswith("Quantized models against")):]
     row = next(line for line in section if line.startswith("net_int8 "))
-    assert row.split() == ["net_int8", "node", "20.0", "30.0", "1.50", "0.33", "1/2"]
+    assert row.split() == ["net_int8", "node", "18.0", "36.0", "2.00", "0.33", "1/2"]
+    row = next(line for line in section if line.startswith("net_int8_qop "))
+    assert row.split() == ["net_int8_qop", "node", "15.0", "30.0", "2.00*", "0.25", "2/2"]
 
 
 def test_top1_of_the_photos_natively(tmp_path):

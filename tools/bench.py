@@ -256,6 +256,8 @@ def collect(per_runtime):
             out["op_breakdown"][rt] = res["op_breakdown"]
         if res.get("zoo_breakdown"):
             out.setdefault("zoo_breakdown", {})[rt] = res["zoo_breakdown"]
+        if res.get("pairs"):
+            out.setdefault("pairs", {})[rt] = res["pairs"]
     return out
 
 

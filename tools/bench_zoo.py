@@ -6,7 +6,7 @@ dtypes, fed alike to both sides): per model and runtime the same p50s and
 ratio, every output of ours against onnxruntime native (relative to the
 output's magnitude, with the entry's tolerance), and each model's time per
 op type split into plan steps on kernels and steps in NumPy (10 timed runs
-by default, more for a fast model: at least a second of timed runs, up to 500;
+by default, more for a fast model: at least two seconds of timed runs, up to 500;
 the geometric mean of the ratios per runtime at the end).
 
 Quantized models are compared with their float originals in the same run: a
@@ -30,7 +30,7 @@ import sys
 from tools.bench import BUILD, RUNTIMES, WARMUP, ZOO, _f, format_runtimes, format_tail, make_config
 
 ZOO_RUNS, ZOO_BREAKDOWN_RUNS = 10, 5
-ZOO_MIN_TIMED_MS = 1000   # fast models get more timed runs, up to 50x ZOO_RUNS (the p50 of 10 sub-ms runs is noise)
+ZOO_MIN_TIMED_MS = 2000   # fast models get more timed runs, up to 50x ZOO_RUNS (the p50 of 10 sub-ms runs is noise)
 PHOTO_INPUT = ("float32", [1, 3, 224, 224])     # an ImageNet classifier's one input
 PHOTOS = BUILD / "bench" / "photos"             # the sample photos as its raw feeds (served at /photos/)
 
@@ -82,6 +82,8 @@ def make_zoo_config(keys, runs, wheel, gemm=True, step_cost=True):
     } for k in keys]
     config["zoo_breakdown"] = {"runs": ZOO_BREAKDOWN_RUNS}
     config["min_timed_ms"] = ZOO_MIN_TIMED_MS
+    # each quantized model with its float original, both ours, timed interleaved (int8_summary)
+    config["pairs"] = [[k, float_original(k, keys)] for k in keys if float_original(k, keys)]
     return config
 
 
@@ -95,7 +97,10 @@ def float_original(key, keys):
 def int8_summary(result):
     """Per quantized model and runtime, against its float original in the same
     run: p50s, ours fp32 / ours int8 (speed-up), the ratio to onnxruntime-web
-    int8, and on how many sample photos the top-1 classes agree."""
+    int8, and on how many sample photos the top-1 classes agree. The p50s and
+    the speed-up come from the pair's own loop, both models loaded and timed
+    interleaved (result["pairs"], bench_core.mjs benchPair), when it ran; else
+    from the two models' own rows."""
     out = []
     for key, by_rt in result["models"].items():
         base = float_original(key, result["models"])
@@ -105,9 +110,10 @@ def int8_summary(result):
             f = result["models"][base].get(rt)
             if not f:
                 continue
-            row = {"key": key, "float": base, "runtime": rt, "int8_p50_ms": m["ours_p50_ms"],
-                   "fp32_p50_ms": f["ours_p50_ms"], "speedup": f["ours_p50_ms"] / m["ours_p50_ms"],
-                   "ratio_ort_web_int8": m["ratio"]}
+            pair = result.get("pairs", {}).get(rt, {}).get(key)
+            q_ms, f_ms = (pair["int8_p50_ms"], pair["fp32_p50_ms"]) if pair else (m["ours_p50_ms"], f["ours_p50_ms"])
+            row = {"key": key, "float": base, "runtime": rt, "int8_p50_ms": q_ms, "fp32_p50_ms": f_ms,
+                   "speedup": f_ms / q_ms, "interleaved": bool(pair), "ratio_ort_web_int8": m["ratio"]}
             if m.get("top1") and f.get("top1"):
                 row["top1_same"] = sum(m["top1"][p] == f["top1"].get(p) for p in m["top1"])
                 row["photos"] = len(m["top1"])
@@ -163,14 +169,16 @@ def format_zoo(result, rts, runs):
         f"{rt} {g:.2f}" for rt, g in result["zoo"]["geomean_ratio"].items()))
     if result["zoo"].get("int8"):
         lines += ["", "Quantized models against their float originals, same run: speed-up = ours fp32 p50 / ours int8 "
-                  "p50; ratio = ours int8 p50 / onnxruntime-web int8 p50; top-1 = sample photos on which the int8 "
-                  "model's class equals the float model's (both run inside Pyodide)",
+                  "p50, both models loaded together and timed interleaved in one loop (* = from the models' own rows "
+                  "instead); ratio = ours int8 p50 / onnxruntime-web int8 p50 (the model's row); top-1 = sample "
+                  "photos on which the int8 model's class equals the float model's (both run inside Pyodide)",
                   f"{'model':<27} {'runtime':<9} {'int8 p50':>9} {'fp32 p50':>9} {'speed-up':>8} {'ratio':>6} "
                   f"{'top-1':>6}"]
         for r in result["zoo"]["int8"]:
             top1 = f"{r['top1_same']}/{r['photos']}" if "photos" in r else "-"
             lines.append(f"{r['key']:<27} {r['runtime']:<9} {r['int8_p50_ms']:9.1f} {r['fp32_p50_ms']:9.1f} "
-                         f"{r['speedup']:8.2f} {r['ratio_ort_web_int8']:6.2f} {top1:>6}")
+                         f"{r['speedup']:8.2f}{' ' if r.get('interleaved') else '*'}{r['ratio_ort_web_int8']:6.2f} "
+                         f"{top1:>6}")
     for key in result["models"]:
         bds = {rt: result.get("zoo_breakdown", {}).get(rt, {}).get(key) for rt in rts}
         bds = {rt: b for rt, b in bds.items() if b}

@@ -91,6 +91,67 @@ async function classifyPhotos(env, py, model) {
   }
 }
 
+// A model's runs as `count`, from warm-up times of `warm` ms over config.warmup rounds: with
+// min_timed_ms, more runs for fast models (the same number for every side), up to 50x config.runs.
+function timedRuns(config, warm) {
+  const roundMs = warm / Math.max(config.warmup, 1);
+  return config.min_timed_ms && roundMs > 0
+    ? Math.min(Math.max(config.runs, Math.ceil(config.min_timed_ms / roundMs)), 50 * config.runs) : config.runs;
+}
+
+// times[i] for fns[i], `runs` rounds, each round calling every fn once; the order
+// rotates every round, so that no fn always runs first or after the same one.
+async function interleaved(fns, runs) {
+  const times = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < fns.length; j++) {
+      const k = (i + j) % fns.length;
+      times[k].push(await fns[k]());
+    }
+  }
+  return times;
+}
+
+// Ours only, for the int8 / fp32 pairs below.
+async function loadOurs(env, py, model) {
+  const fsPath = `/bench/${model.key}.onnx`;
+  const refPath = `/bench/${model.key}.ref.npz`;
+  env.pyodide.FS.mkdirTree('/bench');
+  env.pyodide.FS.writeFile(fsPath, await env.readBytes(model.ref));
+  env.pyodide.FS.writeFile(refPath, await env.readBytes(model.native_ref));
+  const zoo = await zooFeeds(env, model);
+  py.load_zoo_model(model.key, fsPath, JSON.stringify(zoo.specs), refPath);
+  for (const f of [fsPath, refPath, ...zoo.specs.map((s) => s.path)]) env.pyodide.FS.unlink(f);
+}
+
+// A quantized model against its float original, both ours, loaded together and timed
+// interleaved in one loop (as ours against onnxruntime-web): the speed-up is then
+// measured on the same machine state, not across two models benchmarked minutes apart.
+async function benchPair(env, config, py, q, f) {
+  await loadOurs(env, py, q);
+  await loadOurs(env, py, f);
+  try {
+    const time = (key) => () => {
+      const t0 = performance.now();
+      py.run_model(key);
+      return performance.now() - t0;
+    };
+    const fns = [time(q.key), time(f.key)];
+    let warm = 0;
+    for (let i = 0; i < config.warmup; i++) for (const fn of fns) warm += fn();
+    const runs = timedRuns(config, warm);
+    const [tq, tf] = await interleaved(fns, runs);
+    const a = stats(tq);
+    const b = stats(tf);
+    env.log(`  ${q.key} against ${f.key}, interleaved: int8 p50 ${a.p50.toFixed(1)} ms, fp32 p50 ${b.p50.toFixed(1)} ms, ` +
+            `speed-up ${(b.p50 / a.p50).toFixed(2)} (${runs} runs)`);
+    return { float: f.key, int8_p50_ms: a.p50, fp32_p50_ms: b.p50, speedup: b.p50 / a.p50, runs };
+  } finally {
+    py.release(q.key);
+    py.release(f.key);
+  }
+}
+
 async function benchModel(env, config, py, model) {
   const { pyodide, ort, log } = env;
   const bytes = await env.readBytes(model.ref);
@@ -139,11 +200,8 @@ async function benchModel(env, config, py, model) {
     warm += timeOurs();
     warm += await timePeer();
   }
-  // A sub-millisecond model's p50 over a few runs moves with the timer and the machine:
-  // with min_timed_ms, more runs (the same number for both sides), up to 50x config.runs.
-  const pairMs = warm / Math.max(config.warmup, 1);
-  const runs = config.min_timed_ms && pairMs > 0
-    ? Math.min(Math.max(config.runs, Math.ceil(config.min_timed_ms / pairMs)), 50 * config.runs) : config.runs;
+  // A sub-millisecond model's p50 over a few runs moves with the timer and the machine.
+  const runs = timedRuns(config, warm);
   const ours = [];
   const theirs = [];
   for (let i = 0; i < runs; i++) {
@@ -222,6 +280,11 @@ export async function runBench(env, config) {
       result.zoo_breakdown[model.key] = JSON.parse(py.op_breakdown(model.key, config.zoo_breakdown.runs, true));
     }
     py.release(model.key);
+  }
+  for (const [q, f] of config.pairs ?? []) {
+    const byKey = Object.fromEntries(config.models.map((m) => [m.key, m]));
+    result.pairs ??= {};
+    result.pairs[q] = await benchPair(env, config, py, byKey[q], byKey[f]);
   }
   if (config.step_cost) {
     log(`  per-step cost (${config.step_cost.models.length} chains, ${config.step_cost.runs} runs each)`);
