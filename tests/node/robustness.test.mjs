@@ -254,7 +254,7 @@ json.dumps({k: [min(t[0] for t in v), min(t[1] for t in v)] for k, v in times.it
   // Twice the nodes: linear is 2x, n log n 2.13x, quadratic 4x (the loader this replaced).
   // 10,000 -> 100,000 is logged, not asserted: loading is linear with under a millisecond per
   // model, but a node costs more once the working set leaves the CPU's caches (13-17 us at
-  // 10,000 nodes in Pyodide, 14-22 us at 50,000 and 100,000), so the ratio is 10x or somewhat
+  // 10,000 nodes in Pyodide, 14-25 us at 50,000 and 100,000), so the ratio is 10x or somewhat
   // more: 6.9-11.3x over some 15 runs on a busy machine, 13.0x and 15.3x in two fresh-clone CI
   // runs (2026-12-03). A bound at 10x would fail at random.
   // The first run (record + plan) measured 0.90 / 4.90 / 8.75 s at 10,000 / 50,000 / 100,000 nodes
