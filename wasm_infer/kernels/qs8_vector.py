@@ -74,65 +74,53 @@ def bind_qs8_add(a, b, out, params):
                   (a, b, out, params))
 
 
+def _scale_bits(scale, what):
+    """The per-tensor scale as the int32 bits of a positive, finite float32."""
+    s = np.array([scale], np.float32)
+    if not (np.isfinite(s).all() and (s > 0).all()):
+        raise ValueError(f"{what}: the scale must be positive and finite, got {s[0]}")
+    return s.view(np.int32)[0]
+
+
 def qs8_quantize_params(y_zero_point, out_min, out_max, y_signed, scale):
     ylo, yhi = _range(y_signed)
     if not ylo <= y_zero_point <= yhi or not ylo <= out_min <= out_max <= yhi:
         raise ValueError(f"qs8 quantize params: zero point {y_zero_point} or output range [{out_min}, {out_max}] "
                          "outside the type's range")
-    s = np.array([scale], np.float32)
-    if not (np.isfinite(s).all() and (s > 0).all()):
-        raise ValueError(f"qs8 quantize params: the scale must be positive and finite, got {s[0]}")
-    p = np.array([y_zero_point, out_min, out_max, int(bool(y_signed)), 0, 0, 0, 0], np.int32)
-    p[4:5] = s.view(np.int32)
-    return p
+    bits = _scale_bits(scale, "qs8 quantize params")
+    return np.array([y_zero_point, out_min, out_max, int(bool(y_signed)), bits, 0, 0, 0], np.int32)
 
 
 def bind_qs8_quantize(x, out, params):
-    what = "qs8_quantize"
-    if not isinstance(x, np.ndarray) or x.dtype != np.float32 or not x.flags.c_contiguous:
-        raise ValueError(f"{what}: x must be a C-contiguous float32 array, got {getattr(x, 'dtype', type(x).__name__)}")
-    if not isinstance(out, np.ndarray) or out.dtype not in _BYTES or not out.flags.c_contiguous:
-        raise ValueError(f"{what}: out must be a C-contiguous uint8 or int8 array, got "
-                         f"{getattr(out, 'dtype', type(out).__name__)}")
-    if not isinstance(params, np.ndarray) or params.dtype != np.int32 or params.shape != (8,):
-        raise ValueError(f"{what}: params must be the int32 [8] array of qs8_quantize_params")
-    if bool(params[3]) != (out.dtype == np.int8):
-        raise ValueError(f"{what}: params say {'int8' if params[3] else 'uint8'} out, got {out.dtype}")
-    if out.shape != x.shape:
-        raise ValueError(f"{what}: x and out must have one shape, got {x.shape} and {out.shape}")
-    if not out.flags.writeable:
-        raise ValueError(f"{what}: out is read-only")
-    _check_out(out, _span(out.ctypes.data, out), (("x", _span(x.ctypes.data, x)),))
-    if out.size == 0:
-        return _nothing
-    f = _func("qs8_vquantize__wasmsimd")
-    return _bound([(f, (x.ctypes.data, out.ctypes.data, out.size, params.ctypes.data))], (x, out, params))
+    return _bind_convert("qs8_quantize", "qs8_vquantize__wasmsimd", x, out, params, signed=(out, "out", 3))
 
 
 def qs8_dequantize_params(x_zero_point, x_signed, scale):
     xlo, xhi = _range(x_signed)
     if not xlo <= x_zero_point <= xhi:
         raise ValueError(f"qs8 dequantize params: zero point {x_zero_point} outside the type's range")
-    s = np.array([scale], np.float32)
-    if not (np.isfinite(s).all() and (s > 0).all()):
-        raise ValueError(f"qs8 dequantize params: the scale must be positive and finite, got {s[0]}")
-    p = np.array([x_zero_point, int(bool(x_signed)), 0, 0, 0, 0, 0, 0], np.int32)
-    p[2:3] = s.view(np.int32)
-    return p
+    bits = _scale_bits(scale, "qs8 dequantize params")
+    return np.array([x_zero_point, int(bool(x_signed)), bits, 0, 0, 0, 0, 0], np.int32)
 
 
 def bind_qs8_dequantize(x, out, params):
-    what = "qs8_dequantize"
-    if not isinstance(x, np.ndarray) or x.dtype not in _BYTES or not x.flags.c_contiguous:
-        raise ValueError(f"{what}: x must be a C-contiguous uint8 or int8 array, got "
-                         f"{getattr(x, 'dtype', type(x).__name__)}")
-    if not isinstance(out, np.ndarray) or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"{what}: out must be a C-contiguous float32 array, got "
-                         f"{getattr(out, 'dtype', type(out).__name__)}")
+    return _bind_convert("qs8_dequantize", "qs8_vdequantize__wasmsimd", x, out, params, signed=(x, "x", 1))
+
+
+def _bind_convert(what, kernel, x, out, params, signed):
+    """QuantizeLinear / DequantizeLinear of one tensor: float32 one way, uint8/int8 the
+    other (`signed`: that array, its name, and the params slot saying whether it is int8)."""
+    for arr, name in ((x, "x"), (out, "out")):
+        kind = "uint8 or int8" if arr is signed[0] else "float32"
+        if not isinstance(arr, np.ndarray) or not arr.flags.c_contiguous or \
+                (arr.dtype not in _BYTES if arr is signed[0] else arr.dtype != np.float32):
+            raise ValueError(f"{what}: {name} must be a C-contiguous {kind} array, got "
+                             f"{getattr(arr, 'dtype', type(arr).__name__)}")
     if not isinstance(params, np.ndarray) or params.dtype != np.int32 or params.shape != (8,):
-        raise ValueError(f"{what}: params must be the int32 [8] array of qs8_dequantize_params")
-    if bool(params[1]) != (x.dtype == np.int8):
-        raise ValueError(f"{what}: params say {'int8' if params[1] else 'uint8'} x, got {x.dtype}")
+        raise ValueError(f"{what}: params must be the int32 [8] array of {what}_params")
+    arr, name, flag = signed
+    if bool(params[flag]) != (arr.dtype == np.int8):
+        raise ValueError(f"{what}: params say {'int8' if params[flag] else 'uint8'} {name}, got {arr.dtype}")
     if out.shape != x.shape:
         raise ValueError(f"{what}: x and out must have one shape, got {x.shape} and {out.shape}")
     if not out.flags.writeable:
@@ -140,5 +128,5 @@ def bind_qs8_dequantize(x, out, params):
     _check_out(out, _span(out.ctypes.data, out), (("x", _span(x.ctypes.data, x)),))
     if out.size == 0:
         return _nothing
-    f = _func("qs8_vdequantize__wasmsimd")
+    f = _func(kernel)
     return _bound([(f, (x.ctypes.data, out.ctypes.data, out.size, params.ctypes.data))], (x, out, params))
