@@ -37,6 +37,7 @@
  * exactly C[i][j] (i < m, j < n; c_stride bytes per row) and scratch[0 ..
  * min(m, mb) * kk2). mb == 0 does nothing.
  */
+#include "i16_dot_tile.h"
 #include "qs8_requant.h"
 
 #define MR 4
@@ -148,11 +149,8 @@ WI_INLINE void wi_qs8_centre4(int16_t* d, const uint8_t* const* src, size_t a_of
   }
 }
 
-/* One r x 8 tile (r a constant after inlining: the loop over t unrolls and
- * the accumulators stay in locals): the group at pa times the panel at pw,
- * rows into cp[0..r). One pair of k an iteration, the loop left to V8, and
- * the empty asm hides the pointers' induction from clang so each load keeps
- * its constant offset (see wi_qu8_tile in qu8_gemm.h for why). */
+/* One r x 8 tile: the group at pa times the panel at pw (i16_dot_tile.h), the
+ * bias as the accumulators' start, rows into cp[0..r). */
 WI_INLINE void wi_qs8_igemm_tile(const size_t r, const int16_t* pa, const int16_t* pw, size_t kk2,
                                  uint8_t* const* cp, const float* scale, const wi_qs8_rq* rq, size_t nc) {
   v128_t acc0[MR], acc1[MR];
@@ -160,20 +158,7 @@ WI_INLINE void wi_qs8_igemm_tile(const size_t r, const int16_t* pa, const int16_
     acc0[t] = wasm_v128_load(pw);
     acc1[t] = wasm_v128_load(pw + 8);
   }
-  const int16_t* w = pw + 32;
-  const int16_t* const wend = w + 8 * kk2;
-#pragma clang loop unroll(disable)
-  while (w != wend) {
-    __asm__("" : "+r"(pa), "+r"(w));
-    const v128_t vb0 = wasm_v128_load(w), vb1 = wasm_v128_load(w + 8);
-    for (size_t t = 0; t < r; t++) {
-      const v128_t va = wasm_v128_load32_splat(pa + 2 * t);
-      acc0[t] = wasm_i32x4_add(acc0[t], wasm_i32x4_dot_i16x8(va, vb0));
-      acc1[t] = wasm_i32x4_add(acc1[t], wasm_i32x4_dot_i16x8(va, vb1));
-    }
-    w += 16;
-    pa += 2 * r;
-  }
+  wi_i16_dot_tile(r, pa, pw + 32, kk2, acc0, acc1);
   size_t t = 0;
   for (; t + 2 <= r; t += 2) {
     wi_qs8_store8x2(cp[t], cp[t + 1], acc0[t], acc1[t], acc0[t + 1], acc1[t + 1], scale, rq, nc);

@@ -12,7 +12,7 @@
 #ifndef WASM_INFER_QU8_GEMM_H
 #define WASM_INFER_QU8_GEMM_H
 
-#include "kernels.h"
+#include "i16_dot_tile.h"
 
 #define WI_QU8_MR 4
 
@@ -65,18 +65,8 @@ WI_INLINE void wi_qu8_store(float* c, v128_t acc0, v128_t acc1, const float* hdr
   for (size_t q = 0; q < nc; q++) c[q] = t[q];
 }
 
-/* One r x 8 tile (r a constant after inlining: the loop over t unrolls and
- * the accumulators stay in locals): the group at pa times the panel at pw,
- * into c (row t at c + t * c_stride elements). Per pair of k, two weight
- * vectors and, per row, one 32-bit splat and two i32x4.dot_i16x8_s.
- *
- * One pair of k an iteration, and the loop is left to the engine (V8's
- * TurboFan unrolls it itself). The empty asm statement hides the two
- * pointers' induction from clang: without it, loop strength reduction turns
- * every load's constant offset into an i32.add of its own, one x64 lea per
- * load in V8 (Node's 11.3 keeps them), and a loop that clang unrolls is
- * scheduled with all its loads first, which spills in V8 (2026-12-03,
- * docs/PERFORMANCE.md). */
+/* One r x 8 tile: the group at pa times the panel at pw (i16_dot_tile.h),
+ * into c (row t at c + t * c_stride elements). */
 WI_INLINE void wi_qu8_tile(
     const size_t r, const int16_t* pa, const int16_t* pw, size_t kk8,
     void* c, size_t c_stride, v128_t vsa, size_t nc, int to_float) {
@@ -85,20 +75,7 @@ WI_INLINE void wi_qu8_tile(
     acc0[t] = wasm_i32x4_const_splat(0);
     acc1[t] = wasm_i32x4_const_splat(0);
   }
-  const int16_t* w = pw + 32;
-  const int16_t* const wend = w + 8 * kk8;
-#pragma clang loop unroll(disable)
-  while (w != wend) {
-    __asm__("" : "+r"(pa), "+r"(w));
-    const v128_t vb0 = wasm_v128_load(w), vb1 = wasm_v128_load(w + 8);
-    for (size_t t = 0; t < r; t++) {
-      const v128_t va = wasm_v128_load32_splat(pa + 2 * t);
-      acc0[t] = wasm_i32x4_add(acc0[t], wasm_i32x4_dot_i16x8(va, vb0));
-      acc1[t] = wasm_i32x4_add(acc1[t], wasm_i32x4_dot_i16x8(va, vb1));
-    }
-    w += 16;
-    pa += 2 * r;
-  }
+  wi_i16_dot_tile(r, pa, pw + 32, kk8, acc0, acc1);
   for (size_t t = 0; t < r; t++) {
     if (to_float) {
       wi_qu8_store((float*)c + t * c_stride, acc0[t], acc1[t], (const float*)pw, vsa, nc);
