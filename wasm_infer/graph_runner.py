@@ -130,10 +130,15 @@ class GraphRunner:
         toposort(graph, self.outer_names)
         passes.optimize(graph, ctx)
         self.steps, self.promote = [], []
-        for node in graph.nodes:
+        last = {}       # value name -> the last step that reads it (for _release_lists)
+        classes = {}    # (op_type, domain, opset) -> Op class: resolved once per kind of node
+        for i, node in enumerate(graph.nodes):
             opset = (node.opsets or ctx.opsets).get(node.domain or "", 1)
-            cls = resolve(node.op_type, node.domain, opset, node.name or (node.outputs or [""])[0],
-                          where if where != "graph" else "")
+            cls = classes.get((node.op_type, node.domain, opset))
+            if cls is None:
+                cls = classes[node.op_type, node.domain, opset] = resolve(
+                    node.op_type, node.domain, opset, node.name or (node.outputs or [""])[0],
+                    where if where != "graph" else "")
             try:
                 op = cls(node, ctx)
             except UnsupportedError as e:
@@ -141,29 +146,34 @@ class GraphRunner:
                     raise
                 raise UnsupportedError(f"{_label(node, where)} ({node.op_type}): {e}") from None
             implicit = getattr(op, "implicit_inputs", None)
-            inputs = tuple(node.inputs) + tuple(implicit) if implicit else tuple(node.inputs)
-            self.steps.append((op, inputs, tuple(node.outputs)))
+            # The node's own lists, not copies (the passes are done with them): the collector's
+            # first walk after loading visits every object a step keeps, so fewer of them is faster.
+            inputs = node.inputs + list(implicit) if implicit else node.inputs
+            self.steps.append((op, inputs, node.outputs))
             self.promote.append(not getattr(op, "handles_exotic", False))
+            for name in inputs:
+                last[name] = i
         self.output_names = [v.name for v in graph.outputs]
-        self.release_after = self._lifetimes()
+        self.release_after = self._release_lists(last)
         # per step: input (shape, dtype)s -> a kernel lowering or None (lowering/), when kernels are
         # loaded; made at the step's first run (None until then: no dict per node at load)
         self.lowered = [None] * len(self.steps) if ctx.kernels is not None else None
 
-    def _lifetimes(self):
-        """For each step, the values no later step or output reads."""
+    def _release_lists(self, last):
+        """For each step, the values no later step or output reads (last: value
+        name -> the last step reading it): () for none, the name itself for
+        one (most steps, and no list object per step), else a list of names."""
         keep = set(self.output_names) | set(self.graph.initializers)
-        last = {}
-        for i, (_, inputs, _) in enumerate(self.steps):
-            for name in inputs:
-                last[name] = i
-        release = [()] * len(self.steps)     # one shared empty tuple, not a list per step
+        release = [()] * len(self.steps)
         for name, i in last.items():
             if name and name not in keep:
-                if release[i]:
-                    release[i].append(name)
+                r = release[i]
+                if not r:
+                    release[i] = name
+                elif type(r) is str:
+                    release[i] = [r, name]
                 else:
-                    release[i] = [name]
+                    r.append(name)
         return release
 
     def run(self, feeds, outer=None, names=None, record=None):
@@ -223,8 +233,12 @@ class GraphRunner:
                     values[name] = np.asarray(value) if isinstance(value, np.generic) else value
                     if record is not None:
                         record.add(name, values[name])
-            for name in release:
-                values.pop(name, None)
+            if release:
+                if type(release) is str:
+                    values.pop(release, None)
+                else:
+                    for name in release:
+                        values.pop(name, None)
         return [values[n] for n in (self.output_names if names is None else names)]
 
 
