@@ -8,7 +8,7 @@ attention layer its own copy of the mask's 0 and -inf, so the six layers of
 MiniLM compute one Where six times; the Shape/Gather/Unsqueeze chains that
 rebuild a shape per layer repeat too). One pass in graph order (the graph is
 topologically sorted), so chains of duplicates fold within one call; a hash
-per node, so linear in the graph.
+per node that shares its first input with an earlier one, so linear in the graph.
 
 Never merged: ops that are not deterministic (Random*, Bernoulli,
 Multinomial, Dropout: two draws are not one), nodes with subgraphs, ops no
@@ -34,19 +34,38 @@ _EDGE = 64
 def apply(graph, ctx):
     kept_names = graph_output_names(graph) | {n for node in graph.nodes if node.attrs for n in implicit_inputs(node)}
     canonical = _canonical_initializers(graph.initializers)
-    rename, seen, kept, deterministic = {}, {}, [], {}
+    rename, kept, deterministic = {}, [], {}
+    # Two nodes that compute the same thing read the same first input, so a node's key is made only
+    # once a second node reads that input: by_first maps it to the one kept node reading it first
+    # (no key made yet), or to {key: kept node} from the second reader on. A graph with no
+    # repeated reads (a chain) then makes no key at all.
+    by_first = {}
     for node in graph.nodes:
         if rename:
             node.inputs = [rename.get(n, n) for n in node.inputs]
+        if not node.outputs:
+            kept.append(node)
+            continue
+        head = node.inputs[0] if node.inputs else None
+        if canonical and head:
+            head = canonical.get(head, head)
+        group = by_first.get(head)
+        if group is None:
+            by_first[head] = node
+            kept.append(node)
+            continue
+        if type(group) is not dict:     # the second reader: the first one's key now
+            key = _key(group, canonical, ctx, deterministic)
+            group = by_first[head] = {key: group} if key is not None else {}
         key = _key(node, canonical, ctx, deterministic)
-        first = seen.get(key) if key is not None else None
+        first = group.get(key) if key is not None else None
         if first is not None and _can_replace(node, first, kept_names):
             for mine, theirs in zip(node.outputs, first.outputs):
                 if mine:
                     rename[mine] = theirs
             continue
         if key is not None and first is None:
-            seen[key] = node
+            group[key] = node
         kept.append(node)
     if not rename:
         return False
