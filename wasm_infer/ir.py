@@ -217,7 +217,7 @@ def _graph(g, where, ld):
 
 
 def _graph_and_names(g, where, ld):
-    """(Graph, {name: what defines it} of its inputs, initializers and node outputs)."""
+    """(Graph, the set of names its inputs, initializers and node outputs define)."""
     inits = {}
     for t in g.initializer:
         if not t.name:
@@ -240,22 +240,28 @@ def _check_single_assignment(graph, where):
     """What onnxruntime refuses as an invalid graph: a value defined twice (by
     two nodes, or by a node and a graph input or initializer). Without this
     the last writer would silently win. (A graph output listed twice is
-    valid there: run returns it twice, as two arrays.) Returns the names
-    the graph defines (inputs, initializers, node outputs) -> what defines them."""
-    defined = {v.name: "a graph input" for v in graph.inputs}
-    defined.update((name, "an initializer") for name in graph.initializers)
+    valid there: run returns it twice, as two arrays.) Returns the set of
+    names the graph defines (inputs, initializers, node outputs)."""
+    defined = {v.name for v in graph.inputs}
+    defined.update(graph.initializers)
+    count = len(defined)
+    made = [o for n in graph.nodes for o in n.outputs if o]    # "": an optional output left out
+    defined.update(made)        # in C: one set of every name, no per-name Python step
+    if len(defined) == count + len(made):
+        return defined
+    # some name is defined twice: find the first repeat, to name both definitions
+    first = {v.name: "a graph input" for v in graph.inputs}
+    first.update((name, "an initializer") for name in graph.initializers)
     for n in graph.nodes:
         for o in n.outputs:
-            if not o:
-                continue        # an optional output left out
-            if o in defined:
-                first = defined[o]
-                if isinstance(first, Node):
-                    first = f"the output of node {first.name!r} ({first.op_type})"
+            if o and o in first:
+                was = first[o]
+                if isinstance(was, Node):
+                    was = f"the output of node {was.name!r} ({was.op_type})"
                 raise ModelError(f"invalid graph: {where} node {n.name!r} ({n.op_type}) writes {o!r}, which is "
-                                 f"already {first}")
-            defined[o] = n      # the node: its description is formatted only for the error
-    return defined
+                                 f"already {was}")
+            first[o] = n
+    raise AssertionError("unreachable: a repeated name was counted")
 
 
 def from_proto(m, model_dir=None, budget=None):
