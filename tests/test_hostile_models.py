@@ -2,6 +2,7 @@
 linear loading and planning, budgets on everything a model can expand, a
 run-time deadline and loop budget, results that never alias the session,
 graphs onnxruntime refuses, the plan cache's eviction."""
+import gc
 import time
 
 import numpy as np
@@ -49,6 +50,32 @@ def test_a_100000_node_chain_and_a_20000_branch_graph_load_and_plan():
         for _ in range(2):        # recorded and planned, then through the plan
             np.testing.assert_allclose(sess.run(None, {"x": x})[0], want, rtol=1e-5)
         assert sess.plan_info()["planned"], "a plan was made"
+
+
+def test_loading_and_the_first_run_leave_the_collector_on_but_run_no_full_collection():
+    # A full collection rescans every object made so far: run every few thousand new objects
+    # while a big graph loads, it made loading superlinear. A paused collector instead leaves
+    # every object to one collection afterwards, which reads them all back from main memory.
+    big = 1 << 30
+    events = []     # (generation, whether the session's loading/recording was under way)
+
+    def seen(phase, info):
+        if phase == "start":
+            events.append((info["generation"], gc.get_threshold()[2] >= big))
+
+    before = gc.get_threshold()
+    gc.callbacks.append(seen)
+    try:
+        sess = wasm_infer.InferenceSession(hm.chain(20_000))
+        sess.run(None, {"x": np.ones(4, np.float32)})
+        with pytest.raises(ModelError):
+            wasm_infer.InferenceSession(b"\x08\x07\x12\x00not a model")
+    finally:
+        gc.callbacks.remove(seen)
+    assert gc.get_threshold() == before, "the collector's thresholds are restored, after errors too"
+    during = [g for g, inside in events if inside]
+    assert len(during) > 20, f"young collections ran while loading and recording: {events[:5]}"
+    assert 2 not in during, "no full collection while loading and recording"
 
 
 def _sorted_names(nodes, outer=()):
