@@ -1,0 +1,77 @@
+// How loading scales with the number of nodes (issue 17), inside Pyodide in Node:
+// `InferenceSession(bytes)` of the Relu chains of tests/hostile_models.py, best of --reps,
+// sizes interleaved; µs per node and each size's time over the smallest's. For reference, one
+// plain Python loop over the loaded graph's nodes (`for node in nodes: node.inputs`), which runs
+// no loader code: its cost per node shows what the memory hierarchy alone adds once a graph's
+// objects no longer fit in the CPU's caches.
+//
+//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run]
+//
+// --first-run: also time the first run (recording and planning) after each load.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, bootPyodide, hostPython } from './pyodide_node.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const sizes = opt('--sizes', '10000,100000').split(',').map(Number);
+const reps = Number(opt('--reps', '3'));
+const firstRun = args.includes('--first-run');
+if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1)) {
+  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run]');
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
+try {
+  execFileSync(hostPython(), ['-c', `
+import sys; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'tests'))})
+import hostile_models
+for n in ${JSON.stringify(sizes)}:
+    open(f"${dir}/chain_{n}.onnx", "wb").write(hostile_models.chain(n))
+`], { timeout: 600_000 });
+  const { pyodide } = await bootPyodide({ packages: ['numpy'], wheel: true });
+  pyodide.FS.mkdirTree('/chains');
+  for (const n of sizes) pyodide.FS.writeFile(`/chains/chain_${n}.onnx`, readFileSync(path.join(dir, `chain_${n}.onnx`)));
+  const out = pyodide.runPython(`
+import json, time, numpy as np, wasm_infer
+sizes, first_run = ${JSON.stringify(sizes)}, ${firstRun ? 'True' : 'False'}
+best = {n: [float("inf")] * 3 for n in sizes}      # load, first run, walk over the nodes
+for _ in range(${reps}):
+    for n in sizes:
+        data = open(f"/chains/chain_{n}.onnx", "rb").read()
+        t0 = time.perf_counter()
+        sess = wasm_infer.InferenceSession(data)
+        t1 = time.perf_counter()
+        nodes = sess._runner.graph.nodes
+        for node in nodes:
+            node.inputs
+        t2 = time.perf_counter()
+        t3 = t2
+        if first_run:
+            sess.run(None, {"x": np.ones(4, np.float32)})
+            t3 = time.perf_counter()
+        del sess, nodes
+        b = best[n]
+        best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1)]
+json.dumps(best)
+`);
+  const best = JSON.parse(out);
+  const n0 = sizes[0];
+  const row = (label, i, unit) => {
+    console.log(label);
+    for (const n of sizes) {
+      const t = best[n][i];
+      console.log(`  ${String(n).padStart(8)} nodes ${(t * 1e3).toFixed(1).padStart(9)} ms ` +
+                  `${(t / n * unit).toFixed(unit === 1e6 ? 2 : 1).padStart(7)} ${unit === 1e6 ? 'us' : 'ns'}/node ` +
+                  `${(t / best[n0][i]).toFixed(2).padStart(7)}x the ${n0}-node time`);
+    }
+  };
+  console.log(`Relu chains inside Pyodide, best of ${reps}, sizes interleaved`);
+  row('InferenceSession(bytes):', 0, 1e6);
+  if (firstRun) row('first run (record and plan):', 1, 1e6);
+  row('reference, no loader code: one loop over the loaded nodes reading node.inputs:', 2, 1e9);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
