@@ -5,9 +5,10 @@
 // no loader code: its cost per node shows what the memory hierarchy alone adds once a graph's
 // objects no longer fit in the CPU's caches.
 //
-//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run]
+//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--wheel PATH]
 //
 // --first-run: also time the first run (recording and planning) after each load.
+// --wheel: measure this wasm_infer wheel instead of the built one (build/dist).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,8 +20,9 @@ const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args
 const sizes = opt('--sizes', '10000,100000').split(',').map(Number);
 const reps = Number(opt('--reps', '3'));
 const firstRun = args.includes('--first-run');
+const wheel = opt('--wheel', true);
 if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1)) {
-  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run]');
+  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--wheel PATH]');
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
@@ -31,7 +33,7 @@ import hostile_models
 for n in ${JSON.stringify(sizes)}:
     open(f"${dir}/chain_{n}.onnx", "wb").write(hostile_models.chain(n))
 `], { timeout: 600_000 });
-  const { pyodide } = await bootPyodide({ packages: ['numpy'], wheel: true });
+  const { pyodide } = await bootPyodide({ packages: ['numpy'], wheel });
   pyodide.FS.mkdirTree('/chains');
   for (const n of sizes) pyodide.FS.writeFile(`/chains/chain_${n}.onnx`, readFileSync(path.join(dir, `chain_${n}.onnx`)));
   const out = pyodide.runPython(`

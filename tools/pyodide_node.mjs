@@ -40,7 +40,8 @@ export async function wheelPath() {
 
 // Returns { pyodide, timings } where timings (ms) has boot and install.
 // packages: names from Pyodide's lock file (e.g. 'numpy'); wheel: also install
-// the wasm_infer wheel (its _kernels.so is preloaded by Pyodide's loader).
+// the wasm_infer wheel (its _kernels.so is preloaded by Pyodide's loader): true
+// for the built one, or a wheel's path (to measure another version).
 export async function bootPyodide({ packages = ['numpy'], wheel = false, env = {}, dir = PYODIDE_DIR } = {}) {
   requireBuilt(path.join(dir, 'pyodide.asm.wasm'), 'the offline Pyodide distribution');
   const { loadPyodide } = await import(path.join(dir, 'pyodide.mjs'));
@@ -50,7 +51,7 @@ export async function bootPyodide({ packages = ['numpy'], wheel = false, env = {
   const pyodide = await loadPyodide({ indexURL: dir + path.sep, env: { HOME: '/home/pyodide', ...passed, ...env }, stdout: () => {}, stderr: (s) => process.stderr.write(s + '\n') });
   const t1 = performance.now();
   const toLoad = [...packages];
-  if (wheel) toLoad.push(await wheelPath());
+  if (wheel) toLoad.push(typeof wheel === 'string' ? path.resolve(wheel) : await wheelPath());
   if (toLoad.length) await pyodide.loadPackage(toLoad, { messageCallback: () => {} });
   const t2 = performance.now();
   return { pyodide, timings: { boot_ms: t1 - t0, install_ms: t2 - t1 } };
