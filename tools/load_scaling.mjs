@@ -21,7 +21,7 @@ const sizes = opt('--sizes', '10000,100000').split(',').map(Number);
 const reps = Number(opt('--reps', '3'));
 const firstRun = args.includes('--first-run');
 const wheel = opt('--wheel', true);
-if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1)) {
+if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1) || !wheel) {
   throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--wheel PATH]');
 }
 

@@ -146,8 +146,8 @@ class GraphRunner:
                     raise
                 raise UnsupportedError(f"{_label(node, where)} ({node.op_type}): {e}") from None
             implicit = getattr(op, "implicit_inputs", None)
-            # The node's own lists, not copies (the passes are done with them): the collector's
-            # first walk after loading visits every object a step keeps, so fewer of them is faster.
+            # The node's own lists, not copies (the passes are done with them): fewer objects per
+            # step for the cyclic collector to visit, and less memory per node.
             inputs = node.inputs + list(implicit) if implicit else node.inputs
             self.steps.append((op, inputs, node.outputs))
             self.promote.append(not getattr(op, "handles_exotic", False))
