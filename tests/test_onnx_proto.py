@@ -164,3 +164,20 @@ def test_names_read_alike_from_any_buffer_one_object_each_and_bad_utf8_is_a_mode
     for bad in (data[:at] + b"\xff" + data[at + 1:], data.replace("é".encode(), b"\xc3\x28")):
         with pytest.raises(ModelError, match=r"NodeProto\.(name|output|input) is not valid UTF-8"):
             onnx_proto.load_model(kind(bad))
+
+
+@pytest.mark.parametrize("kind", [bytes, memoryview])
+def test_node_names_and_doc_strings_are_read_on_their_own(kind):
+    # A node's name and doc string are seldom written twice, so they skip the table that makes
+    # equal value names one object (it would grow by a name per node): short and long ones alike,
+    # with invalid UTF-8 still a ModelError.
+    long_name = "nœud-" * 40                        # over 127 bytes: the general path
+    nodes = [helper.make_node("Relu", ["x"], ["t"], name="r0", doc_string="first"),
+             helper.make_node("Relu", ["t"], ["y"], name=long_name, doc_string="é" * 90)]
+    vi = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2]) for n in ("x", "y")]
+    data = helper.make_model(helper.make_graph(nodes, "g", vi[:1], vi[1:])).SerializeToString()
+    g = onnx_proto.load_model(kind(data)).graph
+    assert [(n.name, n.doc_string) for n in g.node] == [("r0", "first"), (long_name, "é" * 90)]
+    bad = data.replace("é".encode(), b"\xc3\x28", 1)
+    with pytest.raises(ModelError, match=r"NodeProto\.doc_string is not valid UTF-8"):
+        onnx_proto.load_model(kind(bad))

@@ -18,6 +18,10 @@ MAX_DEPTH = 64
 # Field kinds. Scalars: decoded value; "packed" kinds accept both packed and
 # unpacked encodings, as protobuf parsers must.
 INT, FLOAT, DOUBLE, STRING, BYTES = "int", "float", "double", "string", "bytes"
+# A string that is seldom written twice (a node's name, a doc string): decoded
+# on its own, not through the table that makes equal names one object (see
+# _string), which would only grow by one entry per node.
+LABEL = "label"
 PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT = "pint", "pfloat", "pdouble", "puint"
 # Bulk integer data of tensors (int32_data, int64_data, uint64_data): decoded
 # with numpy into int64 / uint64 chunks, 8 bytes per value instead of a Python
@@ -50,7 +54,7 @@ class Message:
 
 
 _PACKED_KINDS = {PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT, BULK_INT, BULK_UINT}
-_DEFAULTS = {INT: 0, FLOAT: 0.0, DOUBLE: 0.0, STRING: "", BYTES: b""}
+_DEFAULTS = {INT: 0, FLOAT: 0.0, DOUBLE: 0.0, STRING: "", LABEL: "", BYTES: b""}
 _LIST = object()        # the default is a new empty list
 _FIELD_DEFAULTS = {}    # schema name -> {field name: default}: absent fields are read once per node or more
 
@@ -88,40 +92,40 @@ TypeProto[1].update({1: ("tensor_type", TensorType, False), 4: ("sequence_type",
                      5: ("map_type", MapType, False), 9: ("optional_type", OptionalType, False),
                      8: ("sparse_tensor_type", TensorType, False), 6: ("denotation", STRING, False)})
 ValueInfo = _schema("ValueInfoProto", {1: ("name", STRING, False), 2: ("type", TypeProto, False),
-                                       3: ("doc_string", STRING, False)})
+                                       3: ("doc_string", LABEL, False)})
 Tensor = _schema("TensorProto", {
     1: ("dims", PACKED_INT, False), 2: ("data_type", INT, False), 4: ("float_data", PACKED_FLOAT, False),
     5: ("int32_data", BULK_INT, False), 6: ("string_data", BYTES, True), 7: ("int64_data", BULK_INT, False),
-    8: ("name", STRING, False), 12: ("doc_string", STRING, False), 9: ("raw_data", BYTES, False),
+    8: ("name", STRING, False), 12: ("doc_string", LABEL, False), 9: ("raw_data", BYTES, False),
     13: ("external_data", StringStringEntry, True), 14: ("data_location", INT, False),
     10: ("double_data", PACKED_DOUBLE, False), 11: ("uint64_data", BULK_UINT, False)})
 SparseTensor = _schema("SparseTensorProto", {1: ("values", Tensor, False), 2: ("indices", Tensor, False),
                                              3: ("dims", PACKED_INT, False)})
 Graph = _schema("GraphProto", {})
 Attribute = _schema("AttributeProto", {
-    1: ("name", STRING, False), 21: ("ref_attr_name", STRING, False), 13: ("doc_string", STRING, False),
+    1: ("name", STRING, False), 21: ("ref_attr_name", STRING, False), 13: ("doc_string", LABEL, False),
     20: ("type", INT, False), 2: ("f", FLOAT, False), 3: ("i", INT, False), 4: ("s", BYTES, False),
     5: ("t", Tensor, False), 6: ("g", Graph, False), 22: ("sparse_tensor", SparseTensor, False),
     14: ("tp", TypeProto, False), 7: ("floats", PACKED_FLOAT, False), 8: ("ints", PACKED_INT, False),
     9: ("strings", BYTES, True), 10: ("tensors", Tensor, True), 11: ("graphs", Graph, True),
     23: ("sparse_tensors", SparseTensor, True), 15: ("type_protos", TypeProto, True)})
-Node = _schema("NodeProto", {1: ("input", STRING, True), 2: ("output", STRING, True), 3: ("name", STRING, False),
+Node = _schema("NodeProto", {1: ("input", STRING, True), 2: ("output", STRING, True), 3: ("name", LABEL, False),
                              4: ("op_type", STRING, False), 7: ("domain", STRING, False),
-                             5: ("attribute", Attribute, True), 6: ("doc_string", STRING, False),
+                             5: ("attribute", Attribute, True), 6: ("doc_string", LABEL, False),
                              8: ("overload", STRING, False)})
 Graph[1].update({1: ("node", Node, True), 2: ("name", STRING, False), 5: ("initializer", Tensor, True),
-                 15: ("sparse_initializer", SparseTensor, True), 10: ("doc_string", STRING, False),
+                 15: ("sparse_initializer", SparseTensor, True), 10: ("doc_string", LABEL, False),
                  11: ("input", ValueInfo, True), 12: ("output", ValueInfo, True),
                  13: ("value_info", ValueInfo, True)})
 Function = _schema("FunctionProto", {
     1: ("name", STRING, False), 4: ("input", STRING, True), 5: ("output", STRING, True),
     6: ("attribute", STRING, True), 11: ("attribute_proto", Attribute, True), 7: ("node", Node, True),
-    8: ("doc_string", STRING, False), 9: ("opset_import", OperatorSetId, True), 10: ("domain", STRING, False),
+    8: ("doc_string", LABEL, False), 9: ("opset_import", OperatorSetId, True), 10: ("domain", STRING, False),
     13: ("overload", STRING, False), 12: ("value_info", ValueInfo, True)})
 Model = _schema("ModelProto", {
     1: ("ir_version", INT, False), 8: ("opset_import", OperatorSetId, True), 2: ("producer_name", STRING, False),
     3: ("producer_version", STRING, False), 4: ("domain", STRING, False), 5: ("model_version", INT, False),
-    6: ("doc_string", STRING, False), 7: ("graph", Graph, False), 14: ("metadata_props", StringStringEntry, True),
+    6: ("doc_string", LABEL, False), 7: ("graph", Graph, False), 14: ("metadata_props", StringStringEntry, True),
     25: ("functions", Function, True)})
 
 
@@ -223,7 +227,7 @@ _SHORT_FIELDS = {}      # schema name -> {one-byte key of a string or message fi
 
 def _short_fields(schema):
     table = _SHORT_FIELDS[schema[0]] = {number << 3 | 2: spec for number, spec in schema[1].items()
-                                        if number < 16 and (spec[1] is STRING or isinstance(spec[1], tuple))}
+                                        if number < 16 and (spec[1] is STRING or spec[1] is LABEL or isinstance(spec[1], tuple))}
     return table
 
 
@@ -261,6 +265,8 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
                                 value = _new_string(key, strings, schema, name)
                         else:
                             value = _string(buf, raw, pos + 1, stop, strings, schema, name)
+                    elif kind is LABEL:
+                        value = _label(buf, raw, pos + 1, stop, schema, name)
                     else:
                         value = decode(buf, kind, pos + 1, stop, depth + 1, strings, raw)
                     pos = stop
@@ -295,6 +301,8 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
                                  f"only {end - pos} remain")
             if kind == STRING:
                 value = _string(buf, raw, pos, stop, strings, schema, name)
+            elif kind == LABEL:
+                value = _label(buf, raw, pos, stop, schema, name)
             elif isinstance(kind, tuple):
                 value = decode(buf, kind, pos, stop, depth + 1, strings, raw)
             elif kind == BYTES:
@@ -369,6 +377,15 @@ def _string(buf, raw, pos, stop, strings, schema, name):
     except UnicodeDecodeError:
         raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
     return strings.setdefault(value, value)
+
+
+def _label(buf, raw, pos, stop, schema, name):
+    """The string in buf[pos:stop], a new object (see LABEL); sliced from
+    `raw` (bytes) when given, which is cheaper than a memoryview slice."""
+    try:
+        return str((buf if raw is None else raw)[pos:stop], "utf-8")
+    except UnicodeDecodeError:
+        raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
 
 
 def _new_string(key, strings, schema, name):
