@@ -1,6 +1,7 @@
 // How loading scales with the number of nodes (issue 17), inside Pyodide in Node:
 // `InferenceSession(bytes)` of the Relu chains of tests/hostile_models.py, best of --reps,
-// sizes interleaved; µs per node and each size's time over the smallest's. For reference, one
+// sizes interleaved; µs per node and each size's time over the smallest's, and each file's
+// size (bytes grow a little faster than nodes: longer names). For reference, one
 // plain Python loop over the loaded graph's nodes (`for node in nodes: node.inputs`), which runs
 // no loader code: its cost per node shows what the memory hierarchy alone adds once a graph's
 // objects no longer fit in the CPU's caches.
@@ -10,7 +11,7 @@
 // --first-run: also time the first run (recording and planning) after each load.
 // --wheel: measure this wasm_infer wheel instead of the built one (build/dist).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, bootPyodide, hostPython } from './pyodide_node.mjs';
@@ -71,6 +72,14 @@ json.dumps(best)
     }
   };
   console.log(`Relu chains inside Pyodide, best of ${reps}, sizes interleaved`);
+  // The files grow a little faster than the node count (longer names), which a loader linear
+  // in bytes would follow.
+  const bytes = Object.fromEntries(sizes.map((n) => [n, statSync(path.join(dir, `chain_${n}.onnx`)).size]));
+  console.log('model file:');
+  for (const n of sizes) {
+    console.log(`  ${String(n).padStart(8)} nodes ${String(bytes[n]).padStart(9)} bytes ` +
+                `${(bytes[n] / n).toFixed(1).padStart(7)} B/node ${(bytes[n] / bytes[n0]).toFixed(2).padStart(7)}x the ${n0}-node file`);
+  }
   row('InferenceSession(bytes):', 0, 1e6);
   if (firstRun) row('first run (record and plan):', 1, 1e6);
   row('reference, no loader code: one loop over the loaded nodes reading node.inputs:', 2, 1e9);
