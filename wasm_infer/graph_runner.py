@@ -131,7 +131,7 @@ class GraphRunner:
         passes.optimize(graph, ctx)
         self.steps, self.promote = [], []
         classes = {}    # (op_type, domain, opset) -> Op class: resolved once per kind of node
-        for i, node in enumerate(graph.nodes):
+        for node in graph.nodes:
             opset = (node.opsets or ctx.opsets).get(node.domain or "", 1)
             cls = classes.get((node.op_type, node.domain, opset))
             if cls is None:
