@@ -309,3 +309,33 @@ def test_fuse_layer_norm_in_the_mlp_head(monkeypatch):
     assert op_counts(on)["FusedLayerNorm"] == 5 and "ReduceMean" not in op_counts(on) and "Relu" not in op_counts(on)
     assert op_counts(off)["ReduceMean"] == 10
     np.testing.assert_allclose(on.run(None, x)[0], ort.InferenceSession(model).run(None, x)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_passes_give_attribute_less_nodes_their_own_attributes(monkeypatch):
+    # Nodes written without attributes share one read-only empty mapping (ir.NO_ATTRS: no dict per
+    # node), so a pass that adds attributes to one (an activation's bounds into a Conv, a Pad's pads,
+    # a Gemm's beta) gives that node a new dict: the others, and the shared mapping, stay empty.
+    from wasm_infer import ir
+    rng = np.random.default_rng(11)
+    nodes = [helper.make_node("Pad", ["x", "pads"], ["xp"]),
+             helper.make_node("Conv", ["xp", "w1"], ["c1"]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Conv", ["r1", "w2"], ["c2"]),
+             helper.make_node("Relu", ["c2"], ["y"]),
+             helper.make_node("Gemm", ["g", "gw", "gb"], ["gc"]),
+             helper.make_node("BatchNormalization", ["gc", "s", "o", "m", "v"], ["z"])]
+    inits = {"pads": np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64),
+             "w1": rng.standard_normal((4, 3, 3, 3)).astype(np.float32),
+             "w2": rng.standard_normal((2, 4, 1, 1)).astype(np.float32),
+             "gw": rng.standard_normal((6, 4)).astype(np.float32), "gb": rng.standard_normal(4).astype(np.float32),
+             "s": rng.uniform(0.5, 2, 4).astype(np.float32), "o": rng.standard_normal(4).astype(np.float32),
+             "m": rng.standard_normal(4).astype(np.float32), "v": rng.uniform(0.1, 3, 4).astype(np.float32)}
+    model = make_model(nodes, [("x", FLOAT, [1, 3, 6, 6]), ("g", FLOAT, [3, 6])], [("y", FLOAT, None), ("z", FLOAT, None)],
+                       inits)
+    feeds = {"x": rng.standard_normal((1, 3, 6, 6)).astype(np.float32), "g": rng.standard_normal((3, 6)).astype(np.float32)}
+    on, off = _same_outputs(model, feeds, "fuse_conv_activation", monkeypatch)
+    assert op_counts(on) == {"FusedConv": 2, "FusedMatMul": 1}
+    assert len(ir.NO_ATTRS) == 0
+    for op, _, _ in off._steps:
+        if op.op_type in ("Relu", "BatchNormalization"):
+            assert op.node.attrs is ir.NO_ATTRS

@@ -6,6 +6,7 @@ session turns it into a plan. Initializers are numpy arrays.
 import os
 import stat
 import struct
+import types
 from dataclasses import dataclass, field
 
 from . import dtypes, limits, onnx_proto
@@ -33,6 +34,12 @@ class ValueInfo:
 class AttrRef:
     """An attribute of a function body that refers to the caller's attribute."""
     name: str
+
+
+# The attributes of a node that has none (most nodes): one shared, read-only
+# mapping instead of an empty dict per node. Passes never change a node's
+# attributes in place; they give it a new dict.
+NO_ATTRS = types.MappingProxyType({})
 
 
 @dataclass(slots=True)         # no __dict__: a large graph has a Node per node
@@ -203,7 +210,7 @@ def _node(n, where, ld):
     # Per node of the model: the decoded fields are read from the message's __dict__ with their
     # protobuf defaults ("" for strings), without a Message.__getattr__ call for each absent one.
     d = n.__dict__
-    attrs = {}
+    attrs = NO_ATTRS
     if "attribute" in d:    # most nodes have none: no label to format
         name = n.name or (n.output[0] if n.output else n.op_type)
         attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in d["attribute"]}

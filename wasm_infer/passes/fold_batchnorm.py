@@ -73,7 +73,7 @@ def apply(graph, ctx):
             if b is None:
                 continue
             b = b.reshape(-1)
-            prod.attrs["beta"] = 1.0
+            prod.attrs = {**prod.attrs, "beta": 1.0}
         new_b = (b.astype(np.float64) - 0) * s + shift
         w_name = fresh_initializer_name(graph, prod.inputs[1] + "_bn")
         nb_name = fresh_initializer_name(graph, (b_name or prod.inputs[1]) + "_bnbias")

@@ -49,7 +49,7 @@ def apply(graph, ctx):
         if bounds is None:
             continue
         if conv.op_type in CLAMPED:
-            conv.attrs.update(activation_min=bounds[0], activation_max=bounds[1])
+            conv.attrs = {**conv.attrs, "activation_min": bounds[0], "activation_max": bounds[1]}
             conv.outputs = list(act.outputs)
             removed.add(id(act))
             changed = True

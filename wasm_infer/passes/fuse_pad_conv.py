@@ -58,8 +58,8 @@ def apply(graph, ctx):
             continue
         n = weight.ndim - 2
         own = [0] * (2 * n) if conv.attrs.get("auto_pad") == "VALID" else list(conv.attrs.get("pads", [0] * (2 * n)))
+        conv.attrs = {k: v for k, v in conv.attrs.items() if k != "auto_pad"}
         conv.attrs["pads"] = [a + b for a, b in zip(own, extra)]
-        conv.attrs.pop("auto_pad", None)
         conv.inputs[0] = pad.inputs[0]
         removed.add(id(pad))
     graph.nodes[:] = [n for n in graph.nodes if id(n) not in removed]
