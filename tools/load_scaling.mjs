@@ -11,7 +11,7 @@
 // --first-run: also time the first run (recording and planning) after each load.
 // --wheel: measure this wasm_infer wheel instead of the built one (build/dist).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, bootPyodide, hostPython } from './pyodide_node.mjs';
@@ -36,7 +36,12 @@ for n in ${JSON.stringify(sizes)}:
 `], { timeout: 600_000 });
   const { pyodide } = await bootPyodide({ packages: ['numpy'], wheel });
   pyodide.FS.mkdirTree('/chains');
-  for (const n of sizes) pyodide.FS.writeFile(`/chains/chain_${n}.onnx`, readFileSync(path.join(dir, `chain_${n}.onnx`)));
+  const bytes = {};    // each file's size: it grows a little faster than the node count (longer names)
+  for (const n of sizes) {
+    const data = readFileSync(path.join(dir, `chain_${n}.onnx`));
+    bytes[n] = data.length;
+    pyodide.FS.writeFile(`/chains/chain_${n}.onnx`, data);
+  }
   const out = pyodide.runPython(`
 import json, time, numpy as np, wasm_infer
 sizes, first_run = ${JSON.stringify(sizes)}, ${firstRun ? 'True' : 'False'}
@@ -72,10 +77,7 @@ json.dumps(best)
     }
   };
   console.log(`Relu chains inside Pyodide, best of ${reps}, sizes interleaved`);
-  // The files grow a little faster than the node count (longer names), which a loader linear
-  // in bytes would follow.
-  const bytes = Object.fromEntries(sizes.map((n) => [n, statSync(path.join(dir, `chain_${n}.onnx`)).size]));
-  console.log('model file:');
+  console.log('model file (a loader linear in bytes would follow these ratios):');
   for (const n of sizes) {
     console.log(`  ${String(n).padStart(8)} nodes ${String(bytes[n]).padStart(9)} bytes ` +
                 `${(bytes[n] / n).toFixed(1).padStart(7)} B/node ${(bytes[n] / bytes[n0]).toFixed(2).padStart(7)}x the ${n0}-node file`);

@@ -227,7 +227,7 @@ _SHORT_FIELDS = {}      # schema name -> {one-byte key of a string or message fi
 
 def _short_fields(schema):
     table = _SHORT_FIELDS[schema[0]] = {number << 3 | 2: spec for number, spec in schema[1].items()
-                                        if number < 16 and (spec[1] is STRING or spec[1] is LABEL or isinstance(spec[1], tuple))}
+                                        if number < 16 and (spec[1] in (STRING, LABEL) or isinstance(spec[1], tuple))}
     return table
 
 
@@ -372,29 +372,28 @@ def _string(buf, raw, pos, stop, strings, schema, name):
         key = raw[pos:stop]
         value = strings.get(key)
         return value if value is not None else _new_string(key, strings, schema, name)
-    try:
-        value = str(buf[pos:stop], "utf-8")
-    except UnicodeDecodeError:
-        raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
+    value = _utf8(buf[pos:stop], schema, name)
     return strings.setdefault(value, value)
 
 
 def _label(buf, raw, pos, stop, schema, name):
     """The string in buf[pos:stop], a new object (see LABEL); sliced from
     `raw` (bytes) when given, which is cheaper than a memoryview slice."""
-    try:
-        return str((buf if raw is None else raw)[pos:stop], "utf-8")
-    except UnicodeDecodeError:
-        raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
+    return _utf8((buf if raw is None else raw)[pos:stop], schema, name)
 
 
 def _new_string(key, strings, schema, name):
     """The str of the bytes `key`, seen for the first time: decoded and remembered (see _string)."""
+    value = strings[key] = _utf8(key, schema, name)
+    return value
+
+
+def _utf8(data, schema, name):
+    """The str of the UTF-8 bytes `data` of field `name`; invalid UTF-8 is a corrupt model."""
     try:
-        value = strings[key] = str(key, "utf-8")
+        return str(data, "utf-8")
     except UnicodeDecodeError:
         raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
-    return value
 
 
 def load_model(data):
