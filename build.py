@@ -132,7 +132,8 @@ def ensure_venv():
         os.execv(str(VENV_PY), [str(VENV_PY), str(Path(__file__).resolve()), *sys.argv[1:]])
     stamp = VENV / ".lock.sha256"
     want = digest(LOCK)
-    differences = None if stamp_ok(stamp, want) else ["a lock that changed since the last setup"]
+    differences = (None if stamp_ok(stamp, want) else
+                   ["a lock that changed since the last setup"] if stamp.exists() else ["the lock not installed yet"])
     differences = differences or venv_differences()    # checked every time: cheap, and .venv can be edited
     if differences:
         say(f"==> [setup] .venv differs from requirements-dev.txt: {'; '.join(differences[:5])}"

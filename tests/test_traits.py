@@ -197,3 +197,55 @@ def test_the_internal_domain_is_defined_once_and_documents_its_ops():
     bad += [str(f.relative_to(PACKAGE.parent)) for d in ("ops", "passes") for f in sorted((PACKAGE / d).glob("*.py"))
             if f != own and internal.DOMAIN in f.read_text()]
     assert not bad, f"import DOMAIN from wasm_infer/ops/internal.py instead: {bad}"
+
+
+def test_each_op_module_is_named_after_the_one_op_type_it_registers():
+    """ops/__init__.py imports an op's module only when a model needs the op,
+    finding it by file name: op_qlinear_matmul.py registers QLinearMatMul."""
+    by_module = {}
+    for (domain, op_type), versions in ops.load_all().items():
+        for _, cls in versions:
+            by_module.setdefault(cls.__module__.rsplit(".", 1)[1], set()).add((domain, op_type))
+    assert set(by_module) == set(ops.module_names().values())
+    several = {m: k for m, k in by_module.items() if len(k) > 1}
+    assert not several, f"op modules that register more than one op type: {several}"
+    misnamed = {m: op_type for m, [(_, op_type)] in by_module.items() if ops.module_names().get(op_type.lower()) != m}
+    assert not misnamed, f"op modules not named after their op type (op_<snake_case>.py): {misnamed}"
+
+
+def test_a_session_imports_only_the_op_modules_its_model_uses(tmp_path):
+    """In a fresh interpreter: loading a model of Relu and Add imports op_relu
+    and op_add, and none of the other op modules (the first run may import a
+    few more: kernel lowerings import the ops they bind); an op no module is named after
+    still gets its clear error (after looking in every module)."""
+    import subprocess
+    import sys
+    from onnx import TensorProto, save
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Add", ["r", "x"], ["y"])],
+                              "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "m.onnx"))
+    bad = helper.make_graph([helper.make_node("NoSuchOp", ["x"], ["y"])], "g",
+                            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                            [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    save(helper.make_model(bad, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "bad.onnx"))
+    script = f"""
+import sys, numpy as np, wasm_infer
+sess = wasm_infer.InferenceSession({str(tmp_path / "m.onnx")!r})
+imported = sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("wasm_infer.ops.op_"))
+print(sess.run(None, {{"x": np.array([-1.0, 2.0], np.float32)}})[0].tolist())
+print(imported)
+try:
+    wasm_infer.InferenceSession({str(tmp_path / "bad.onnx")!r})
+except wasm_infer.UnsupportedError as e:
+    print(e)
+print(len([m for m in sys.modules if m.startswith("wasm_infer.ops.op_")]))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=PACKAGE.parent, env={**__import__("os").environ, "WASM_INFER_BACKEND": "numpy"})
+    assert out.returncode == 0, out.stderr
+    result, imported, error, after = out.stdout.strip().splitlines()
+    assert result == "[-1.0, 4.0]"
+    assert eval(imported) == ["op_add", "op_relu"]
+    assert "op 'NoSuchOp' (domain 'ai.onnx', opset 17) is not implemented" in error
+    assert int(after) == len(ops.module_names())
