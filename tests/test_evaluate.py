@@ -188,3 +188,22 @@ def test_a_model_whose_output_is_an_image_is_refused(tmp_path, photos_dir):
     s = wasm_infer.InferenceSession(model.SerializeToString())
     with pytest.raises(InputError, match=r"not a class score vector"):
         wasm_infer.evaluate(s, [(photos_dir / "coffee.png", "0")], progress=False)
+
+
+def test_evaluate_and_compare_are_imported_at_first_use():
+    """`import wasm_infer` leaves the evaluation package alone (Pyodide would
+    compile its modules at every page load); wasm_infer.evaluate, .compare,
+    `from wasm_infer import evaluate` and dir() still find them."""
+    import subprocess
+    import sys
+    script = """
+import sys, wasm_infer
+before = sorted(m for m in sys.modules if m.startswith("wasm_infer.evaluation"))
+from wasm_infer import evaluate
+print(before, evaluate.__module__, wasm_infer.compare.__module__, "evaluate" in dir(wasm_infer))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "wasm_infer.evaluation.run", "wasm_infer.evaluation.compare", "True"]
+    with pytest.raises(AttributeError, match="has no attribute 'evaluat'"):
+        wasm_infer.evaluat

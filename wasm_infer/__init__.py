@@ -7,13 +7,27 @@
 """
 from .errors import (InputError, ModelError, PlanError, PlanWarning, ResourceError, UnsupportedError,
                      WasmInferError)
-from .evaluation import compare, evaluate
 from .session import InferenceSession, NodeArg
 
 __version__ = "0.1.0"
 __all__ = ["InferenceSession", "NodeArg", "WasmInferError", "ModelError", "UnsupportedError",
            "InputError", "ResourceError", "PlanError", "PlanWarning", "runtime_info",
            "evaluate", "compare", "install_as_onnxruntime"]
+
+
+def __getattr__(name):
+    """evaluate, compare (and the evaluation package) are imported at first
+    use: its eight modules would otherwise be compiled at every page load in
+    Pyodide by sessions that never evaluate."""
+    if name in ("evaluate", "compare", "evaluation"):
+        import importlib
+        evaluation = importlib.import_module(".evaluation", __name__)
+        return evaluation if name == "evaluation" else getattr(evaluation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})
 
 
 def install_as_onnxruntime(replace=False):
