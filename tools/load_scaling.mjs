@@ -9,9 +9,11 @@
 // in a list comprehension, with the collector set as loading sets it. No loader can do less per
 // node, so its ratio is the least any loader's can be.
 //
-//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--wheel PATH]
+//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--wheel PATH]
 //
 // --first-run: also time the first run (recording and planning) after each load.
+// --phases: also time the phases of a load (decoding the protobuf, building the IR, ordering,
+//   the graph passes, the rest), each by a timer around its function, best of --reps.
 // --wheel: measure this wasm_infer wheel instead of the built one (build/dist).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,9 +26,10 @@ const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args
 const sizes = opt('--sizes', '10000,100000').split(',').map(Number);
 const reps = Number(opt('--reps', '3'));
 const firstRun = args.includes('--first-run');
+const phases = args.includes('--phases');
 const wheel = opt('--wheel', true);
 if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1) || !wheel) {
-  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--wheel PATH]');
+  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--phases] [--wheel PATH]');
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
@@ -47,9 +50,27 @@ for n in ${JSON.stringify(sizes)}:
   }
   const out = pyodide.runPython(`
 import json, time, numpy as np, wasm_infer
-from wasm_infer import ir, session
+from wasm_infer import graph_runner, ir, onnx_proto, passes, session
 sizes, first_run = ${JSON.stringify(sizes)}, ${firstRun ? 'True' : 'False'}
 best = {n: [float("inf")] * 4 for n in sizes}      # load, first run, walk over the nodes, bare IR
+spent, best_phase = {}, {n: {} for n in sizes}     # --phases: seconds per phase in this load; best per size
+
+def timed(module, name, phase):
+    # replaces module.name, which its callers look up in the module at each call
+    f = getattr(module, name)
+    def phase_timer(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return f(*args, **kwargs)
+        finally:
+            spent[phase] = spent.get(phase, 0.0) + time.perf_counter() - t
+    setattr(module, name, phase_timer)
+
+if ${phases ? 'True' : 'False'}:
+    timed(onnx_proto, "load_model", "decode the protobuf (onnx_proto.load_model)")
+    timed(ir, "from_proto", "build the IR, check names (ir.from_proto)")
+    timed(graph_runner, "toposort", "order the nodes (graph_runner.toposort)")
+    timed(passes, "optimize", "graph passes (passes.optimize)")
 
 def bare_ir(n):
     with session._young_collections_only():
@@ -58,9 +79,14 @@ def bare_ir(n):
 for _ in range(${reps}):
     for n in sizes:
         data = open(f"/chains/chain_{n}.onnx", "rb").read()
+        spent.clear()
         t0 = time.perf_counter()
         sess = wasm_infer.InferenceSession(data)
         t1 = time.perf_counter()
+        if spent:
+            spent["the rest (op resolution, steps, session)"] = (t1 - t0) - sum(spent.values())
+            for phase, t in spent.items():
+                best_phase[n][phase] = min(best_phase[n].get(phase, float("inf")), t)
         nodes = sess._runner.graph.nodes
         for node in nodes:
             node.inputs
@@ -76,9 +102,9 @@ for _ in range(${reps}):
         del nodes
         b = best[n]
         best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1), min(b[3], t5 - t4)]
-json.dumps(best)
+json.dumps([best, best_phase])
 `);
-  const best = JSON.parse(out);
+  const [best, bestPhase] = JSON.parse(out);
   const n0 = sizes[0];
   const row = (label, i, unit) => {
     console.log(label);
@@ -96,6 +122,17 @@ json.dumps(best)
                 `${(bytes[n] / n).toFixed(1).padStart(7)} B/node ${(bytes[n] / bytes[n0]).toFixed(2).padStart(7)}x the ${n0}-node file`);
   }
   row('InferenceSession(bytes):', 0, 1e6);
+  if (phases) {
+    console.log(`phases of InferenceSession(bytes), each the best of ${reps}:`);
+    for (const phase of Object.keys(bestPhase[n0])) {
+      console.log(`  ${phase}:`);
+      for (const n of sizes) {
+        const t = bestPhase[n][phase];
+        console.log(`  ${String(n).padStart(8)} nodes ${(t * 1e3).toFixed(1).padStart(9)} ms ` +
+                    `${(t / n * 1e6).toFixed(2).padStart(7)} us/node ${(t / bestPhase[n0][phase]).toFixed(2).padStart(7)}x`);
+      }
+    }
+  }
   if (firstRun) row('first run (record and plan):', 1, 1e6);
   row('reference, no loader code: one loop over the loaded nodes reading node.inputs:', 2, 1e9);
   row('floor, the least a loader does: a list comprehension building the bare IR (ir.Node, lists, names):', 3, 1e9);
