@@ -249,6 +249,27 @@ def test_run_time_shapes_are_checked_before_allocating():
     assert y.shape == (2, 3)
 
 
+@pytest.mark.parametrize("plan_mode", ["1", "strict"])
+def test_a_memory_plan_over_the_budget_is_refused_before_its_arena_is_allocated(monkeypatch, plan_mode):
+    monkeypatch.setenv("WASM_INFER_PLAN", plan_mode)
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["h"], name="first"),
+                               helper.make_node("Neg", ["h"], ["y"], name="second")], "g",
+                              [helper.make_tensor_value_info("x", F, None)], [helper.make_tensor_value_info("y", F, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    sess = wasm_infer.InferenceSession(model)
+    small = np.ones(1 << 10, np.float32)
+    np.testing.assert_array_equal(sess.run(None, {"x": small})[0], -small)     # planned, well within the budget
+    assert sess.plan_info()["planned"]
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "8M")
+    big = np.ones(1 << 20, np.float32)          # 4 MiB: the feed x and h (y is written over h), a bit over 8 MiB
+    with pytest.raises(ResourceError, match=r"memory plan of the graph for these inputs \(largest value: '\w', "
+                                            r"4\.0 MiB.*\) needs an arena of 8\.0 MiB \(8,3\d\d,\d\d\d bytes\), "
+                                            r"more than the memory budget of 8\.0 MiB \(8,388,608 bytes"):
+        sess.run(None, {"x": big})
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "64M")
+    np.testing.assert_array_equal(sess.run(None, {"x": big})[0], -big)
+
+
 def test_running_out_of_memory_is_a_resource_error_whatever_numpy_raises():
     from wasm_infer.errors import out_of_memory
     # inside Pyodide (32-bit) NumPy refuses a too-large array with this ValueError

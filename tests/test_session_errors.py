@@ -16,8 +16,19 @@ def relu_model():
 
 
 def test_error_hierarchy():
-    for cls in (ModelError, UnsupportedError, InputError, wasm_infer.ResourceError):
+    for cls in (ModelError, UnsupportedError, InputError, wasm_infer.ResourceError, wasm_infer.DeadlineError,
+                wasm_infer.PlanError):
         assert issubclass(cls, WasmInferError)
+
+
+def test_every_error_class_the_readme_names_is_exported_from_the_package():
+    import pathlib
+    import re
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    named = set(re.findall(r"^\| `(\w+(?:Error|Warning))` \|", readme, re.M))
+    assert {"WasmInferError", "ModelError", "ResourceError", "DeadlineError", "PlanError"} <= named, named
+    for name in named:
+        assert name in wasm_infer.__all__ and issubclass(getattr(wasm_infer, name), (WasmInferError, Warning)), name
 
 
 def test_text_file_is_not_a_model(tmp_path):

@@ -5,13 +5,13 @@
     print(sess.get_inputs())
     (logits,) = sess.run(None, {"input": x})
 """
-from .errors import (InputError, ModelError, PlanError, PlanWarning, ResourceError, UnsupportedError,
-                     WasmInferError)
+from .errors import (DeadlineError, InputError, ModelError, PlanError, PlanWarning, ResourceError,
+                     UnsupportedError, WasmInferError)
 from .session import InferenceSession, NodeArg
 
 __version__ = "0.1.0"
 __all__ = ["InferenceSession", "NodeArg", "WasmInferError", "ModelError", "UnsupportedError",
-           "InputError", "ResourceError", "PlanError", "PlanWarning", "runtime_info",
+           "InputError", "ResourceError", "DeadlineError", "PlanError", "PlanWarning", "runtime_info",
            "evaluate", "compare", "install_as_onnxruntime"]
 
 

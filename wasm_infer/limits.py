@@ -100,8 +100,9 @@ def check_arena(nbytes, what="the memory plan"):
     """For planners: refuse an arena of `nbytes` that cannot fit in wasm32 memory."""
     limit = budget()
     if nbytes > limit:
-        raise ResourceError(f"{what} needs an arena of {_fmt(nbytes)}, more than the {_fmt(limit)} "
-                            f"available in wasm32 memory (at most {_fmt(WASM32_MEMORY)} in all)")
+        raise ResourceError(f"{what} needs an arena of {_fmt(nbytes)} ({nbytes:,} bytes), more than the memory "
+                            f"budget of {_fmt(limit)} ({limit:,} bytes; WASM_INFER_MAX_MEMORY, at most "
+                            f"{_fmt(MODEL_BUDGET)})")
 
 
 # Set while constants are folded at load: what the model's Budget has left,

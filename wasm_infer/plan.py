@@ -175,6 +175,14 @@ class Plan:
         return records
 
 
+def _largest(names, sizes, steps):
+    """'largest value: NAME (SIZE), the output of node N (OP)', for an arena refused as too large."""
+    name, size = max(zip(names, sizes), key=lambda item: item[1])
+    node = next((op.node for op, _, outs in steps if name in outs and getattr(op, "node", None) is not None), None)
+    made_by = f", the output of node {node.name!r} ({node.op_type})" if node is not None else ", an input"
+    return f"largest value: {name!r}, {limits._fmt(size)}{made_by}"
+
+
 def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     """A Plan for the signature of `feeds`, from the record of one slow run; None if planning does not apply.
     no_adopt: values not to adopt into the arena (their shape changed between runs, see ShapeChanged),
@@ -309,6 +317,9 @@ def build(runner, feeds, record, no_adopt=frozenset(), outer_constants=None):
     guard = guards.pad()   # WASM_INFER_DEBUG=checks: guard bytes around each buffer (guards.py)
     buffers = [(max(s, 1) + 2 * guard, first[b], last.get(b, first[b])) for b, s in zip(names, sizes)]
     offsets, total = assign_offsets(buffers)
+    if total + TAIL + ALIGN > limits.budget():     # refused before it is allocated, naming its largest value
+        limits.check_arena(total + TAIL + ALIGN, f"the memory plan of the {runner.where} for these inputs "
+                                                 f"({_largest(names, sizes, steps)})")
     arena = np.empty(total + TAIL + ALIGN, np.uint8)
     shift = (-arena.ctypes.data) % ALIGN
     views = {}

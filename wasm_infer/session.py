@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import dtypes, ir, limits, plan as planning, session_profile
-from .errors import InputError, ModelError, PlanError, PlanWarning, UnsupportedError, reraise_unexpected
+from .errors import (InputError, ModelError, PlanError, PlanWarning, ResourceError, UnsupportedError,
+                     reraise_unexpected)
 from .graph_runner import Context, GraphRunner
 from .session_results import detach, held_arrays
 
@@ -249,6 +250,8 @@ class InferenceSession:
             try:
                 plan = planning.build(self._runner, feeds, record, self._no_adopt.get(key, frozenset()))
                 why = planning.NOTHING_BINDABLE if plan is None else None
+            except ResourceError:   # the arena would exceed the memory budget: refused, as any allocation
+                raise
             except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
                 plan, why = None, f"building the plan failed: {type(e).__name__}: {e}"
                 self._plan_failed(key, e)

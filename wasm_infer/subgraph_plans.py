@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import plan as planning
-from .errors import PlanError
+from .errors import PlanError, ResourceError
 
 
 class SubgraphPlans:
@@ -74,6 +74,8 @@ class SubgraphPlans:
                                   outer_constants=consts)
             if plan is None:
                 self.unplanned[key] = planning.NOTHING_BINDABLE
+        except ResourceError:   # the arena would exceed the memory budget: refused, as any allocation
+            raise
         except Exception as e:  # noqa: BLE001 (a plan is an optimisation: the results above are right)
             if self.mode == "strict":
                 raise PlanError(f"no memory plan for {self.runner.where}: {type(e).__name__}: {e} "
