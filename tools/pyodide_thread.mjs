@@ -116,6 +116,9 @@ export class PyodideThread {
   /** run(code), then JSON.parse of the string it returns. */
   async runJSON(code, ctx) { return JSON.parse(await this.run(code, ctx)); }
 
+  /** Like runJSON, for code with top-level `await` (micropip.install, ...). */
+  async runAsyncJSON(code, ctx) { return JSON.parse(await this._do('runAsync', { code }, ctx)); }
+
   /** Write `data` (bytes or text) at `path` in the interpreter's file system, making its folder. */
   writeFile(path, data, ctx) { return this._do('writeFile', { path, data }, ctx); }
 

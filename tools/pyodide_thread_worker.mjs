@@ -33,6 +33,7 @@ const COMMANDS = {
     return timings;
   },
   run: ({ code }) => plain(py.runPython(code)),
+  runAsync: async ({ code }) => plain(await py.runPythonAsync(code)),   // top-level await allowed
   writeFile({ path, data }) {
     py.FS.mkdirTree(path.slice(0, path.lastIndexOf('/')) || '/');
     py.FS.writeFile(path, data);

@@ -171,9 +171,14 @@ class InferenceSession:
                 converted = dtypes.from_ml_dtypes(value)   # an ml_dtypes array: our representation
                 if converted is not value:                 # (only looked at when the dtype differs: it is slow)
                     value = feeds[name] = converted
+            if want is not None and value.dtype != want and want.kind == "O" and value.dtype.kind == "U":
+                value = feeds[name] = value.astype(object)      # np.array(["a", "bc"]): as onnxruntime takes it
             if want is not None and value.dtype != want:
                 raise InputError(f"input {name!r} has dtype {value.dtype}, the model expects {info.type_string} "
-                                 f"(numpy {want}); convert it with .astype(np.{want})")
+                                 f"(numpy {want}); convert it with "
+                                 f"{'.astype(object)' if want.kind == 'O' else f'.astype(np.{want})'}")
+            if info.shape is not None and len(info.shape) == 0 and value.size == 1:
+                continue    # a declared scalar fed as [x] or [[x]]: as onnxruntime, which passes it as it is
             if info.shape is not None:
                 if value.ndim != len(info.shape):
                     raise InputError(f"input {name!r} has shape {list(value.shape)} (rank {value.ndim}), "
@@ -203,6 +208,9 @@ class InferenceSession:
         self._check_feeds(input_feed)
         if output_names is None:
             names = [o.name for o in self._outputs]
+        elif isinstance(output_names, str):     # list("logits") would be six names
+            raise TypeError(f"output_names must be a list of output names or None, not the str {output_names!r}; "
+                            f"write [{output_names!r}]")
         else:
             names = list(output_names)
             known = self._output_set

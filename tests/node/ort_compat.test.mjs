@@ -21,7 +21,7 @@ before(async () => {
   const wheels = clientWheels();
   ({ inputs, real } = nativeResults(wheels));
   // the client wheels are installed unchanged, without dependencies (onnxruntime is the drop-in)
-  py = new PyodideThread({ packages: ['numpy', 'pillow', ...wheels], wheel: true }, async (fresh) => {
+  py = new PyodideThread({ packages: ['numpy', 'pillow', 'micropip', ...wheels], wheel: true }, async (fresh) => {
     await fresh.writeFile('/clients/ort_clients_run.py', readFileSync(RUNNER));
     for (const kind of INPUT_KINDS) {
       for (const f of readdirSync(path.join(inputs, kind))) {
@@ -73,4 +73,29 @@ runner = runpy.run_path("/clients/ort_clients_run.py")
 json.dumps(runner["run"]("/inputs"))
 `, t);
   assertSameResults(ours, real);
+});
+
+test('after the opt-in, onnxruntime counts as installed: its version answers, and micropip installs a library that requires it with its other dependencies', { timeout: TEST_MS }, async (t) => {
+  const r = await py.runAsyncJSON(`
+import importlib.metadata, json, zipfile
+import wasm_infer.auto_onnxruntime
+import micropip
+out = {"version": importlib.metadata.version("onnxruntime")}
+# a library as PyPI has many: it requires onnxruntime (and numpy), and imports it
+info = "needs_ort-0.1.dist-info"
+files = {"needs_ort/__init__.py": "import onnxruntime\\ndef providers():\\n    return onnxruntime.get_available_providers()\\n",
+         f"{info}/METADATA": "Metadata-Version: 2.1\\nName: needs-ort\\nVersion: 0.1\\n"
+                             "Requires-Dist: onnxruntime>=1.16\\nRequires-Dist: numpy\\n",
+         f"{info}/WHEEL": "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"}
+files[f"{info}/RECORD"] = "".join(f"{name},,\\n" for name in [*files, f"{info}/RECORD"])
+with zipfile.ZipFile("/tmp/needs_ort-0.1-py3-none-any.whl", "w") as z:
+    for name, text in files.items():
+        z.writestr(name, text)
+await micropip.install("emfs:/tmp/needs_ort-0.1-py3-none-any.whl")     # with its dependencies
+import needs_ort, onnxruntime
+out.update(providers=needs_ort.providers(), module=onnxruntime.__name__,
+           listed=str(micropip.list()["onnxruntime"].version))
+json.dumps(out)
+`, t);
+  assert.deepEqual(r, { version: '1.32.0', providers: ['CPUExecutionProvider'], module: 'wasm_infer.onnxruntime', listed: '1.32.0' });
 });

@@ -30,8 +30,9 @@ def read_header(data):
 
 
 class NodeArg:
-    """onnxruntime.NodeArg: name, type ("tensor(float)") and shape (ints, str
-    for symbolic dims, None for unknown ones)."""
+    """onnxruntime.NodeArg: name, type ("tensor(float)") and shape, always a
+    list as in onnxruntime (ints, str for symbolic dims, None for unknown
+    ones; [] when the model declares none)."""
 
     def __init__(self, name, type, shape):  # noqa: A002 (onnxruntime's name)
         self.name, self.type, self.shape = name, type, shape
@@ -42,14 +43,15 @@ class NodeArg:
     def __eq__(self, other):
         return isinstance(other, NodeArg) and (self.name, self.type, self.shape) == (other.name, other.type, other.shape)
 
-    __hash__ = None
+    def __hash__(self):     # usable in sets and as dict keys, as onnxruntime's NodeArg is
+        return hash((self.name, self.type, tuple(self.shape)))
 
 
 def node_arg(info):
     """A NodeArg from wasm_infer's NodeArg or ir.ValueInfo."""
     shape = info.shape
     type_string = info.type if hasattr(info, "type") else info.type_string
-    return NodeArg(info.name, type_string, None if shape is None else [d if d != "" else None for d in shape])
+    return NodeArg(info.name, type_string, [] if shape is None else [d if d != "" else None for d in shape])
 
 
 class ModelMetadata:

@@ -5,7 +5,8 @@ enable_profiling, profile_file_prefix, and the logging ones (we write no log
 lines, so every level is honoured). Those that cannot apply here (threads,
 execution mode, optimisation level, memory arenas, an optimised-model file,
 free-dimension overrides, session config entries) are stored and, when set
-to something other than onnxruntime's default, reported by one
+to something other than onnxruntime's default that does not already hold
+here (one thread, optimisations on, spinning threads), reported by one
 OrtCompatWarning when a session is created with them: never ignored
 silently. Those that would change results without us honouring them
 (add_initializer, add_external_initializers, register_custom_ops_library)
@@ -53,6 +54,12 @@ _NOT_APPLIED = {
     "optimized_model_filepath": ("", "wasm_infer does not write optimised models"),
     "use_per_session_threads": (True, "wasm_infer runs single-threaded"),
 }
+# values of those that already hold here: asked for, they are honoured (no warning)
+_ALREADY = {"intra_op_num_threads": {0, 1}, "inter_op_num_threads": {0, 1}, "use_per_session_threads": {True, False},
+            "graph_optimization_level": {GraphOptimizationLevel.ORT_ENABLE_BASIC, GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                                         GraphOptimizationLevel.ORT_ENABLE_LAYOUT, GraphOptimizationLevel.ORT_ENABLE_ALL}}
+# session config entries that cannot matter to a single-threaded runtime, whatever their value
+_MOOT_CONFIG = {"session.intra_op.allow_spinning", "session.inter_op.allow_spinning"}
 # honoured (logging: we write no log lines, so any level is honoured)
 _APPLIED = {"enable_profiling": False, "profile_file_prefix": "onnxruntime_profile_", "log_severity_level": -1,
             "log_verbosity_level": 0, "logid": "", "use_deterministic_compute": False}
@@ -114,9 +121,9 @@ class SessionOptions:
     def not_applied(self):
         """["name=value (why)"] for the options set here that wasm_infer cannot apply."""
         notes = [f"{name}={getattr(self, name)!r} ({why})" for name, (default, why) in _NOT_APPLIED.items()
-                 if getattr(self, name) != default]
+                 if getattr(self, name) != default and getattr(self, name) not in _ALREADY.get(name, ())]
         notes += [f"session config entry {k}={v!r} (wasm_infer has no session config entries)"
-                  for k, v in self._config.items()]
+                  for k, v in self._config.items() if k not in _MOOT_CONFIG]
         notes += [f"free dimension override by {how} {key!r}={v} (wasm_infer takes shapes from the feeds)"
                   for (how, key), v in self._dim_overrides.items()]
         return notes

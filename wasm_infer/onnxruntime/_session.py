@@ -184,6 +184,8 @@ class InferenceSession:
 
     def run(self, output_names, input_feed, run_options=None):
         """Run the model: a list of numpy arrays, one per name in output_names (all outputs when empty or None)."""
+        if isinstance(output_names, str):       # onnxruntime refuses a str too (it is not a list of names)
+            raise TypeError(f"output_names must be a list of output names or None, not the str {output_names!r}")
         names = [o.name for o in self._outputs] if not output_names else list(output_names)
         return self._core_run(names, self._feeds(input_feed), run_options)
 

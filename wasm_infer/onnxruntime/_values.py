@@ -38,7 +38,8 @@ class OrtValue:
         _check_device(device_type, device_id)
         # onnxruntime shares the CPU array's memory; so do we (no copy of a contiguous array)
         elem = _holdable(numpy_obj)
-        return OrtValue(np.ascontiguousarray(numpy_obj) if numpy_obj.dtype != object else numpy_obj, elem)
+        # np.require keeps a 0-d array 0-d (np.ascontiguousarray makes it 1-d)
+        return OrtValue(np.require(numpy_obj, requirements="C") if numpy_obj.dtype != object else numpy_obj, elem)
 
     @staticmethod
     def ortvalue_from_shape_and_type(shape, element_type, device_type="cpu", device_id=0, vendor_id=-1,

@@ -4,3 +4,4 @@ from .onnxruntime_pybind11_state import *  # noqa: F401,F403
 from .onnxruntime_pybind11_state import (EngineError, EPFail, Fail, InvalidArgument, InvalidGraph,  # noqa: F401
                                          InvalidProtobuf, ModelLoaded, NoModel, NoSuchFile, NotImplemented,
                                          RuntimeException)
+from .onnxruntime_pybind11_state import REEXPORTED, __getattr__  # noqa: F401 (the package's functions and classes)

@@ -96,10 +96,11 @@ def make(ort_class, message, ours=_errors.WasmInferError):
 def translate(error, loading=False):
     """The onnxruntime-flavoured exception for one of ours (a WasmInferError):
     ModelError -> InvalidGraph while loading (InvalidProtobuf is decided by the
-    caller, which knows whether the bytes parsed), RuntimeException while
-    running (onnxruntime's class for a node that fails); InputError ->
-    InvalidArgument; UnsupportedError -> NotImplemented; ResourceError ->
-    RuntimeException; a deadline or anything else -> Fail."""
+    caller, which knows whether the bytes parsed), Fail while running (a node
+    that fails: onnxruntime reports a kernel's failure as FAIL, "Non-zero
+    status code returned while running ..."); InputError -> InvalidArgument;
+    UnsupportedError -> NotImplemented; ResourceError -> RuntimeException; a
+    deadline or anything else -> Fail."""
     kind = type(error)
     if isinstance(error, _errors.InputError):
         target = InvalidArgument
@@ -108,7 +109,25 @@ def translate(error, loading=False):
     elif isinstance(error, _errors.ResourceError):
         target = RuntimeException
     elif isinstance(error, _errors.ModelError):
-        target = InvalidGraph if loading else RuntimeException
+        target = InvalidGraph if loading else Fail
     else:
         target = Fail
     return make(target, str(error), kind)
+
+
+# The module-level functions and option classes onnxruntime's C++ module also
+# has, for code that imports them from here or from capi._pybind_state
+# (`from onnxruntime.capi._pybind_state import get_available_providers`):
+# the package's own, looked up at first use (the package imports this module).
+REEXPORTED = ("get_available_providers", "get_all_providers", "get_device", "get_version_string",
+              "get_build_info", "set_default_logger_severity", "set_default_logger_verbosity", "set_seed",
+              "disable_telemetry_events", "enable_telemetry_events", "SessionOptions", "RunOptions", "OrtValue",
+              "GraphOptimizationLevel", "ExecutionMode", "ExecutionOrder", "ModelMetadata", "NodeArg",
+              "SessionIOBinding")
+
+
+def __getattr__(name):
+    if name in REEXPORTED:
+        from ... import onnxruntime as package
+        return getattr(package, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,127 @@
+"""wasm_infer.onnxruntime against the real onnxruntime on what ordinary client
+code does with feeds, NodeArgs, run-time errors, options and imports: each
+case here once differed from onnxruntime in a way that broke such code."""
+import importlib
+import warnings
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+import wasm_infer
+import wasm_infer.onnxruntime as wort
+from onnxruntime.capi import onnxruntime_pybind11_state as ostate
+from wasm_infer.onnxruntime.capi import onnxruntime_pybind11_state as wstate
+
+F, S = TensorProto.FLOAT, TensorProto.STRING
+
+
+def _bytes(nodes, inputs, outputs):
+    graph = helper.make_graph(nodes, "g", inputs, outputs)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8).SerializeToString()
+
+
+def _both(data):
+    return ort.InferenceSession(data, providers=["CPUExecutionProvider"]), wort.InferenceSession(data)
+
+
+def test_a_numpy_string_array_feeds_a_string_input_as_in_onnxruntime():
+    data = _bytes([helper.make_node("Identity", ["s"], ["t"])], [helper.make_tensor_value_info("s", S, [None])],
+                  [helper.make_tensor_value_info("t", S, [None])])
+    text = np.array(["a", "bc", "déjà"])                 # dtype <U4, not object
+    for sess in _both(data):
+        (t,) = sess.run(None, {"s": text})
+        assert t.dtype == object and t.tolist() == ["a", "bc", "déjà"]
+    with pytest.raises(wasm_infer.InputError, match=r"convert it with \.astype\(object\)"):
+        wasm_infer.InferenceSession(data).run(None, {"s": np.arange(3)})
+
+
+def test_a_declared_scalar_takes_a_one_element_feed_and_a_0d_ortvalue_stays_0d():
+    data = _bytes([helper.make_node("Mul", ["x", "s"], ["y"])],
+                  [helper.make_tensor_value_info("x", F, [3]), helper.make_tensor_value_info("s", F, [])],
+                  [helper.make_tensor_value_info("y", F, None)])
+    x = np.arange(3, dtype=np.float32)
+    real, ours = _both(data)
+    for s in (np.array(2.0, np.float32), np.array([2.0], np.float32), np.array([[2.0]], np.float32)):
+        (want,), (got,) = real.run(None, {"x": x, "s": s}), ours.run(None, {"x": x, "s": s})
+        np.testing.assert_array_equal(got, want)
+        assert got.shape == want.shape
+    with pytest.raises(wstate.InvalidArgument, match="rank"):       # more than one element is no scalar
+        ours.run(None, {"x": x, "s": np.ones(2, np.float32)})
+    for lib in (ort, wort):
+        value = lib.OrtValue.ortvalue_from_numpy(np.array(2.0, np.float32))
+        assert value.shape() == [] and value.numpy().shape == ()
+    (y,) = ours.run_with_ort_values(None, {"x": wort.OrtValue.ortvalue_from_numpy(x),
+                                           "s": wort.OrtValue.ortvalue_from_numpy(np.array(2.0, np.float32))})
+    np.testing.assert_array_equal(y.numpy(), 2 * x)
+
+
+def test_nodearg_shapes_are_always_lists_and_nodeargs_are_hashable():
+    data = _bytes([helper.make_node("Relu", ["x"], ["y"])], [helper.make_tensor_value_info("x", F, None)],
+                  [helper.make_tensor_value_info("y", F, None)])
+    real, ours = _both(data)
+    for sess in (real, ours):
+        for arg in sess.get_inputs() + sess.get_outputs():
+            assert isinstance(arg.shape, list), (sess, arg)
+    assert ours.get_inputs()[0].shape == real.get_inputs()[0].shape == []
+    args = set(ours.get_inputs()) | set(ours.get_outputs())
+    assert {a.name for a in args} == {"x", "y"} and ours.get_inputs()[0] in args
+
+
+def test_output_names_given_as_a_str_is_a_type_error_as_in_onnxruntime():
+    data = _bytes([helper.make_node("Relu", ["x"], ["y"])], [helper.make_tensor_value_info("x", F, [2])],
+                  [helper.make_tensor_value_info("y", F, [2])])
+    feeds = {"x": np.ones(2, np.float32)}
+    for sess in _both(data) + (wasm_infer.InferenceSession(data),):
+        with pytest.raises(TypeError):
+            sess.run("y", feeds)
+
+
+def test_a_node_failing_at_run_time_is_fail_as_in_onnxruntime():
+    data = _bytes([helper.make_node("Add", ["a", "b"], ["c"], name="add")],
+                  [helper.make_tensor_value_info("a", F, None), helper.make_tensor_value_info("b", F, None)],
+                  [helper.make_tensor_value_info("c", F, None)])
+    feeds = {"a": np.ones(3, np.float32), "b": np.ones(4, np.float32)}
+    real, ours = _both(data)
+    with pytest.raises(ostate.Fail):
+        real.run(None, feeds)
+    with pytest.raises(wstate.Fail, match=r"\[ONNXRuntimeError\] : 1 : FAIL : node 'add' \(Add\)") as e:
+        ours.run(None, feeds)
+    assert isinstance(e.value, wasm_infer.ModelError)
+
+
+def test_options_that_already_hold_here_do_not_warn():
+    data = _bytes([helper.make_node("Relu", ["x"], ["y"])], [helper.make_tensor_value_info("x", F, [2])],
+                  [helper.make_tensor_value_info("y", F, [2])])
+    options = wort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = wort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # a test suite run with -W error
+        wort.InferenceSession(data, options)
+    options.intra_op_num_threads = 2            # what cannot hold here is still reported
+    with pytest.warns(wort.OrtCompatWarning, match="intra_op_num_threads=2"):
+        wort.InferenceSession(data, options)
+
+
+def test_the_capi_modules_hold_the_functions_and_classes_onnxruntime_has_there():
+    for module in ("_pybind_state", "onnxruntime_pybind11_state"):
+        real = importlib.import_module(f"onnxruntime.capi.{module}")
+        ours = importlib.import_module(f"wasm_infer.onnxruntime.capi.{module}")
+        for name in ("get_available_providers", "get_all_providers", "get_device", "set_default_logger_severity",
+                     "SessionOptions", "RunOptions", "OrtValue", "GraphOptimizationLevel", "ExecutionMode",
+                     "ModelMetadata", "NodeArg"):
+            assert hasattr(real, name), f"the list is wrong: onnxruntime.capi.{module} has no {name}"
+            assert getattr(ours, name) is getattr(wort, name), (module, name)
+    from wasm_infer.onnxruntime.capi._pybind_state import get_available_providers
+    assert get_available_providers() == ["CPUExecutionProvider"]
+    from onnxruntime.capi import onnxruntime_inference_collection as real_collection
+    from wasm_infer.onnxruntime.capi import onnxruntime_inference_collection as collection
+    for name in ("InferenceSession", "IOBinding", "OrtValue"):
+        assert hasattr(real_collection, name) and getattr(collection, name) is getattr(wort, name)
+    with pytest.raises(AttributeError):
+        wstate.no_such_name
