@@ -125,3 +125,18 @@ def test_the_capi_modules_hold_the_functions_and_classes_onnxruntime_has_there()
         assert hasattr(real_collection, name) and getattr(collection, name) is getattr(wort, name)
     with pytest.raises(AttributeError):
         wstate.no_such_name
+
+
+def test_sequence_and_optional_values_are_typed_as_onnxruntime_types_them():
+    seq = helper.make_tensor_sequence_value_info("seq", F, None)
+    opt = helper.make_value_info("opt", helper.make_optional_type_proto(helper.make_tensor_type_proto(F, [2])))
+    data = _bytes([helper.make_node("SequenceConstruct", ["x", "x"], ["seq"]),
+                   helper.make_node("Optional", ["x"], ["opt"])],
+                  [helper.make_tensor_value_info("x", F, [2])], [seq, opt])
+    real, ours = _both(data)
+    assert [o.type for o in ours.get_outputs()] == [o.type for o in real.get_outputs()] == \
+        ["seq(tensor(float))", "optional(tensor(float))"]
+    assert [o.type for o in wasm_infer.InferenceSession(data).get_outputs()] == \
+        ["seq(tensor(float))", "optional(tensor(float))"]
+    seq, opt = ours.run(None, {"x": np.ones(2, np.float32)})
+    assert len(seq) == 2 and opt.shape == (2,)

@@ -24,10 +24,13 @@ class ValueInfo:
     elem_type: int = 0          # ONNX element type, 0 when unknown or not a tensor
     shape: tuple = None         # ints for fixed dims, strings for symbolic, None for unknown
     kind: str = "tensor"        # tensor / sequence / optional / map / sparse_tensor
+    type_name: str = ""         # a non-tensor's type as onnxruntime writes it: "seq(tensor(float))"
 
     @property
     def type_string(self):
-        return dtypes.type_string(self.elem_type) if self.kind == "tensor" else self.kind
+        if self.kind == "tensor":
+            return dtypes.type_string(self.elem_type)
+        return self.type_name or self.kind
 
 
 @dataclass
@@ -138,7 +141,7 @@ def _value_info(vi):
         return ValueInfo(vi.name, kind="unknown")
     for kind in ("sequence_type", "optional_type", "map_type"):
         if t.has(kind):
-            return ValueInfo(vi.name, kind=kind[:-5])
+            return ValueInfo(vi.name, kind=kind[:-5], type_name=_type_name(t))
     tt = t.tensor_type if t.has("tensor_type") else t.sparse_tensor_type
     if tt is None:
         return ValueInfo(vi.name, kind="unknown")
@@ -146,6 +149,26 @@ def _value_info(vi):
     if tt.has("shape"):
         shape = tuple(d.dim_value if d.has("dim_value") else (d.dim_param or None) for d in tt.shape.dim)
     return ValueInfo(vi.name, tt.elem_type, shape, "tensor" if t.has("tensor_type") else "sparse_tensor")
+
+
+def _type_name(t, depth=0):
+    """A TypeProto as onnxruntime names it: "tensor(float)", "seq(tensor(int64))",
+    "optional(seq(tensor(float)))", "map(int64,tensor(float))"; "" when unknown."""
+    if t is None or depth > 16:
+        return ""
+    for field, name in (("tensor_type", "tensor"), ("sparse_tensor_type", "sparse_tensor")):
+        if t.has(field):
+            inner = dtypes.type_string(getattr(t, field).elem_type)
+            return inner if name == "tensor" else f"sparse_{inner}"
+    for field, name in (("sequence_type", "seq"), ("optional_type", "optional")):
+        if t.has(field):
+            inner = _type_name(getattr(t, field).elem_type, depth + 1)
+            return f"{name}({inner})" if inner else ""
+    if t.has("map_type"):
+        key = dtypes.type_string(t.map_type.key_type)[len("tensor("):-1]
+        value = _type_name(t.map_type.value_type, depth + 1)
+        return f"map({key},{value})" if value else ""
+    return ""
 
 
 class _Loader:
