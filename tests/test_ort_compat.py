@@ -27,7 +27,7 @@ SURFACE = {
            "NodeArg", "ModelMetadata", "OrtValue", "IOBinding", "get_available_providers", "get_all_providers",
            "get_device", "set_default_logger_severity", "set_default_logger_verbosity", "__version__",
            "disable_telemetry_events", "enable_telemetry_events", "get_version_string", "set_seed", "capi"],
-    "InferenceSession": ["__init__", "run", "run_with_ort_values", "get_inputs", "get_outputs",
+    "InferenceSession": ["__init__", "run", "run_async", "run_with_ort_values", "get_inputs", "get_outputs",
                          "get_overridable_initializers", "get_modelmeta", "get_providers", "get_provider_options",
                          "get_session_options", "io_binding", "run_with_iobinding", "end_profiling",
                          "get_profiling_start_time_ns", "set_providers", "disable_fallback", "enable_fallback"],

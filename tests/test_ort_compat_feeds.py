@@ -140,3 +140,48 @@ def test_sequence_and_optional_values_are_typed_as_onnxruntime_types_them():
         ["seq(tensor(float))", "optional(tensor(float))"]
     seq, opt = ours.run(None, {"x": np.ones(2, np.float32)})
     assert len(seq) == 2 and opt.shape == (2,)
+
+
+def test_run_async_calls_back_with_results_or_the_error_as_onnxruntime_does():
+    import threading
+    data = _bytes([helper.make_node("Add", ["a", "b"], ["c"], name="add")],
+                  [helper.make_tensor_value_info("a", F, None), helper.make_tensor_value_info("b", F, None)],
+                  [helper.make_tensor_value_info("c", F, None)])
+    good = {"a": np.ones(3, np.float32), "b": np.ones(3, np.float32)}
+    bad = {"a": np.ones(3, np.float32), "b": np.ones(4, np.float32)}
+    for sess in _both(data):
+        calls, done = [], threading.Event()
+
+        def callback(results, user_data, err):
+            calls.append((results, user_data, err))
+            done.set()
+        for feeds in (good, bad):
+            done.clear()
+            sess.run_async(None, feeds, callback, "mine")
+            assert done.wait(10)
+        (results, user, err), (failed, user2, message) = calls
+        assert err == "" and user == user2 == "mine" and len(results) == 1
+        np.testing.assert_array_equal(results[0], [2, 2, 2])
+        assert failed == [] and "add" in message, message
+        with pytest.raises(ValueError, match="missing"):
+            sess.run_async(None, {"a": good["a"]}, callback, None)
+
+
+def test_enums_print_and_profiles_end_as_in_onnxruntime(tmp_path, monkeypatch):
+    for lib in (ort, wort):
+        assert str(lib.GraphOptimizationLevel.ORT_ENABLE_ALL) == "GraphOptimizationLevel.ORT_ENABLE_ALL"
+        assert f"{lib.ExecutionMode.ORT_SEQUENTIAL}" == "ExecutionMode.ORT_SEQUENTIAL"
+        assert lib.GraphOptimizationLevel.ORT_ENABLE_ALL == 99
+    monkeypatch.chdir(tmp_path)
+    data = _bytes([helper.make_node("Relu", ["x"], ["y"])], [helper.make_tensor_value_info("x", F, [2])],
+                  [helper.make_tensor_value_info("y", F, [2])])
+    for lib in (ort, wort):
+        options = lib.SessionOptions()
+        options.enable_profiling = True
+        sess = lib.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        sess.run(None, {"x": np.ones(2, np.float32)})
+        start = sess.get_profiling_start_time_ns()
+        first = sess.end_profiling()
+        assert first.endswith(".json") and (tmp_path / first).exists()
+        assert sess.end_profiling() == ""           # ended: nothing more written
+        assert sess.get_profiling_start_time_ns() == start > 0

@@ -21,7 +21,12 @@ class OrtCompatWarning(UserWarning):
     """An onnxruntime option that wasm_infer.onnxruntime accepts but cannot apply."""
 
 
-class GraphOptimizationLevel(enum.IntEnum):
+class _Enum(enum.IntEnum):
+    def __str__(self):      # "GraphOptimizationLevel.ORT_ENABLE_ALL" as onnxruntime's, not IntEnum's "99"
+        return f"{type(self).__name__}.{self.name}"
+
+
+class GraphOptimizationLevel(_Enum):
     ORT_DISABLE_ALL = 0
     ORT_ENABLE_BASIC = 1
     ORT_ENABLE_EXTENDED = 2
@@ -29,12 +34,12 @@ class GraphOptimizationLevel(enum.IntEnum):
     ORT_ENABLE_ALL = 99
 
 
-class ExecutionMode(enum.IntEnum):
+class ExecutionMode(_Enum):
     ORT_SEQUENTIAL = 0
     ORT_PARALLEL = 1
 
 
-class ExecutionOrder(enum.IntEnum):
+class ExecutionOrder(_Enum):
     DEFAULT = 0
     PRIORITY_BASED = 1
     MEMORY_EFFICIENT = 2

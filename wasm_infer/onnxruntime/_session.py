@@ -189,6 +189,23 @@ class InferenceSession:
         names = [o.name for o in self._outputs] if not output_names else list(output_names)
         return self._core_run(names, self._feeds(input_feed), run_options)
 
+    def run_async(self, output_names, input_feed, callback, user_data, run_options=None):
+        """onnxruntime runs this on a thread of its pool and returns at once;
+        here (one thread, as in Pyodide) the run happens now and then calls
+        `callback(results, user_data, "")`, or on failure `callback([],
+        user_data, message)`, as onnxruntime does. Feeds that are missing or
+        cannot be converted raise at once, as there."""
+        if isinstance(output_names, str):
+            raise TypeError(f"output_names must be a list of output names or None, not the str {output_names!r}")
+        names = [o.name for o in self._outputs] if not output_names else list(output_names)
+        feeds = self._feeds(input_feed)
+        try:
+            results = self._core_run(names, feeds, run_options)
+        except errors.WasmInferError as e:
+            callback([], user_data, str(e))
+            return
+        callback(results, user_data, "")
+
     def run_with_ort_values(self, output_names, input_dict_ort_values, run_options=None):
         """Like run, with OrtValues in and out."""
         for name, value in (input_dict_ort_values.items() if isinstance(input_dict_ort_values, dict) else ()):
@@ -206,10 +223,12 @@ class InferenceSession:
     # ---- profiling ----
     def end_profiling(self):
         """Write the profile (onnxruntime's JSON trace format) and return its
-        file name; "" when profiling is off, as in onnxruntime."""
+        file name; "" when profiling is off or already ended, as in onnxruntime."""
         if self._profiler is None:
             return ""
-        return self._profiler.write()
+        path, self._profile_start_ns = self._profiler.write(), self._profiler.wall_start_ns
+        self._profiler = None
+        return path
 
     def get_profiling_start_time_ns(self):
-        return self._profiler.wall_start_ns if self._profiler else 0
+        return self._profiler.wall_start_ns if self._profiler else getattr(self, "_profile_start_ns", 0)
