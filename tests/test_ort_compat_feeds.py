@@ -185,3 +185,23 @@ def test_enums_print_and_profiles_end_as_in_onnxruntime(tmp_path, monkeypatch):
         assert first.endswith(".json") and (tmp_path / first).exists()
         assert sess.end_profiling() == ""           # ended: nothing more written
         assert sess.get_profiling_start_time_ns() == start > 0
+
+
+def test_a_model_that_cannot_load_is_caught_by_the_class_onnxruntime_raises(tmp_path):
+    def model(nodes, opsets):
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", F, [2])],
+                                  [helper.make_tensor_value_info("y", F, [2])])
+        return helper.make_model(graph, opset_imports=opsets, ir_version=8).SerializeToString()
+    std = [helper.make_opsetid("", 17)]
+    cases = {"an op of an unknown domain": model([helper.make_node("Foo", ["x"], ["y"], domain="com.example")],
+                                                 std + [helper.make_opsetid("com.example", 1)]),
+             "too new an opset": model([helper.make_node("Relu", ["x"], ["y"])], [helper.make_opsetid("", 40)]),
+             "a dangling input": model([helper.make_node("Add", ["x", "zz"], ["y"])], std),
+             "no bytes": b"", "a folder": str(tmp_path)}
+    for what, source in cases.items():
+        with pytest.raises(Exception) as real:
+            ort.InferenceSession(source, providers=["CPUExecutionProvider"])
+        with pytest.raises(wasm_infer.WasmInferError) as ours:
+            wort.InferenceSession(source)
+        assert isinstance(ours.value, getattr(wstate, type(real.value).__name__)), \
+            (what, type(real.value).__name__, type(ours.value).__mro__)

@@ -72,7 +72,7 @@ class InferenceSession:
             self._header = _metadata.read_header(data)
         except errors.ModelError as e:
             raise state.make(state.InvalidProtobuf, f"Failed to load model because protobuf parsing failed: {e}",
-                             errors.ModelError) from e
+                             errors.ModelError, (state.InvalidArgument,)) from e      # b"": InvalidArgument there
         try:
             self._sess = _CoreSession(path_or_bytes, backend=backend)
         except errors.WasmInferError as e:
@@ -99,6 +99,9 @@ class InferenceSession:
                              "File doesn't exist", errors.ModelError)
         try:
             return ir.read_source(path_or_bytes)[0]
+        except errors.ModelError as e:     # a folder, an unreadable file: onnxruntime fails to parse it
+            raise state.make(state.InvalidProtobuf, f"Load model from {os.fspath(path_or_bytes)} failed: {e}",
+                             type(e)) from e
         except errors.WasmInferError as e:
             raise state.translate(e, loading=True) from e
 

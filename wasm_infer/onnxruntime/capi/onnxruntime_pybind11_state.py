@@ -77,42 +77,47 @@ _CODES = {Fail: (1, "FAIL"), InvalidArgument: (2, "INVALID_ARGUMENT"), NoSuchFil
 _combined = {}
 
 
-def error_class(ort_class, ours=_errors.WasmInferError):
-    """The class deriving from both onnxruntime's `ort_class` and our `ours`
-    (cached, named as onnxruntime names it)."""
-    key = (ort_class, ours)
+def error_class(ort_class, ours=_errors.WasmInferError, also=()):
+    """The class deriving from onnxruntime's `ort_class`, the onnxruntime
+    classes `also` and our `ours` (cached, named as onnxruntime names
+    `ort_class`). `also`: where onnxruntime raises different classes for
+    what is one failure here, all of them, so that code catching any one
+    of them catches it."""
+    key = (ort_class, ours, also)
     if key not in _combined:
-        _combined[key] = type(ort_class.__name__, (ort_class, ours),
+        _combined[key] = type(ort_class.__name__, (ort_class, *also, ours),
                               {"__module__": __name__, "__qualname__": ort_class.__name__})
     return _combined[key]
 
 
-def make(ort_class, message, ours=_errors.WasmInferError):
-    """An exception of error_class(ort_class, ours) with onnxruntime's message prefix."""
+def make(ort_class, message, ours=_errors.WasmInferError, also=()):
+    """An exception of error_class(ort_class, ours, also) with onnxruntime's message prefix."""
     code, name = _CODES.get(ort_class, (1, "FAIL"))
-    return error_class(ort_class, ours)(f"[ONNXRuntimeError] : {code} : {name} : {message}")
+    return error_class(ort_class, ours, also)(f"[ONNXRuntimeError] : {code} : {name} : {message}")
 
 
 def translate(error, loading=False):
     """The onnxruntime-flavoured exception for one of ours (a WasmInferError):
-    ModelError -> InvalidGraph while loading (InvalidProtobuf is decided by the
-    caller, which knows whether the bytes parsed), Fail while running (a node
+    ModelError -> InvalidGraph while loading, also an InvalidArgument (what
+    onnxruntime raises for a dangling input; InvalidProtobuf is decided by
+    the caller, which knows whether the bytes parsed), Fail while running (a node
     that fails: onnxruntime reports a kernel's failure as FAIL, "Non-zero
     status code returned while running ..."); InputError -> InvalidArgument;
-    UnsupportedError -> NotImplemented; ResourceError -> RuntimeException; a
-    deadline or anything else -> Fail."""
-    kind = type(error)
+    UnsupportedError -> NotImplemented, while loading also a Fail (what
+    onnxruntime raises for an unregistered op or too new an opset);
+    ResourceError -> RuntimeException; a deadline or anything else -> Fail."""
+    kind, also = type(error), ()
     if isinstance(error, _errors.InputError):
         target = InvalidArgument
     elif isinstance(error, _errors.UnsupportedError):
-        target = NotImplemented
+        target, also = NotImplemented, ((Fail,) if loading else ())
     elif isinstance(error, _errors.ResourceError):
         target = RuntimeException
     elif isinstance(error, _errors.ModelError):
-        target = InvalidGraph if loading else Fail
+        target, also = (InvalidGraph, (InvalidArgument,)) if loading else (Fail, ())
     else:
         target = Fail
-    return make(target, str(error), kind)
+    return make(target, str(error), kind, also)
 
 
 # The module-level functions and option classes onnxruntime's C++ module also
