@@ -205,3 +205,13 @@ def test_a_model_that_cannot_load_is_caught_by_the_class_onnxruntime_raises(tmp_
             wort.InferenceSession(source)
         assert isinstance(ours.value, getattr(wstate, type(real.value).__name__)), \
             (what, type(real.value).__name__, type(ours.value).__mro__)
+
+
+def test_what_onnxruntime_refuses_with_runtime_error_is_a_runtime_error_here_too():
+    cases = [lambda lib: lib.SessionOptions().get_session_config_entry("no.such.key"),
+             lambda lib: lib.RunOptions().get_run_config_entry("no.such.key"),
+             lambda lib: lib.OrtValue.ortvalue_from_numpy([1.0, 2.0])]
+    for case in cases:
+        for lib in (ort, wort):
+            with pytest.raises(RuntimeError):
+                case(lib)

@@ -100,7 +100,7 @@ class SessionOptions:
             return self._config[key]
         except KeyError:
             raise state.make(state.InvalidArgument, f"SessionOptions does not have configuration with key: {key}",
-                             errors.InputError) from None
+                             errors.InputError, (RuntimeError,)) from None     # RuntimeError in onnxruntime
 
     def add_free_dimension_override_by_name(self, dim_name, dim_value):
         self._dim_overrides[("name", dim_name)] = int(dim_value)
@@ -156,7 +156,7 @@ class RunOptions:
             return self._config[key]
         except KeyError:
             raise state.make(state.InvalidArgument, f"RunOptions does not have configuration with key: {key}",
-                             errors.InputError) from None
+                             errors.InputError, (RuntimeError,)) from None     # RuntimeError in onnxruntime
 
     def add_active_adapter(self, adapter):
         raise _not_implemented("LoRA adapters (add_active_adapter)")

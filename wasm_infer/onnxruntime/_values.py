@@ -6,7 +6,8 @@ from .capi import onnxruntime_pybind11_state as state
 
 
 def _invalid(message):
-    return state.make(state.InvalidArgument, message, errors.InputError)
+    # also a RuntimeError: what onnxruntime raises when it cannot make an OrtValue of something
+    return state.make(state.InvalidArgument, message, errors.InputError, (RuntimeError,))
 
 
 def _check_device(device_type, device_id=0):
