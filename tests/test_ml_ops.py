@@ -1,0 +1,134 @@
+"""The classical-ML ops scikit-learn models export to (ai.onnx.ml: Scaler,
+Normalizer, Imputer, LinearRegressor, LinearClassifier, ZipMap), against
+onnxruntime on the same models and inputs, each run twice (the recording
+run, then the planned one)."""
+import numpy as np
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+import wasm_infer
+
+F, I64, S = TensorProto.FLOAT, TensorProto.INT64, TensorProto.STRING
+ML = helper.make_opsetid("ai.onnx.ml", 3)
+
+
+def _model(nodes, inputs, outputs):
+    graph = helper.make_graph(nodes, "ml", inputs, outputs)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), ML], ir_version=8).SerializeToString()
+
+
+def _same_as_onnxruntime(data, feeds):
+    want = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, feeds)
+    sess = wasm_infer.InferenceSession(data)
+    for _ in range(2):
+        got = sess.run(None, feeds)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            if isinstance(w, list):     # ZipMap: a list of dicts
+                assert len(g) == len(w) and all(a.keys() == b.keys() for a, b in zip(g, w))
+                for a, b in zip(g, w):
+                    np.testing.assert_allclose([a[k] for k in b], [b[k] for k in b], rtol=1e-6, atol=1e-6)
+            elif w.dtype == object:
+                assert g.tolist() == w.tolist()
+            else:
+                assert g.dtype == w.dtype and g.shape == w.shape, (g.dtype, g.shape, w.dtype, w.shape)
+                np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
+    return got
+
+
+def _x(n=7, c=4, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, c)).astype(np.float32)
+
+
+def test_scaler_and_normalizer():
+    x = _x()
+    for offset, scale in (([0.5], [2.0]), ([0.1, -0.2, 0.3, 0.0], [1.0, 2.0, 0.5, 4.0])):
+        data = _model([helper.make_node("Scaler", ["x"], ["y"], domain="ai.onnx.ml", offset=offset, scale=scale)],
+                      [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        _same_as_onnxruntime(data, {"x": x})
+    for norm in ("MAX", "L1", "L2"):
+        data = _model([helper.make_node("Normalizer", ["x"], ["y"], domain="ai.onnx.ml", norm=norm)],
+                      [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        _same_as_onnxruntime(data, {"x": np.abs(x) + 0.1})
+
+
+def test_imputer_replaces_missing_values_per_feature():
+    x = _x()
+    x[1, 2] = x[4, 0] = x[6, 3] = np.nan
+    for values in ([9.0], [1.0, 2.0, 3.0, 4.0]):
+        data = _model([helper.make_node("Imputer", ["x"], ["y"], domain="ai.onnx.ml", imputed_value_floats=values,
+                                        replaced_value_float=float("nan"))],
+                      [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        (y,) = _same_as_onnxruntime(data, {"x": x})
+        assert not np.isnan(y).any()
+
+
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO", "PROBIT"])
+def test_linear_regressor(post):
+    rng = np.random.default_rng(1)
+    for targets in (1, 3):
+        data = _model([helper.make_node("LinearRegressor", ["x"], ["y"], domain="ai.onnx.ml", targets=targets,
+                                        coefficients=rng.standard_normal(4 * targets).tolist(),
+                                        intercepts=rng.standard_normal(targets).tolist(), post_transform=post)],
+                      [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        _same_as_onnxruntime(data, {"x": _x()})
+
+
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO"])
+@pytest.mark.parametrize("classes, labels", [(3, "ints"), (3, "strings"), (1, "ints"), (2, "ints"), (1, "strings")],
+                         ids=["3-ints", "3-strings", "binary-1-column", "binary-2-columns", "binary-1-column-strings"])
+def test_linear_classifier_then_zipmap_as_scikit_learn_exports_it(post, classes, labels):
+    rng = np.random.default_rng(2)
+    n_labels = max(classes, 2)
+    names = ["cat", "dog", "emu"][:n_labels]
+    attrs = {"classlabels_ints": list(range(10, 10 + n_labels))} if labels == "ints" else \
+        {"classlabels_strings": names}
+    zip_attrs = {"classlabels_int64s": attrs["classlabels_ints"]} if labels == "ints" else \
+        {"classlabels_strings": names}
+    label_type = I64 if labels == "ints" else S
+    data = _model([helper.make_node("LinearClassifier", ["x"], ["label", "scores"], domain="ai.onnx.ml",
+                                    coefficients=rng.standard_normal(4 * classes).tolist(),
+                                    intercepts=rng.standard_normal(classes).tolist(), post_transform=post, **attrs),
+                   helper.make_node("ZipMap", ["scores"], ["probabilities"], domain="ai.onnx.ml", **zip_attrs)],
+                  [helper.make_tensor_value_info("x", F, [None, 4])],
+                  [helper.make_tensor_value_info("label", label_type, [None]),
+                   helper.make_value_info("probabilities", helper.make_sequence_type_proto(
+                       helper.make_map_type_proto(label_type, helper.make_tensor_type_proto(F, []))))])
+    label, probabilities = _same_as_onnxruntime(data, {"x": _x(9)})
+    assert len(probabilities) == 9 and set(probabilities[0]) == set(names if labels == "strings" else
+                                                                  attrs["classlabels_ints"])
+    import wasm_infer.onnxruntime as wort      # the drop-in returns the list of dicts as onnxruntime does
+    dicts = wort.InferenceSession(data).run(["probabilities"], {"x": _x(9)})[0]
+    assert isinstance(dicts, list) and dicts[0].keys() == probabilities[0].keys()
+    sess = wasm_infer.InferenceSession(data)
+    assert [o.type for o in sess.get_outputs()][1] == \
+        f"seq(map({'int64' if labels == 'ints' else 'string'},tensor(float)))"
+
+
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX"])
+def test_a_binary_linear_classifier_with_one_score_column_decides_at_zero_as_onnxruntime(post):
+    data = _model([helper.make_node("LinearClassifier", ["x"], ["label", "scores"], domain="ai.onnx.ml",
+                                    coefficients=[1.0], intercepts=[0.0], classlabels_ints=[3, 7],
+                                    post_transform=post)],
+                  [helper.make_tensor_value_info("x", F, [None, 1])],
+                  [helper.make_tensor_value_info("label", I64, None), helper.make_tensor_value_info("scores", F, None)])
+    label, _ = _same_as_onnxruntime(data, {"x": np.linspace(-2, 2, 9, dtype=np.float32).reshape(-1, 1)})
+    assert label.tolist() == [3, 3, 3, 3, 3, 7, 7, 7, 7]     # s = 0 is the first class; 0 < s <= 0.5 the second
+
+
+def test_what_the_ml_ops_refuse_they_refuse_clearly():
+    def session(node):
+        return wasm_infer.InferenceSession(_model([node], [helper.make_tensor_value_info("x", F, [None, 2])],
+                                                  [helper.make_tensor_value_info("y", F, None)]))
+    with pytest.raises(wasm_infer.UnsupportedError, match="PROBIT is not supported for a classifier"):
+        session(helper.make_node("LinearClassifier", ["x"], ["l", "y"], domain="ai.onnx.ml", coefficients=[1.0, 1.0],
+                                 classlabels_ints=[0, 1], post_transform="PROBIT"))
+    with pytest.raises(wasm_infer.UnsupportedError, match="post_transform 'SIGMOID'"):
+        session(helper.make_node("LinearRegressor", ["x"], ["y"], domain="ai.onnx.ml", coefficients=[1.0, 1.0],
+                                 post_transform="SIGMOID"))
+    with pytest.raises(wasm_infer.UnsupportedError, match="norm 'L3'"):
+        session(helper.make_node("Normalizer", ["x"], ["y"], domain="ai.onnx.ml", norm="L3"))
+    zipmap = session(helper.make_node("ZipMap", ["x"], ["y"], domain="ai.onnx.ml", classlabels_int64s=[1, 2, 3]))
+    with pytest.raises(wasm_infer.ModelError, match="ZipMap has 3 class labels, its input 2 columns"):
+        zipmap.run(None, {"x": np.ones((1, 2), np.float32)})

@@ -1,0 +1,27 @@
+import numpy as np
+
+from . import _ml
+from .base import Op, register
+
+
+@register("LinearRegressor", since=1, domain="ai.onnx.ml")
+class LinearRegressor(Op):
+    """x @ coefficients.T + intercepts for `targets` outputs, then the
+    post_transform: scikit-learn's linear models (LinearRegression, Ridge...).
+    With one target only PROBIT applies, as in onnxruntime (a softmax or
+    logistic of one score is left out there)."""
+
+    def init(self):
+        self.targets = int(self.attr("targets", 1))
+        self.coefficients = np.asarray(self.attr("coefficients", []), np.float32)
+        intercepts = self.attr("intercepts")
+        self.intercepts = np.asarray(intercepts if intercepts else np.zeros(self.targets), np.float32)
+        self.post = _ml.post_transform_of(self)
+
+    def run(self, x):
+        rows = _ml.as_matrix(x)
+        coef = self.coefficients.reshape(self.targets, rows.shape[1])
+        scores = rows @ coef.T + self.intercepts
+        if self.targets == 1 and self.post != "PROBIT":
+            return (scores.astype(np.float32),)
+        return (_ml.post_transform(scores, self.post),)
