@@ -132,3 +132,86 @@ def test_what_the_ml_ops_refuse_they_refuse_clearly():
     zipmap = session(helper.make_node("ZipMap", ["x"], ["y"], domain="ai.onnx.ml", classlabels_int64s=[1, 2, 3]))
     with pytest.raises(wasm_infer.ModelError, match="ZipMap has 3 class labels, its input 2 columns"):
         zipmap.run(None, {"x": np.ones((1, 2), np.float32)})
+
+
+def _random_forest(rng, n_trees, depth, n_features, n_outputs, prefix, missing=False, every_output=False,
+                   probabilities=False):
+    """Attributes of a random forest of complete binary trees, in the classic layout. A leaf has
+    weights for some outputs, or for every one (`every_output`, as classifiers export their leaves);
+    `probabilities`: a leaf's weights are class probabilities over the trees, as a random forest's."""
+    attrs = {k: [] for k in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_modes", "nodes_values",
+                             "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true",
+                             f"{prefix}_treeids", f"{prefix}_nodeids", f"{prefix}_ids", f"{prefix}_weights")}
+    modes = ["BRANCH_LEQ", "BRANCH_LT", "BRANCH_GTE", "BRANCH_GT"]
+    for t in range(n_trees):
+        inner, n_nodes = 2 ** depth - 1, 2 ** (depth + 1) - 1
+        for i in range(n_nodes):
+            leaf = i >= inner
+            attrs["nodes_treeids"].append(t)
+            attrs["nodes_nodeids"].append(i)
+            attrs["nodes_featureids"].append(0 if leaf else int(rng.integers(n_features)))
+            attrs["nodes_modes"].append("LEAF" if leaf else modes[int(rng.integers(len(modes)))])
+            attrs["nodes_values"].append(0.0 if leaf else float(rng.standard_normal()))
+            attrs["nodes_truenodeids"].append(0 if leaf else 2 * i + 1)
+            attrs["nodes_falsenodeids"].append(0 if leaf else 2 * i + 2)
+            attrs["nodes_missing_value_tracks_true"].append(int(missing and rng.integers(2)))
+            if leaf:
+                some = rng.choice(n_outputs, size=int(rng.integers(1, n_outputs + 1)), replace=False).tolist()
+                p = rng.dirichlet(np.ones(n_outputs)) / n_trees
+                for target in range(n_outputs) if every_output else some:
+                    attrs[f"{prefix}_treeids"].append(t)
+                    attrs[f"{prefix}_nodeids"].append(i)
+                    attrs[f"{prefix}_ids"].append(target)
+                    attrs[f"{prefix}_weights"].append(float(p[target] if probabilities else rng.standard_normal()))
+    return attrs
+
+
+@pytest.mark.parametrize("aggregate", ["SUM", "AVERAGE", "MIN", "MAX"])
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX"])
+def test_tree_ensemble_regressor(aggregate, post):
+    rng = np.random.default_rng(3)
+    for n_targets in (1, 3):
+        attrs = _random_forest(rng, n_trees=5, depth=3, n_features=4, n_outputs=n_targets, prefix="target",
+                               missing=True)
+        data = _model([helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain="ai.onnx.ml",
+                                        n_targets=n_targets, aggregate_function=aggregate, post_transform=post,
+                                        base_values=rng.standard_normal(n_targets).tolist(), **attrs)],
+                      [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        x = _x(50, seed=4)
+        x[::7, 1] = np.nan
+        _same_as_onnxruntime(data, {"x": x})
+
+
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX"])
+@pytest.mark.parametrize("kind", ["3-classes", "binary-2-columns", "binary-1-column", "strings"])
+def test_tree_ensemble_classifier(post, kind):
+    rng = np.random.default_rng(5)
+    n_classes = 3 if kind in ("3-classes", "strings") else 2
+    attrs = _random_forest(rng, n_trees=4, depth=3, n_features=4, n_outputs=1 if kind == "binary-1-column" else n_classes,
+                           prefix="class", missing=True, every_output=True, probabilities=kind == "binary-2-columns")
+    labels = {"classlabels_strings": ["a", "b", "c"]} if kind == "strings" else \
+        {"classlabels_int64s": list(range(5, 5 + n_classes))}
+    label_type = S if kind == "strings" else I64
+    # base_values: as gradient boosting exports them (random forests, binary-2-columns here, have none)
+    bases = [None] + ([] if kind == "binary-2-columns" else
+                      [rng.standard_normal(1 if kind == "binary-1-column" else n_classes).tolist()])
+    for base in bases:
+        extra = {} if base is None else {"base_values": base}
+        data = _model([helper.make_node("TreeEnsembleClassifier", ["x"], ["label", "scores"], domain="ai.onnx.ml",
+                                        post_transform=post, **labels, **attrs, **extra)],
+                      [helper.make_tensor_value_info("x", F, [None, 4])],
+                      [helper.make_tensor_value_info("label", label_type, None),
+                       helper.make_tensor_value_info("scores", F, None)])
+        x = _x(60, seed=6)
+        x[::9, 2] = np.nan
+        if kind != "binary-2-columns":
+            _same_as_onnxruntime(data, {"x": x})
+            continue
+        # Two labels with weights in both columns: onnxruntime's scores, but its labels are the indices 0 / 1
+        # (not classlabels) decided by the second column's sign alone; ours are the best score's class label.
+        (_, want), sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"x": x}), \
+            wasm_infer.InferenceSession(data)
+        for _ in range(2):
+            label, scores = sess.run(None, {"x": x})
+            np.testing.assert_allclose(scores, want, rtol=1e-5, atol=1e-6)
+            assert label.tolist() == [labels["classlabels_int64s"][i] for i in np.argmax(scores, axis=1)]

@@ -40,6 +40,15 @@ def post_transform(scores, name):
     return s
 
 
+def regression_transform(scores, name):
+    """post_transform of a regressor's scores [N, targets]: with one target
+    only PROBIT applies, as in onnxruntime (a softmax or logistic of a single
+    score is left out there)."""
+    if scores.shape[1] == 1 and name != "PROBIT":
+        return scores.astype(np.float32)
+    return post_transform(scores, name)
+
+
 def class_labels(op):
     """(labels as an int64 or object array, is_string) from classlabels_int64s /
     classlabels_ints / classlabels_strings; None when the op has none."""

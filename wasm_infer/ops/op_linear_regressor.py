@@ -7,9 +7,8 @@ from .base import Op, register
 @register("LinearRegressor", since=1, domain="ai.onnx.ml")
 class LinearRegressor(Op):
     """x @ coefficients.T + intercepts for `targets` outputs, then the
-    post_transform: scikit-learn's linear models (LinearRegression, Ridge...).
-    With one target only PROBIT applies, as in onnxruntime (a softmax or
-    logistic of one score is left out there)."""
+    post_transform (_ml.regression_transform): scikit-learn's linear models
+    (LinearRegression, Ridge...)."""
 
     def init(self):
         self.targets = int(self.attr("targets", 1))
@@ -21,7 +20,4 @@ class LinearRegressor(Op):
     def run(self, x):
         rows = _ml.as_matrix(x)
         coef = self.coefficients.reshape(self.targets, rows.shape[1])
-        scores = rows @ coef.T + self.intercepts
-        if self.targets == 1 and self.post != "PROBIT":
-            return (scores.astype(np.float32),)
-        return (_ml.post_transform(scores, self.post),)
+        return (_ml.regression_transform(rows @ coef.T + self.intercepts, self.post),)
