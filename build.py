@@ -86,12 +86,15 @@ def venv_differences():
     """Run inside .venv: each way the installed packages differ from the lock, as text."""
     from importlib import metadata
     from pip._vendor.packaging.markers import Marker   # the venv always has pip; stdlib has no markers
-    from tools.fetch import normalize
+    from tools.fetch import normalize, read_lock_entries
     installed = {normalize(d.metadata["Name"]): d.version for d in metadata.distributions()}
     wanted, problems = set(), []
-    for key, (name, version, marker, _) in locked_pins().items():
+    # every entry, not one per name: a package locked twice, for two ranges of Python, is
+    # wanted at the version whose marker holds here
+    for name, version, marker, _ in read_lock_entries(LOCK.read_text()):
         if marker and not Marker(marker).evaluate():
             continue
+        key = normalize(name)
         wanted.add(key)
         if installed.get(key) != version:
             problems.append(f"{name} {installed.get(key) or 'missing'} (locked: {version})")

@@ -41,3 +41,12 @@ def test_a_download_must_be_locked_and_match_its_hash(tmp_path):
     wheel.write_bytes(b"not the locked file")       # a corrupt or replaced cache entry
     again = fetch.pip_download("comm==0.2.2", tmp_path)
     assert fetch.sha256(again) == good
+
+
+def test_a_package_locked_for_two_ranges_of_python_is_installed_at_the_version_for_this_one():
+    import sys
+    from importlib import metadata
+    scipy = [e for e in fetch.read_lock_entries(build.LOCK.read_text()) if fetch.normalize(e[0]) == "scipy"]
+    assert len(scipy) == 2 and all(e[2] and e[3] for e in scipy), scipy      # two versions, each with its marker
+    want = next(e[1] for e in scipy if ("<" in e[2]) == (sys.version_info < (3, 12)))
+    assert metadata.version("scipy") == want         # was uninstalled as "not in the lock" when one entry hid the other

@@ -19,15 +19,24 @@ def normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_lock(text):
-    """{normalized name: (name, version, environment marker or None, {sha256})} of a
-    hashed requirements file (what `python3 build.py lock` writes)."""
-    pins = {}
+def read_lock_entries(text):
+    """[(name, version, environment marker or None, {sha256})] of a hashed
+    requirements file (what `python3 build.py lock` writes), in its order. A
+    package may come twice, with markers for different Pythons (scipy ==1.17.1
+    for Python < 3.12, ==1.18.1 for >= 3.12)."""
+    entries = []
     for block in re.split(r"\n(?=\S)", text):      # a requirement and its indented hash lines
         m = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\\n]*?))?\s*\\?\n", block + "\n")
         if m:
-            pins[normalize(m[1])] = (m[1], m[2], m[3], set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block)))
-    return pins
+            entries.append((m[1], m[2], m[3], set(re.findall(r"--hash=sha256:([0-9a-f]{64})", block))))
+    return entries
+
+
+def read_lock(text):
+    """{normalized name: (name, version, environment marker or None, {sha256})} of a
+    hashed requirements file; of a package locked twice (per Python), the last
+    entry (see read_lock_entries, which keeps both)."""
+    return {normalize(e[0]): e for e in read_lock_entries(text)}
 
 
 def locked_hashes(spec, lock=LOCK):

@@ -1,0 +1,97 @@
+"""Real scikit-learn models, trained here on small synthetic data and exported
+by skl2onnx as a data scientist exports them, run by wasm_infer and by
+onnxruntime on the same rows: the same labels, and probabilities and
+predictions equal up to float rounding."""
+import numpy as np
+import onnxruntime as ort
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegressor, RandomForestClassifier,
+                              RandomForestRegressor)
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, Normalizer, StandardScaler
+from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from skl2onnx import to_onnx
+
+import wasm_infer
+
+OPSETS = {"": 17, "ai.onnx.ml": 3}
+
+
+def _classification(n_classes, strings=False):
+    x, y = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=n_classes, random_state=0)
+    x = x.astype(np.float32)
+    return x, (np.array(["ant", "bee", "cat"])[y] if strings else y)
+
+
+def _same_as_onnxruntime(model, x):
+    data = to_onnx(model, x[:1], target_opset=OPSETS).SerializeToString()
+    want = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"X": x})
+    sess = wasm_infer.InferenceSession(data)
+    for _ in range(2):      # the recording run, then the planned one
+        got = sess.run(None, {"X": x})
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            if isinstance(w, list):             # ZipMap: one {label: probability} dict per row
+                assert [d.keys() for d in g] == [d.keys() for d in w]
+                np.testing.assert_allclose([list(d.values()) for d in g], [list(d.values()) for d in w], atol=1e-5)
+            elif w.dtype.kind in "OUi":         # labels
+                assert g.tolist() == w.tolist()
+            else:
+                np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-4)
+    return got
+
+
+CLASSIFIERS = {
+    "logistic regression, scaled": lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)),
+    "logistic regression, imputed and min-max scaled": lambda: make_pipeline(SimpleImputer(), MinMaxScaler(),
+                                                                             LogisticRegression(C=0.5)),
+    "linear SVM": lambda: LinearSVC(max_iter=5000),
+    "decision tree": lambda: DecisionTreeClassifier(max_depth=5, random_state=0),
+    "random forest": lambda: RandomForestClassifier(n_estimators=8, max_depth=5, random_state=0),
+    "gradient boosting": lambda: GradientBoostingClassifier(n_estimators=8, max_depth=3, random_state=0),
+}
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("name", list(CLASSIFIERS))
+def test_classifiers(name, n_classes):
+    x, y = _classification(n_classes)
+    model = CLASSIFIERS[name]().fit(x, y)
+    rows = x[::3].copy()
+    if "imputed" in name:
+        rows[::4, 1] = np.nan        # missing values, filled in by the imputer
+    label, probabilities = _same_as_onnxruntime(model, rows)
+    if "imputed" not in name:
+        assert (label == model.predict(rows)).mean() > 0.95     # and it is the model scikit-learn trained
+
+
+def test_a_classifier_with_string_labels():
+    x, y = _classification(3, strings=True)
+    label, probabilities = _same_as_onnxruntime(RandomForestClassifier(n_estimators=5, random_state=0).fit(x, y), x)
+    assert set(label.tolist()) <= {"ant", "bee", "cat"} and set(probabilities[0]) == {"ant", "bee", "cat"}
+
+
+REGRESSORS = {
+    "linear regression": lambda: LinearRegression(),
+    "ridge, L2-normalised rows": lambda: make_pipeline(Normalizer(), Ridge()),
+    "decision tree": lambda: DecisionTreeRegressor(max_depth=6, random_state=0),
+    "random forest": lambda: RandomForestRegressor(n_estimators=8, max_depth=5, random_state=0),
+    "gradient boosting": lambda: GradientBoostingRegressor(n_estimators=8, max_depth=3, random_state=0),
+}
+
+
+@pytest.mark.parametrize("targets", [1, 2])
+@pytest.mark.parametrize("name", list(REGRESSORS))
+def test_regressors(name, targets):
+    if name == "gradient boosting" and targets == 2:
+        pytest.skip("scikit-learn's gradient boosting predicts one target")
+    x, y = make_regression(n_samples=200, n_features=5, n_targets=targets, random_state=0)
+    x = x.astype(np.float32)
+    model = REGRESSORS[name]().fit(x, y)
+    (prediction,) = _same_as_onnxruntime(model, x[::4])
+    np.testing.assert_allclose(prediction.reshape(model.predict(x[::4]).shape), model.predict(x[::4]),
+                               rtol=1e-3, atol=1e-3 * np.abs(y).max())
