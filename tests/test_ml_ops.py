@@ -215,3 +215,29 @@ def test_tree_ensemble_classifier(post, kind):
             label, scores = sess.run(None, {"x": x})
             np.testing.assert_allclose(scores, want, rtol=1e-5, atol=1e-6)
             assert label.tolist() == [labels["classlabels_int64s"][i] for i in np.argmax(scores, axis=1)]
+
+
+def test_svm_regressor_without_support_vectors_and_one_class():
+    rng = np.random.default_rng(7)
+    for one_class in (0, 1):
+        linear = _model([helper.make_node("SVMRegressor", ["x"], ["y"], domain="ai.onnx.ml", kernel_type="LINEAR",
+                                          kernel_params=[0.0, 0.0, 0.0], coefficients=rng.standard_normal(4).tolist(),
+                                          rho=[0.3], n_supports=0, one_class=one_class)],
+                        [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        _same_as_onnxruntime(linear, {"x": _x()})
+        rbf = _model([helper.make_node("SVMRegressor", ["x"], ["y"], domain="ai.onnx.ml", kernel_type="RBF",
+                                       kernel_params=[0.4, 0.0, 3.0], coefficients=rng.standard_normal(3).tolist(),
+                                       support_vectors=rng.standard_normal(12).tolist(), rho=[-0.2], n_supports=3,
+                                       one_class=one_class)],
+                     [helper.make_tensor_value_info("x", F, [None, 4])], [helper.make_tensor_value_info("y", F, None)])
+        _same_as_onnxruntime(rbf, {"x": _x()})
+
+
+def test_one_hot_encoder_refuses_an_unknown_value_when_zeros_is_0():
+    data = _model([helper.make_node("OneHotEncoder", ["x"], ["y"], domain="ai.onnx.ml", cats_int64s=[1, 2, 3], zeros=0)],
+                  [helper.make_tensor_value_info("x", I64, [None])], [helper.make_tensor_value_info("y", F, None)])
+    _same_as_onnxruntime(data, {"x": np.array([3, 1, 2], np.int64)})
+    with pytest.raises(wasm_infer.ModelError, match="value 9 is in no category"):
+        wasm_infer.InferenceSession(data).run(None, {"x": np.array([3, 9], np.int64)})
+    with pytest.raises(Exception):
+        ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"x": np.array([3, 9], np.int64)})

@@ -95,3 +95,36 @@ def test_regressors(name, targets):
     (prediction,) = _same_as_onnxruntime(model, x[::4])
     np.testing.assert_allclose(prediction.reshape(model.predict(x[::4]).shape), model.predict(x[::4]),
                                rtol=1e-3, atol=1e-3 * np.abs(y).max())
+
+
+@pytest.mark.parametrize("kernel", ["linear", "poly", "rbf", "sigmoid"])
+def test_support_vector_regression(kernel):
+    from sklearn.svm import SVR
+    x, y = make_regression(n_samples=120, n_features=4, random_state=0)
+    x = (x / np.abs(x).max()).astype(np.float32)
+    model = SVR(kernel=kernel, C=10.0, degree=2, gamma=0.5, coef0=0.1).fit(x, y)
+    (prediction,) = _same_as_onnxruntime(model, x[::3])
+    np.testing.assert_allclose(prediction.reshape(-1), model.predict(x[::3]), rtol=1e-3, atol=1e-3 * np.abs(y).max())
+
+
+@pytest.mark.parametrize("kind", ["strings", "ints"])
+def test_categorical_columns_one_hot_encoded(kind):
+    from sklearn.preprocessing import OneHotEncoder
+    from skl2onnx.common.data_types import Int64TensorType, StringTensorType
+    rng = np.random.default_rng(0)
+    names = np.array(["red", "green", "blue"]) if kind == "strings" else np.array([3, 5, 7])
+    cats = names[rng.integers(3, size=(150, 2))]
+    y = ((cats[:, 0] == names[0]) ^ (cats[:, 1] == names[2])).astype(np.int64)
+    model = make_pipeline(OneHotEncoder(handle_unknown="ignore"), LogisticRegression()).fit(cats, y)
+    kind_of = StringTensorType if kind == "strings" else Int64TensorType
+    data = to_onnx(model, initial_types=[("X", kind_of([None, 2]))], target_opset=OPSETS).SerializeToString()
+    unknown = "purple" if kind == "strings" else 9            # in no category: a row of zeros
+    rows = np.array([[names[0], names[1]], [names[2], unknown], [unknown, names[0]]], dtype=cats.dtype)
+    want = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(
+        None, {"X": rows.astype(object) if kind == "strings" else rows})
+    sess = wasm_infer.InferenceSession(data)
+    for _ in range(2):
+        label, probabilities = sess.run(None, {"X": rows})   # strings: a plain numpy string array
+        assert label.tolist() == want[0].tolist() == model.predict(rows).tolist()
+        np.testing.assert_allclose([list(d.values()) for d in probabilities], [list(d.values()) for d in want[1]],
+                                   atol=1e-5)
