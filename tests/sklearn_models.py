@@ -16,6 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 from skl2onnx import to_onnx
 
 
@@ -29,10 +30,13 @@ def models():
         "logistic": (make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=500)).fit(x, y), rows),
         "forest": (RandomForestClassifier(n_estimators=10, max_depth=6, random_state=0).fit(x, y), x[::5]),
         "boosting": (GradientBoostingRegressor(n_estimators=10, random_state=0).fit(xr, yr), xr[::5]),
+        "svc": (SVC(kernel="rbf", probability=True, random_state=0).fit(x, y), x[::5]),
     }
 
 
 def main(out):
+    import warnings
+    warnings.filterwarnings("ignore", ".*probability", FutureWarning)    # SVC(probability=True), deprecated in 1.9
     out = Path(out)
     for name, (model, x) in models().items():
         data = to_onnx(model, x[:1], target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()

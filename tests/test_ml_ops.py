@@ -241,3 +241,16 @@ def test_one_hot_encoder_refuses_an_unknown_value_when_zeros_is_0():
         wasm_infer.InferenceSession(data).run(None, {"x": np.array([3, 9], np.int64)})
     with pytest.raises(Exception):
         ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"x": np.array([3, 9], np.int64)})
+
+
+@pytest.mark.parametrize("post", ["NONE", "LOGISTIC", "SOFTMAX"])
+def test_svm_classifier_without_support_vectors(post):
+    rng = np.random.default_rng(8)
+    for labels, label_type in (({"classlabels_ints": [4, 5, 6]}, I64), ({"classlabels_strings": ["x", "y", "z"]}, S)):
+        data = _model([helper.make_node("SVMClassifier", ["x"], ["label", "scores"], domain="ai.onnx.ml",
+                                        kernel_type="LINEAR", kernel_params=[0.0, 0.0, 0.0], post_transform=post,
+                                        coefficients=rng.standard_normal(12).tolist(), rho=[0.25], **labels)],
+                      [helper.make_tensor_value_info("x", F, [None, 4])],
+                      [helper.make_tensor_value_info("label", label_type, None),
+                       helper.make_tensor_value_info("scores", F, None)])
+        _same_as_onnxruntime(data, {"x": _x(20)})

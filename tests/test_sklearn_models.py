@@ -128,3 +128,19 @@ def test_categorical_columns_one_hot_encoded(kind):
         assert label.tolist() == want[0].tolist() == model.predict(rows).tolist()
         np.testing.assert_allclose([list(d.values()) for d in probabilities], [list(d.values()) for d in want[1]],
                                    atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:.*probability:FutureWarning")   # SVC(probability=True), deprecated in 1.9
+@pytest.mark.parametrize("probability", [False, True], ids=["decision", "probability"])
+@pytest.mark.parametrize("kernel", ["linear", "rbf", "poly"])
+@pytest.mark.parametrize("n_classes", [2, 3, 4])
+def test_support_vector_classification(n_classes, kernel, probability):
+    from sklearn.svm import SVC
+    x, y = _classification(n_classes if n_classes < 4 else 3)
+    if n_classes == 4:
+        x, y = make_classification(n_samples=200, n_features=6, n_informative=4, n_classes=4, random_state=1)
+        x = x.astype(np.float32)
+    model = SVC(kernel=kernel, degree=2, probability=probability, random_state=0).fit(x, y)
+    label, scores = _same_as_onnxruntime(model, x[::4])
+    if not probability:
+        assert (label == model.predict(x[::4])).all()

@@ -1,6 +1,7 @@
 // scikit-learn models exported by skl2onnx (tests/sklearn_models.py: an
 // imputed and scaled logistic regression, a random forest with ZipMap
-// probabilities, gradient boosting for regression) inside Pyodide, against
+// probabilities, gradient boosting for regression, an RBF SVC with coupled
+// probabilities) inside Pyodide, against
 // onnxruntime's outputs made natively: the ai.onnx.ml ops in the browser's Python.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +24,7 @@ before(() => {
 }, { timeout: BOOT_MS });
 after(() => { rmSync(dir, { recursive: true, force: true }); return py.terminate(); });
 
-for (const name of ['logistic', 'forest', 'boosting']) {
+for (const name of ['logistic', 'forest', 'boosting', 'svc']) {
   test(`${name}: the same labels and scores as onnxruntime, recorded and planned runs`, { timeout: 120_000 }, async (t) => {
     const runs = await py.runJSON(`
 import json, numpy as np, wasm_infer

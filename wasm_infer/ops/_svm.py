@@ -1,4 +1,4 @@
-"""The kernels of the support vector machine ops (ai.onnx.ml SVMRegressor,
+"""The kernel functions of the support vector machine ops (ai.onnx.ml SVMRegressor,
 SVMClassifier): LINEAR, POLY, RBF, SIGMOID over kernel_params
 (gamma, coef0, degree), between the rows of x and the support vectors."""
 import numpy as np
