@@ -254,3 +254,17 @@ def test_svm_classifier_without_support_vectors(post):
                       [helper.make_tensor_value_info("label", label_type, None),
                        helper.make_tensor_value_info("scores", F, None)])
         _same_as_onnxruntime(data, {"x": _x(20)})
+
+
+def test_trees_that_read_a_feature_the_input_lacks_are_refused():
+    attrs = _random_forest(np.random.default_rng(9), n_trees=2, depth=2, n_features=6, n_outputs=1, prefix="target")
+    data = _model([helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain="ai.onnx.ml", n_targets=1, **attrs)],
+                  [helper.make_tensor_value_info("x", F, [None, None])], [helper.make_tensor_value_info("y", F, None)])
+    sess = wasm_infer.InferenceSession(data)
+    with pytest.raises(wasm_infer.ModelError, match=r"the trees read feature \d; the input has 2 features"):
+        sess.run(None, {"x": np.ones((3, 2), np.float32)})
+    bad = dict(attrs, nodes_featureids=[-1] * len(attrs["nodes_featureids"]))
+    with pytest.raises(wasm_infer.UnsupportedError, match="feature -1"):
+        wasm_infer.InferenceSession(_model(
+            [helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain="ai.onnx.ml", n_targets=1, **bad)],
+            [helper.make_tensor_value_info("x", F, [None, 6])], [helper.make_tensor_value_info("y", F, None)]))

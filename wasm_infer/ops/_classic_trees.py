@@ -45,6 +45,9 @@ class Trees:
             raise UnsupportedError(f"node mode {unknown[0]!r} is not one of {', '.join(MODES)}")
         self.mode = np.array([MODES.index(m) for m in modes], np.int64)
         self.feature = np.asarray(a("nodes_featureids"), np.intp)
+        branch_features = self.feature[self.mode != _LEAF]
+        if (branch_features < 0).any():      # (a leaf's feature id is never read)
+            raise UnsupportedError(f"a node reads feature {int(branch_features.min())}: feature ids are >= 0")
         values = _floats(op, "nodes_values")
         self.split = values if values is not None else np.zeros(len(tree))
         missing = op.attr("nodes_missing_value_tracks_true")
@@ -77,6 +80,16 @@ class Trees:
         self.w_value = _floats(op, f"{prefix}_weights")[order]
         self.start = np.searchsorted(w_leaf[order], np.arange(len(tree) + 1))
         self.depth = self._depth()
+        # for the descent: a leaf branches to itself (feature 0 is read and ignored), and the
+        # one comparison all branch nodes share when they do (scikit-learn's trees: BRANCH_LEQ)
+        here = np.arange(len(tree), dtype=np.intp)
+        leaf = self.mode == _LEAF
+        self.step_true, self.step_false = np.where(leaf, here, self.true_id), np.where(leaf, here, self.false_id)
+        self.feature = np.where(leaf, 0, self.feature)
+        modes = set(self.mode[~leaf].tolist())
+        self.one_mode = modes.pop() if len(modes) == 1 else None
+        self.tracks_missing = bool(self.missing_true[~leaf].any())
+        self.n_features = int(self.feature.max(initial=-1)) + 1
 
     def _depth(self):
         """Levels of the deepest tree (bounds the descent; a cycle is refused)."""
@@ -92,23 +105,28 @@ class Trees:
         return depth
 
     def leaves(self, x):
-        """[N, trees] index of the leaf each sample reaches in each tree."""
+        """[N, trees] index of the leaf each sample reaches in each tree. Every
+        (sample, tree) takes `depth` steps; a leaf branches to itself, so no
+        step needs to set aside the pairs that have arrived."""
         n = x.shape[0]
-        node = np.broadcast_to(self.roots, (n, self.roots.size)).copy()
-        rows = np.broadcast_to(np.arange(n)[:, None], node.shape)
+        if self.n_features > x.shape[1]:
+            raise ValueError(f"the trees read feature {self.n_features - 1}; the input has {x.shape[1]} features")
+        node = np.broadcast_to(self.roots, (n, self.roots.size)).reshape(-1).copy()
+        rows = np.repeat(np.arange(n), self.roots.size)
         for _ in range(self.depth):
-            active = self.mode[node] != _LEAF
-            if not active.any():
-                break
-            at, r = node[active], rows[active]
-            v = x[r, self.feature[at]]
-            go = np.zeros(at.size, np.bool_)
-            for m in np.unique(self.mode[at]).tolist():
-                sel = self.mode[at] == m
-                go[sel] = _COMPARE[m](v[sel], self.split[at[sel]])
-            go |= np.isnan(v) & self.missing_true[at]
-            node[active] = np.where(go, self.true_id[at], self.false_id[at])
-        return node
+            v = x[rows, self.feature[node]]
+            if self.one_mode is not None:
+                go = _COMPARE[self.one_mode](v, self.split[node])
+            else:
+                mode, go = self.mode[node], np.zeros(node.size, np.bool_)
+                for m in np.unique(mode).tolist():
+                    if m != _LEAF:
+                        sel = mode == m
+                        go[sel] = _COMPARE[m](v[sel], self.split[node[sel]])
+            if self.tracks_missing:
+                go |= np.isnan(v) & self.missing_true[node]
+            node = np.where(go, self.step_true[node], self.step_false[node])
+        return node.reshape(n, self.roots.size)
 
     def scores(self, x, width, aggregate="SUM", base=None, unreached_zero=False):
         """[N, width] scores: each reached leaf's weights, summed (SUM, AVERAGE over
@@ -124,8 +142,7 @@ class Trees:
         reached = np.zeros((x.shape[0], width), np.bool_)
         reached[sample, target] = True
         if aggregate in ("SUM", "AVERAGE"):
-            out = np.zeros((x.shape[0], width))
-            np.add.at(out, (sample, target), weight)
+            out = np.bincount(sample * width + target, weight, x.shape[0] * width).reshape(x.shape[0], width)
             if aggregate == "AVERAGE":
                 out /= self.n_trees
         else:

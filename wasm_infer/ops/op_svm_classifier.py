@@ -57,33 +57,35 @@ class SVMClassifier(Op):
 
     def _coupled(self, values):
         """[N, k] class probabilities from the pairwise Platt probabilities
-        (Wu, Lin and Weng's coupling, as libsvm: fixed-point iterations)."""
+        (Wu, Lin and Weng's coupling, as libsvm: fixed-point iterations), all
+        rows at once; a row stops changing once it has converged."""
         a, b = self.platt
-        k, out = self.k, np.empty((values.shape[0], self.k))
-        for n, row in enumerate(values):
-            r = np.zeros((k, k))
-            e = 0
-            for i in range(k):
-                for j in range(i + 1, k):
-                    p = np.clip(1 - 1 / (1 + np.exp(-(row[e] * a[e] + b[e]))), 1e-7, 1 - 1e-7)
-                    r[i, j], r[j, i] = p, 1 - p
-                    e += 1
-            q = -r.T * r
-            np.fill_diagonal(q, (r * r).sum(axis=0))
-            p = np.full(k, 1.0 / k)
-            for _ in range(max(100, k)):
-                qp = q @ p
-                pqp = p @ qp
-                if np.abs(qp - pqp).max() < 0.005 / k:
-                    break
-                for t in range(k):
-                    diff = (pqp - qp[t]) / q[t, t]
-                    p[t] += diff
-                    pqp = (pqp + diff * (diff * q[t, t] + 2 * qp[t])) / (1 + diff) ** 2
-                    p /= 1 + diff
-                    qp = (qp + diff * q[t]) / (1 + diff)
-            out[n] = p
-        return out
+        n, k = values.shape[0], self.k
+        r = np.zeros((n, k, k))
+        e = 0
+        for i in range(k):
+            for j in range(i + 1, k):
+                p = np.clip(1 - 1 / (1 + np.exp(-(values[:, e] * a[e] + b[e]))), 1e-7, 1 - 1e-7)
+                r[:, i, j], r[:, j, i] = p, 1 - p
+                e += 1
+        q = -np.transpose(r, (0, 2, 1)) * r
+        diagonal = (r * r).sum(axis=1)
+        q[:, np.arange(k), np.arange(k)] = diagonal
+        p = np.full((n, k), 1.0 / k)
+        active = np.ones(n, np.bool_)
+        for _ in range(max(100, k)):
+            qp = np.einsum("nij,nj->ni", q, p)
+            pqp = (p * qp).sum(axis=1)
+            active &= np.abs(qp - pqp[:, None]).max(axis=1) >= 0.005 / k
+            if not active.any():
+                break
+            for t in range(k):
+                diff = np.where(active, (pqp - qp[:, t]) / diagonal[:, t], 0.0)
+                p[:, t] += diff
+                pqp = (pqp + diff * (diff * diagonal[:, t] + 2 * qp[:, t])) / (1 + diff) ** 2
+                p /= (1 + diff)[:, None]
+                qp = (qp + diff[:, None] * q[:, t, :]) / (1 + diff)[:, None]
+        return p
 
     def run(self, x):
         rows = as_float_matrix(x)
