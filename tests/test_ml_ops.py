@@ -268,3 +268,12 @@ def test_trees_that_read_a_feature_the_input_lacks_are_refused():
         wasm_infer.InferenceSession(_model(
             [helper.make_node("TreeEnsembleRegressor", ["x"], ["y"], domain="ai.onnx.ml", n_targets=1, **bad)],
             [helper.make_tensor_value_info("x", F, [None, 6])], [helper.make_tensor_value_info("y", F, None)]))
+
+
+def test_one_hot_encoder_output_is_checked_against_the_budget_before_allocating(monkeypatch):
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "16M")
+    data = _model([helper.make_node("OneHotEncoder", ["x"], ["y"], domain="ai.onnx.ml",
+                                    cats_int64s=list(range(5000)))],
+                  [helper.make_tensor_value_info("x", I64, [None])], [helper.make_tensor_value_info("y", F, None)])
+    with pytest.raises(wasm_infer.ResourceError, match="OneHotEncoder"):
+        wasm_infer.InferenceSession(data).run(None, {"x": np.zeros(1000, np.int64)})    # 1000 x 5000 float32: 19 MiB

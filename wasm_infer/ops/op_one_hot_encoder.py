@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import UnsupportedError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -22,6 +23,7 @@ class OneHotEncoder(Op):
         self.zeros = bool(self.attr("zeros", 1))
 
     def run(self, x):
+        check_output(self, (*x.shape, self.n), 4)     # a row of categories per value: refused before allocating
         values = x.reshape(-1).tolist()
         if x.dtype.kind == "f":        # a float input is compared as the int64 categories it holds
             values = [int(v) if v == v and float(v).is_integer() else v for v in values]
