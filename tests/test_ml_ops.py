@@ -187,7 +187,8 @@ def test_tree_ensemble_regressor(aggregate, post):
 def test_tree_ensemble_classifier(post, kind):
     rng = np.random.default_rng(5)
     n_classes = 3 if kind in ("3-classes", "strings") else 2
-    attrs = _random_forest(rng, n_trees=4, depth=3, n_features=4, n_outputs=1 if kind == "binary-1-column" else n_classes,
+    outputs = 1 if kind == "binary-1-column" else n_classes
+    attrs = _random_forest(rng, n_trees=4, depth=3, n_features=4, n_outputs=outputs,
                            prefix="class", missing=True, every_output=True, probabilities=kind == "binary-2-columns")
     labels = {"classlabels_strings": ["a", "b", "c"]} if kind == "strings" else \
         {"classlabels_int64s": list(range(5, 5 + n_classes))}
@@ -234,7 +235,8 @@ def test_svm_regressor_without_support_vectors_and_one_class():
 
 
 def test_one_hot_encoder_refuses_an_unknown_value_when_zeros_is_0():
-    data = _model([helper.make_node("OneHotEncoder", ["x"], ["y"], domain="ai.onnx.ml", cats_int64s=[1, 2, 3], zeros=0)],
+    data = _model([helper.make_node("OneHotEncoder", ["x"], ["y"], domain="ai.onnx.ml", cats_int64s=[1, 2, 3],
+                                    zeros=0)],
                   [helper.make_tensor_value_info("x", I64, [None])], [helper.make_tensor_value_info("y", F, None)])
     _same_as_onnxruntime(data, {"x": np.array([3, 1, 2], np.int64)})
     with pytest.raises(wasm_infer.ModelError, match="value 9 is in no category"):

@@ -33,11 +33,20 @@ class Trees:
     """The nodes of every tree, indexed 0..n-1, and the weights of the leaves.
     `prefix`: "target" (regressor) or "class" (classifier)."""
 
-    def __init__(self, op, prefix):
+    def __init__(self, op, prefix, width):
+        """width: the targets or classes the weights go to (their ids are checked against it)."""
         a = op.required_attr
         tree, node = np.asarray(a("nodes_treeids"), np.int64), np.asarray(a("nodes_nodeids"), np.int64)
-        index = {(t, n): i for i, (t, n) in enumerate(zip(tree.tolist(), node.tolist()))}
-        if len(index) != len(tree):
+        n = len(tree)
+        per_node = {"nodes_nodeids": node, "nodes_featureids": a("nodes_featureids"), "nodes_modes": a("nodes_modes"),
+                    "nodes_truenodeids": a("nodes_truenodeids"), "nodes_falsenodeids": a("nodes_falsenodeids")}
+        values = _floats(op, "nodes_values")
+        missing = op.attr("nodes_missing_value_tracks_true")
+        per_node.update({k: v for k, v in (("nodes_values", values), ("nodes_missing_value_tracks_true", missing))
+                         if v is not None and len(v)})
+        _same_lengths("nodes_treeids", n, per_node)
+        index = {(t, i): k for k, (t, i) in enumerate(zip(tree.tolist(), node.tolist()))}
+        if len(index) != n:
             raise UnsupportedError("two nodes have the same (tree id, node id)")
         modes = [_text(m) for m in a("nodes_modes")]
         unknown = sorted(set(modes) - set(MODES))
@@ -48,13 +57,11 @@ class Trees:
         branch_features = self.feature[self.mode != _LEAF]
         if (branch_features < 0).any():      # (a leaf's feature id is never read)
             raise UnsupportedError(f"a node reads feature {int(branch_features.min())}: feature ids are >= 0")
-        values = _floats(op, "nodes_values")
-        self.split = values if values is not None else np.zeros(len(tree))
-        missing = op.attr("nodes_missing_value_tracks_true")
-        self.missing_true = np.asarray(missing if missing else np.zeros(len(tree)), np.bool_)
+        self.split = values if values is not None and len(values) else np.zeros(n)
+        self.missing_true = np.asarray(missing if missing else np.zeros(n), np.bool_)
 
         def child(ids):
-            out = np.full(len(tree), -1, np.intp)
+            out = np.full(n, -1, np.intp)
             for i, (t, c) in enumerate(zip(tree.tolist(), np.asarray(ids, np.int64).tolist())):
                 if self.mode[i] != _LEAF:
                     if (t, c) not in index:
@@ -62,27 +69,30 @@ class Trees:
                     out[i] = index[t, c]
             return out
         self.true_id, self.false_id = child(a("nodes_truenodeids")), child(a("nodes_falsenodeids"))
-        # a tree's root: its one node no other node branches to
-        reached = np.zeros(len(tree), np.bool_)
-        reached[self.true_id[self.true_id >= 0]] = reached[self.false_id[self.false_id >= 0]] = True
-        self.roots = np.flatnonzero(~reached)
-        self.n_trees = len(set(tree.tolist()))
-        if len(self.roots) != self.n_trees:
-            raise UnsupportedError(f"{self.n_trees} trees but {len(self.roots)} root nodes: not a forest of trees")
+        self.roots = self._check_forest(tree)
+        self.n_trees = len(self.roots)
         # leaf weights, as a table per node: weights of node i are entries start[i]:start[i + 1]
+        w_node = np.asarray(a(f"{prefix}_nodeids"), np.int64)
+        weights = _floats(op, f"{prefix}_weights")
+        _same_lengths(f"{prefix}_nodeids", len(w_node), {f"{prefix}_treeids": a(f"{prefix}_treeids"),
+                                                         f"{prefix}_ids": a(f"{prefix}_ids"),
+                                                         f"{prefix}_weights": weights})
         w_tree = np.asarray(a(f"{prefix}_treeids"), np.int64).tolist()
-        w_node = np.asarray(a(f"{prefix}_nodeids"), np.int64).tolist()
-        w_leaf = np.array([index.get((t, n), -1) for t, n in zip(w_tree, w_node)], np.intp)
+        w_leaf = np.array([index.get((t, i), -1) for t, i in zip(w_tree, w_node.tolist())], np.intp)
         if (w_leaf < 0).any():
             raise UnsupportedError(f"a {prefix} weight names a node that no tree has")
+        targets = np.asarray(a(f"{prefix}_ids"), np.intp)
+        if targets.size and (targets.min() < 0 or targets.max() >= width):
+            bad = int(targets.min()) if targets.min() < 0 else int(targets.max())
+            kinds = "classes" if prefix == "class" else "targets"
+            raise UnsupportedError(f"{prefix} id {bad} is not one of the {width} {kinds}")
         order = np.argsort(w_leaf, kind="stable")
-        self.w_target = np.asarray(a(f"{prefix}_ids"), np.intp)[order]
-        self.w_value = _floats(op, f"{prefix}_weights")[order]
-        self.start = np.searchsorted(w_leaf[order], np.arange(len(tree) + 1))
+        self.w_target, self.w_value = targets[order], weights[order]
+        self.start = np.searchsorted(w_leaf[order], np.arange(n + 1))
         self.depth = self._depth()
         # for the descent: a leaf branches to itself (feature 0 is read and ignored), and the
         # one comparison all branch nodes share when they do (scikit-learn's trees: BRANCH_LEQ)
-        here = np.arange(len(tree), dtype=np.intp)
+        here = np.arange(n, dtype=np.intp)
         leaf = self.mode == _LEAF
         self.step_true, self.step_false = np.where(leaf, here, self.true_id), np.where(leaf, here, self.false_id)
         self.feature = np.where(leaf, 0, self.feature)
@@ -91,18 +101,34 @@ class Trees:
         self.tracks_missing = bool(self.missing_true[~leaf].any())
         self.n_features = int(self.feature.max(initial=-1)) + 1
 
+    def _check_forest(self, tree):
+        """The root of each tree, in tree order: every node has at most one parent, each
+        tree exactly one node without a parent, and every node is reached from a root."""
+        children = np.concatenate([self.true_id[self.true_id >= 0], self.false_id[self.false_id >= 0]])
+        parents = np.bincount(children, minlength=len(tree))
+        if (parents > 1).any():
+            raise UnsupportedError(f"node {int(np.flatnonzero(parents > 1)[0])} has two parents: not a tree")
+        roots = np.flatnonzero(parents == 0)
+        tree_ids = tree[roots].tolist()
+        if len(set(tree_ids)) != len(roots) or len(roots) != len(set(tree.tolist())):
+            raise UnsupportedError(f"{len(set(tree.tolist()))} trees but {len(roots)} root nodes: each tree "
+                                   "needs exactly one node no other node branches to")
+        return roots
+
     def _depth(self):
-        """Levels of the deepest tree (bounds the descent; a cycle is refused)."""
-        level, frontier, depth = 0, self.roots, 0
-        seen = np.zeros(len(self.mode), np.int64)
+        """Levels of the deepest tree (bounds the descent). With one parent per node
+        each node is met once; a node never met (a cycle away from the roots) is refused."""
+        level, frontier, met = 0, self.roots, 0
         while frontier.size:
-            seen[frontier] += 1
-            if (seen[frontier] > 1).any():
-                raise UnsupportedError("the trees' branches form a cycle or share nodes")
+            met += frontier.size
             inner = frontier[self.mode[frontier] != _LEAF]
             frontier = np.concatenate([self.true_id[inner], self.false_id[inner]])
-            depth, level = level, level + 1
-        return depth
+            level += 1
+            if met > len(self.mode):
+                raise UnsupportedError("the trees' branches form a cycle")
+        if met != len(self.mode):
+            raise UnsupportedError(f"{len(self.mode) - met} nodes are reached from no root (a cycle?)")
+        return level - 1
 
     def leaves(self, x):
         """[N, trees] index of the leaf each sample reaches in each tree. Every
@@ -155,7 +181,14 @@ class Trees:
         return np.where(reached, out, 0.0) if unreached_zero else out
 
 
+def _same_lengths(first, n, others):
+    """Refuse attribute lists that should have one entry each and do not."""
+    for name, values in others.items():
+        if values is not None and len(values) != n:
+            raise UnsupportedError(f"{name} has {len(values)} entries, {first} {n}")
+
+
 def as_float_matrix(x):
     """x as float64 [N, features] (a 1-D x is one sample): float32 thresholds compare exactly."""
     x = np.asarray(x)
-    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], -1)).astype(np.float64)
+    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], int(np.prod(x.shape[1:])))).astype(np.float64)

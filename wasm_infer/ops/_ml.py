@@ -64,4 +64,12 @@ def class_labels(op):
 def as_matrix(x):
     """x as float32 [N, C] (a 1-D x is one row), as the ML ops read their input."""
     x = np.asarray(x)
-    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], -1)).astype(np.float32)
+    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], int(np.prod(x.shape[1:])))).astype(np.float32)
+
+
+def coefficient_rows(coefficients, rows, features, what):
+    """coefficients as [rows, features], or a clear error when their count does not fit."""
+    if coefficients.size != rows * features:
+        raise ValueError(f"{what} has {coefficients.size} coefficients: not {rows} rows of the input's "
+                         f"{features} features")
+    return coefficients.reshape(rows, features)

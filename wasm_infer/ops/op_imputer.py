@@ -20,6 +20,11 @@ class Imputer(Op):
             raise UnsupportedError("Imputer needs imputed_value_floats or imputed_value_int64s")
 
     def run(self, x):
+        if (x.dtype.kind == "f") != (self.values.dtype.kind == "f"):
+            raise ValueError(f"Imputer's imputed values are {self.values.dtype}, its input {x.dtype}: "
+                             "float values go with a float input, int64 values with an integer one")
+        if x.dtype.kind in "iu" and (self.values.astype(x.dtype) != self.values).any():
+            raise ValueError(f"Imputer's imputed values do not fit the input's {x.dtype}")
         if self.values.size not in (1, x.shape[-1]):
             raise ValueError(f"Imputer has {self.values.size} imputed values for {x.shape[-1]} features")
         missing = np.isnan(x) if isinstance(self.missing, float) and np.isnan(self.missing) else x == self.missing

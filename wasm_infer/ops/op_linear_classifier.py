@@ -28,6 +28,9 @@ class LinearClassifier(Op):
 
     def run(self, x):
         rows = _ml.as_matrix(x)
+        if rows.shape[1] == 0 or self.coefficients.size % rows.shape[1]:
+            raise ValueError(f"LinearClassifier has {self.coefficients.size} coefficients: not a whole number of "
+                             f"rows of the input's {rows.shape[1]} features")
         scores = rows @ self.coefficients.reshape(-1, rows.shape[1]).T
         if self.intercepts:
             scores = scores + np.asarray(self.intercepts, np.float32)

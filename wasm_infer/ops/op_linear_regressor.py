@@ -1,6 +1,7 @@
 import numpy as np
 
 from . import _ml
+from ..errors import UnsupportedError
 from .base import Op, register
 
 
@@ -15,9 +16,11 @@ class LinearRegressor(Op):
         self.coefficients = np.asarray(self.attr("coefficients", []), np.float32)
         intercepts = self.attr("intercepts")
         self.intercepts = np.asarray(intercepts if intercepts else np.zeros(self.targets), np.float32)
+        if self.targets < 1 or self.intercepts.size != self.targets:
+            raise UnsupportedError(f"{self.intercepts.size} intercepts for {self.targets} targets")
         self.post = _ml.post_transform_of(self)
 
     def run(self, x):
         rows = _ml.as_matrix(x)
-        coef = self.coefficients.reshape(self.targets, rows.shape[1])
+        coef = _ml.coefficient_rows(self.coefficients, self.targets, rows.shape[1], "LinearRegressor")
         return (_ml.regression_transform(rows @ coef.T + self.intercepts, self.post),)

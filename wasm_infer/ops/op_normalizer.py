@@ -7,7 +7,8 @@ from .base import Op, register
 @register("Normalizer", since=1, domain="ai.onnx.ml")
 class Normalizer(Op):
     """Each row divided by its MAX (largest value), L1 (sum of absolute
-    values) or L2 (Euclidean) norm, as float32; a 1-D input is one row."""
+    values) or L2 (Euclidean) norm, as float32; a 1-D input is one row; a
+    row whose norm is 0 stays 0, as in onnxruntime and scikit-learn."""
 
     def init(self):
         self.norm = self.attr("norm", "MAX")
@@ -22,5 +23,5 @@ class Normalizer(Op):
             d = np.abs(rows).sum(axis=-1, keepdims=True)
         else:
             d = np.sqrt((rows * rows).sum(axis=-1, keepdims=True))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return ((rows / d).astype(np.float32).reshape(x.shape),)
+        out = np.divide(rows, d, out=np.zeros_like(rows), where=d != 0)    # a row of zeros stays zeros
+        return (out.astype(np.float32).reshape(x.shape),)

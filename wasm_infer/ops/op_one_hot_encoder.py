@@ -25,8 +25,8 @@ class OneHotEncoder(Op):
     def run(self, x):
         check_output(self, (*x.shape, self.n), 4)     # a row of categories per value: refused before allocating
         values = x.reshape(-1).tolist()
-        if x.dtype.kind == "f":        # a float input is compared as the int64 categories it holds
-            values = [int(v) if v == v and float(v).is_integer() else v for v in values]
+        if x.dtype.kind == "f":        # a float input is cast to int64 (truncated), as the spec and onnxruntime do
+            values = [int(v) if np.isfinite(v) else v for v in values]
         at = np.array([self.index.get(v, -1) for v in values], np.intp)
         if not self.zeros and (at < 0).any():
             raise ValueError(f"value {values[int(np.flatnonzero(at < 0)[0])]!r} is in no category (zeros=0)")

@@ -13,4 +13,8 @@ class Scaler(Op):
         self.scale = np.asarray(self.attr("scale", [1.0]), np.float32)
 
     def run(self, x):
+        features = x.shape[-1] if x.ndim else 1
+        for name, v in (("offset", self.offset), ("scale", self.scale)):
+            if v.size not in (1, features):
+                raise ValueError(f"Scaler has {v.size} {name} values for {features} features")
         return (((x.astype(np.float32) - self.offset) * self.scale).astype(np.float32),)

@@ -23,6 +23,8 @@ class SVMClassifier(Op):
         self.rho = np.asarray(self.attr("rho", [0.0]), np.float64).reshape(-1)
         self.k = max(len(self.labels) if self.labels is not None else 0, 1)
         per_class = np.asarray(self.attr("vectors_per_class", []) or [], np.int64)
+        if (per_class < 0).any():
+            raise UnsupportedError(f"vectors_per_class {per_class.tolist()} has a negative count")
         self.starts = np.concatenate([[0], np.cumsum(per_class)]).astype(np.intp)
         n_vectors = int(per_class.sum())
         self.svc = n_vectors > 0
@@ -51,7 +53,7 @@ class SVMClassifier(Op):
                      + kern[:, st[j]:st[j + 1]] @ co[i, st[j]:st[j + 1]])
                 values.append(s)
                 votes[:, i] += s > 0
-                votes[:, j] += s <= 0
+                votes[:, j] += ~(s > 0)       # NaN votes for j, as in onnxruntime
                 e += 1
         return np.stack(values, axis=1), votes
 

@@ -25,16 +25,18 @@ class TreeEnsembleClassifier(Op):
     base_values."""
 
     def init(self):
-        self.trees = Trees(self, "class")
         self.labels, self.strings = _ml.class_labels(self)
         if self.labels is None:
             raise UnsupportedError("TreeEnsembleClassifier needs classlabels_int64s or classlabels_strings")
+        self.trees = Trees(self, "class", len(self.labels))
         self.post = _ml.post_transform_of(self)
         if self.post == "PROBIT":
             raise UnsupportedError("post_transform PROBIT is not supported for a classifier")
         base = self.attr("base_values_as_tensor", self.attr("base_values"))
         self.base = None if base is None or not len(base) else np.asarray(base, np.float64)
         self.one_column = len(self.labels) == 2 and len(set(self.trees.w_target.tolist())) == 1
+        if self.base is not None and self.base.size not in ((1, 2) if self.one_column else (len(self.labels),)):
+            raise UnsupportedError(f"{self.base.size} base_values for {len(self.labels)} classes")
         self.positive = bool((self.trees.w_value >= 0).all())
 
     def run(self, x):

@@ -3,6 +3,7 @@ import numpy as np
 from . import _ml
 from ._classic_trees import Trees, as_float_matrix
 from ..errors import UnsupportedError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -15,16 +16,21 @@ class TreeEnsembleRegressor(Op):
     regression (see _classic_trees)."""
 
     def init(self):
-        self.trees = Trees(self, "target")
         self.n_targets = int(self.attr("n_targets", 1))
+        if self.n_targets < 1:
+            raise UnsupportedError(f"n_targets is {self.n_targets}")
+        self.trees = Trees(self, "target", self.n_targets)
         self.aggregate = self.attr("aggregate_function", "SUM")
         if self.aggregate not in ("SUM", "AVERAGE", "MIN", "MAX"):
             raise UnsupportedError(f"aggregate_function {self.aggregate!r} is not SUM, AVERAGE, MIN or MAX")
         base = self.attr("base_values_as_tensor", self.attr("base_values"))
         self.base = np.asarray(base if base is not None and len(base) else np.zeros(self.n_targets), np.float64)
+        if self.base.size != self.n_targets:
+            raise UnsupportedError(f"{self.base.size} base_values for {self.n_targets} targets")
         self.post = _ml.post_transform_of(self)
 
     def run(self, x):
+        check_output(self, (x.shape[0] if x.ndim > 1 else 1, self.n_targets), 8)
         scores = self.trees.scores(as_float_matrix(x), self.n_targets, self.aggregate, self.base,
                                   unreached_zero=True)
         return (_ml.regression_transform(scores, self.post),)
