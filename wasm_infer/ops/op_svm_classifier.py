@@ -42,20 +42,26 @@ class SVMClassifier(Op):
         self.platt = (np.asarray(prob_a, np.float64), np.asarray(prob_b, np.float64)) if prob_a and self.svc else None
 
     def _one_vs_one(self, rows):
-        """([N, pairs] decision values, [N, k] votes)."""
+        """([N, pairs] decision values, [N, k] votes), the pairs (i, j), i < j, in
+        order. Pair (i, j) adds class i's vectors weighted by coefficient row
+        j - 1 and class j's weighted by row i: per class i, one product for
+        all its pairs (no Python step per pair)."""
         kern = _svm.kernel(rows, self.vectors, *self.kernel)
         st, co, k = self.starts, self.coefs, self.k
-        values, votes = [], np.zeros((rows.shape[0], k))
-        e = 0
-        for i in range(k):
-            for j in range(i + 1, k):
-                s = (self.rho[e] + kern[:, st[i]:st[i + 1]] @ co[j - 1, st[i]:st[i + 1]]
-                     + kern[:, st[j]:st[j + 1]] @ co[i, st[j]:st[j + 1]])
-                values.append(s)
-                votes[:, i] += s > 0
-                votes[:, j] += ~(s > 0)       # NaN votes for j, as in onnxruntime
-                e += 1
-        return np.stack(values, axis=1), votes
+        block = np.zeros((co.shape[1], k))          # block[v, c]: vector v belongs to class c
+        for c in range(k):
+            block[st[c]:st[c + 1], c] = 1.0
+        values, votes, e = [], np.zeros((rows.shape[0], k)), 0
+        for i in range(k - 1):
+            own = kern[:, st[i]:st[i + 1]] @ co[i:k - 1, st[i]:st[i + 1]].T          # [N, k-1-i]: rows j - 1
+            other = kern @ (co[i][:, None] * block[:, i + 1:])                       # class j's vectors, row i
+            s = self.rho[e:e + k - 1 - i] + own + other
+            values.append(s)
+            win = s > 0
+            votes[:, i] += win.sum(axis=1)
+            votes[:, i + 1:] += ~win            # NaN votes for j, as in onnxruntime
+            e += k - 1 - i
+        return np.concatenate(values, axis=1), votes
 
     def _coupled(self, values):
         """[N, k] class probabilities from the pairwise Platt probabilities
