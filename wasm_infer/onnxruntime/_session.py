@@ -187,10 +187,14 @@ class InferenceSession:
 
     def run(self, output_names, input_feed, run_options=None):
         """Run the model: a list of numpy arrays, one per name in output_names (all outputs when empty or None)."""
-        if isinstance(output_names, str):       # onnxruntime refuses a str too (it is not a list of names)
+        return self._core_run(self._output_names(output_names), self._feeds(input_feed), run_options)
+
+    def _output_names(self, output_names):
+        """The names to return: all outputs when empty or None. A str is a TypeError, as in
+        onnxruntime (it is not a list of names)."""
+        if isinstance(output_names, str):
             raise TypeError(f"output_names must be a list of output names or None, not the str {output_names!r}")
-        names = [o.name for o in self._outputs] if not output_names else list(output_names)
-        return self._core_run(names, self._feeds(input_feed), run_options)
+        return [o.name for o in self._outputs] if not output_names else list(output_names)
 
     def run_async(self, output_names, input_feed, callback, user_data, run_options=None):
         """onnxruntime runs this on a thread of its pool and returns at once;
@@ -198,9 +202,7 @@ class InferenceSession:
         `callback(results, user_data, "")`, or on failure `callback([],
         user_data, message)`, as onnxruntime does. Feeds that are missing or
         cannot be converted raise at once, as there."""
-        if isinstance(output_names, str):
-            raise TypeError(f"output_names must be a list of output names or None, not the str {output_names!r}")
-        names = [o.name for o in self._outputs] if not output_names else list(output_names)
+        names = self._output_names(output_names)
         feeds = self._feeds(input_feed)
         try:
             results = self._core_run(names, feeds, run_options)

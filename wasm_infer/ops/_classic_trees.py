@@ -16,10 +16,6 @@ _LEAF = MODES.index("LEAF")
 _COMPARE = (np.less_equal, np.less, np.greater_equal, np.greater, np.equal, np.not_equal)
 
 
-def _text(v):
-    return v.decode() if isinstance(v, bytes) else v
-
-
 def _floats(op, name):
     """A float attribute, or its `<name>_as_tensor` form (opset 3), as float64; None when absent."""
     tensor = op.attr(f"{name}_as_tensor")
@@ -48,7 +44,7 @@ class Trees:
         index = {(t, i): k for k, (t, i) in enumerate(zip(tree.tolist(), node.tolist()))}
         if len(index) != n:
             raise UnsupportedError("two nodes have the same (tree id, node id)")
-        modes = [_text(m) for m in a("nodes_modes")]
+        modes = list(a("nodes_modes"))
         unknown = sorted(set(modes) - set(MODES))
         if unknown:
             raise UnsupportedError(f"node mode {unknown[0]!r} is not one of {', '.join(MODES)}")
@@ -188,7 +184,3 @@ def _same_lengths(first, n, others):
             raise UnsupportedError(f"{name} has {len(values)} entries, {first} {n}")
 
 
-def as_float_matrix(x):
-    """x as float64 [N, features] (a 1-D x is one sample): float32 thresholds compare exactly."""
-    x = np.asarray(x)
-    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], int(np.prod(x.shape[1:])))).astype(np.float64)

@@ -10,7 +10,6 @@ POST_TRANSFORMS = ("NONE", "SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO", "PROBIT")
 def post_transform_of(op):
     """The op's post_transform attribute, checked at session creation."""
     name = op.attr("post_transform", "NONE")
-    name = name.decode() if isinstance(name, bytes) else name
     if name not in POST_TRANSFORMS:
         raise UnsupportedError(f"post_transform {name!r} is not one of {', '.join(POST_TRANSFORMS)}")
     return name
@@ -54,17 +53,18 @@ def class_labels(op):
     classlabels_ints / classlabels_strings; None when the op has none."""
     strings = op.attr("classlabels_strings")
     if strings:
-        return np.array([v.decode() if isinstance(v, bytes) else v for v in strings], dtype=object), True
+        return np.array(strings, dtype=object), True
     ints = op.attr("classlabels_int64s", op.attr("classlabels_ints"))
     if ints is not None and len(ints):
         return np.asarray(ints, np.int64), False
     return None, False
 
 
-def as_matrix(x):
-    """x as float32 [N, C] (a 1-D x is one row), as the ML ops read their input."""
+def as_matrix(x, dtype=np.float32):
+    """x as [N, C] of `dtype` (a 1-D x is one row), as the ML ops read their input;
+    trees and SVMs take float64, in which float32 thresholds compare exactly."""
     x = np.asarray(x)
-    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], int(np.prod(x.shape[1:])))).astype(np.float32)
+    return (x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], int(np.prod(x.shape[1:])))).astype(dtype)
 
 
 def coefficient_rows(coefficients, rows, features, what):

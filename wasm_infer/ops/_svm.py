@@ -10,8 +10,7 @@ KERNELS = ("LINEAR", "POLY", "RBF", "SIGMOID")
 
 def kernel_of(op):
     """(kernel name, gamma, coef0, degree), checked at session creation."""
-    kind = op.attr("kernel_type", "LINEAR")
-    kind = (kind.decode() if isinstance(kind, bytes) else kind).upper()
+    kind = op.attr("kernel_type", "LINEAR").upper()
     if kind not in KERNELS:
         raise UnsupportedError(f"kernel_type {kind!r} is not one of {', '.join(KERNELS)}")
     params = list(op.attr("kernel_params", []) or [])

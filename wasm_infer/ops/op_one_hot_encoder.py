@@ -14,8 +14,7 @@ class OneHotEncoder(Op):
 
     def init(self):
         ints, strings = self.attr("cats_int64s"), self.attr("cats_strings")
-        cats = list(ints) if ints is not None and len(ints) else \
-            [v.decode() if isinstance(v, bytes) else v for v in (strings or [])]
+        cats = list(ints) if ints is not None and len(ints) else list(strings or [])
         if not cats:
             raise UnsupportedError("OneHotEncoder needs cats_int64s or cats_strings")
         self.index = {v: i for i, v in enumerate(cats)}

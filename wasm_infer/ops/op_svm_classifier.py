@@ -1,7 +1,6 @@
 import numpy as np
 
 from . import _ml, _svm
-from ._classic_trees import as_float_matrix
 from ..errors import UnsupportedError
 from .base import Op, register
 
@@ -96,7 +95,7 @@ class SVMClassifier(Op):
         return p
 
     def run(self, x):
-        rows = as_float_matrix(x)
+        rows = _ml.as_matrix(x, np.float64)
         if self.svc:
             scores, votes = self._one_vs_one(rows)
         else:

@@ -1,7 +1,6 @@
 import numpy as np
 
 from . import _ml, _svm
-from ._classic_trees import as_float_matrix
 from ..errors import UnsupportedError
 from .base import Op, register
 
@@ -26,7 +25,7 @@ class SVMRegressor(Op):
             raise UnsupportedError("SVMRegressor supports post_transform NONE only")
 
     def run(self, x):
-        rows = as_float_matrix(x)
+        rows = _ml.as_matrix(x, np.float64)
         if self.vectors is not None:
             s = _svm.kernel(rows, self.vectors, *self.kernel) @ self.coefficients + self.rho
         else:

@@ -1,7 +1,7 @@
 import numpy as np
 
 from . import _ml
-from ._classic_trees import Trees, as_float_matrix
+from ._classic_trees import Trees
 from ..errors import UnsupportedError
 from .base import Op, register
 
@@ -40,7 +40,7 @@ class TreeEnsembleClassifier(Op):
         self.positive = bool((self.trees.w_value >= 0).all())
 
     def run(self, x):
-        rows = as_float_matrix(x)
+        rows = _ml.as_matrix(x, np.float64)
         if self.one_column:
             column = int(self.trees.w_target[0])
             base = None if self.base is None else self.base[min(column, self.base.size - 1)]

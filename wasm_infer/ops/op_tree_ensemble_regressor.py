@@ -1,7 +1,7 @@
 import numpy as np
 
 from . import _ml
-from ._classic_trees import Trees, as_float_matrix
+from ._classic_trees import Trees
 from ..errors import UnsupportedError
 from ..limits import check_output
 from .base import Op, register
@@ -31,6 +31,6 @@ class TreeEnsembleRegressor(Op):
 
     def run(self, x):
         check_output(self, (x.shape[0] if x.ndim > 1 else 1, self.n_targets), 8)
-        scores = self.trees.scores(as_float_matrix(x), self.n_targets, self.aggregate, self.base,
+        scores = self.trees.scores(_ml.as_matrix(x, np.float64), self.n_targets, self.aggregate, self.base,
                                   unreached_zero=True)
         return (_ml.regression_transform(scores, self.post),)
