@@ -181,3 +181,70 @@ def test_node_names_and_doc_strings_are_read_on_their_own(kind):
     bad = data.replace("é".encode(), b"\xc3\x28", 1)
     with pytest.raises(ModelError, match=r"NodeProto\.doc_string is not valid UTF-8"):
         onnx_proto.load_model(kind(bad))
+
+
+def _field(number, payload):
+    """A length-delimited protobuf field."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _as_nodes(data):
+    """The graph's nodes decoded straight into ir.Nodes (as ir.load does) and as Messages."""
+    made = onnx_proto.load_model(data, make_node=ir.Node).graph.node
+    msgs = onnx_proto.load_model(data).graph.node
+    return made, [(m.op_type, m.input, m.output, [a.name for a in m.attribute], m.domain, m.name) for m in msgs]
+
+
+def _fields(node):
+    return (node.op_type, node.inputs, node.outputs, [a.name for a in node.attrs], node.domain, node.name)
+
+
+@pytest.mark.parametrize("kind", [bytes, memoryview])
+def test_nodes_decode_straight_into_the_ir_as_the_general_decoder_reads_them(kind):
+    # Short fields take the node fast path; from the first other field (a long name, an unknown
+    # field, a varint) the general decoder reads the rest, and the two parts merge as protobuf
+    # merges: repeated fields append, the last op_type wins.
+    long_input = "i" * 200
+    odd = (_field(4, b"Wrong") + _field(1, b"a") + _field(1, long_input.encode()) + _field(1, b"b")
+           + _field(2, b"y") + _varint(9 << 3 | 0) + b"\x05" + _field(4, b"Relu") + _field(3, b"odd"))
+    long_attr = helper.make_node("Constant", [], ["c"], name="c", value=numpy_helper.from_array(np.zeros(64, np.float32)))
+    then = helper.make_graph([helper.make_node("Neg", ["x"], ["t"], name="neg")], "then", [],
+                             [helper.make_tensor_value_info("t", TensorProto.FLOAT, [2])])
+    branch = helper.make_node("If", ["cond"], ["z"], name="if", then_branch=then, else_branch=then)
+    meta = helper.make_node("Relu", ["x"], ["m"], name="meta", domain="d", doc_string="doc")
+    meta.metadata_props.add(key="k", value="v")
+    graph = helper.make_graph([long_attr, branch, meta], "g", [], [])
+    nodes = b"".join(_field(1, n.SerializeToString()) for n in graph.node) + _field(1, odd)
+    data = _field(7, nodes + _field(2, b"g")) + b"\x08\x08"      # ModelProto.graph, ir_version 8
+    made, expected = _as_nodes(kind(data))
+    assert all(type(n) is ir.Node for n in made)
+    assert [_fields(n) for n in made] == expected
+    assert made[3].inputs == ["a", long_input, "b"] and made[3].op_type == "Relu" and made[3].name == "odd"
+    assert made[0].attrs[0].t.dims == [64] and made[2].attrs is ir.NO_ATTRS
+    then_nodes = made[1].attrs[0].g.node                # subgraphs' nodes are ir.Nodes too
+    assert [type(n) for n in then_nodes] == [ir.Node] and then_nodes[0].op_type == "Neg"
+
+
+@pytest.mark.parametrize("bad, message", [
+    (_field(4, b"\xff"), r"NodeProto\.op_type is not valid UTF-8"),
+    (_field(7, b"\xc3\x28"), r"NodeProto\.domain is not valid UTF-8"),
+    (_field(8, b"\xff"), r"NodeProto\.overload is not valid UTF-8"),
+    (_field(6, b"\xff"), r"NodeProto\.doc_string is not valid UTF-8"),
+    (_field(1, b"abc")[:-1], "truncated"),
+    (b"\x02\x00", "field number 0"),
+    (_field(5, b"\x02\x00"), "field number 0"),
+])
+def test_node_fast_path_errors_are_the_general_decoders(bad, message):
+    data = _field(7, _field(1, _field(4, b"Relu") + bad) + _field(2, b"g"))
+    for make_node in (None, ir.Node):
+        with pytest.raises(ModelError, match=message):
+            onnx_proto.load_model(data, make_node=make_node)
+
+
+def test_node_nesting_depth_is_bounded_on_the_fast_path():
+    # NodeProto.attribute -> AttributeProto.g -> GraphProto.node -> ...: three levels a round
+    data = _field(4, b"Relu")
+    for _ in range(40):
+        data = _field(5, _field(6, _field(1, data)))
+    with pytest.raises(ModelError, match="nested deeper"):
+        onnx_proto.load_model(_field(7, _field(1, data)), make_node=ir.Node)

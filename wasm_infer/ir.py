@@ -6,7 +6,6 @@ session turns it into a plan. Initializers are numpy arrays.
 import os
 import stat
 import struct
-import types
 from dataclasses import dataclass, field
 
 from . import dtypes, limits, onnx_proto
@@ -40,9 +39,9 @@ class AttrRef:
 
 
 # The attributes of a node that has none (most nodes): one shared, read-only
-# mapping instead of an empty dict per node. Passes never change a node's
-# attributes in place; they give it a new dict.
-NO_ATTRS = types.MappingProxyType({})
+# mapping instead of an empty dict per node, as the decoder makes them. Passes
+# never change a node's attributes in place; they give it a new dict.
+NO_ATTRS = onnx_proto.NO_ATTRS
 
 
 @dataclass(slots=True)         # no __dict__: a large graph has a Node per node
@@ -230,16 +229,12 @@ def _attribute(a, where, ld):
 
 
 def _node(n, where, ld):
-    # Per node of the model: the decoded fields are read from the message's __dict__ with their
-    # protobuf defaults ("" for strings), without a Message.__getattr__ call for each absent one.
-    d = n.__dict__
-    attrs = NO_ATTRS
-    if "attribute" in d:    # most nodes have none: no label to format
-        name = n.name or (n.output[0] if n.output else n.op_type)
-        attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in d["attribute"]}
-    # The message's own lists (it is dropped after loading), not copies.
-    return Node(d.get("op_type", ""), d.get("input") or [], d.get("output") or [], attrs, d.get("domain", ""),
-                d.get("name", ""))
+    """A Node as the decoder made it (see load) with its attributes converted:
+    they arrive as the list of AttributeProto messages, or NO_ATTRS."""
+    if n.attrs:     # most nodes have none: no label to format
+        name = n.name or (n.outputs[0] if n.outputs else n.op_type)
+        n.attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in n.attrs}
+    return n
 
 
 def _graph(g, where, ld):
@@ -259,7 +254,11 @@ def _graph_and_names(g, where, ld):
             raise ModelError(f"{where}: a sparse initializer has no name")
         inits[name] = ld.sparse(sp, f"{where}: sparse initializer {name!r}")
     inputs = [_value_info(v) for v in g.input if v.name not in inits]
-    graph = Graph(nodes=[_node(n, where, ld) for n in g.node], inputs=inputs,
+    nodes = g.node      # Nodes already (see load): only their attributes are left to convert
+    for n in nodes:
+        if n.attrs:
+            _node(n, where, ld)
+    graph = Graph(nodes=nodes, inputs=inputs,
                   outputs=[_value_info(v) for v in g.output], initializers=inits,
                   value_info={v.name: _value_info(v) for v in g.value_info}, name=g.name,
                   overridable=[_value_info(v) for v in g.input if v.name in inits])
@@ -295,7 +294,8 @@ def _check_single_assignment(graph, where):
 
 
 def from_proto(m, model_dir=None, budget=None):
-    """Build a Model from a decoded ModelProto message. model_dir: the folder
+    """Build a Model from a decoded ModelProto message whose nodes the decoder
+    made Nodes (onnx_proto.load_model(data, make_node=Node)). model_dir: the folder
     external-data files are read from (None: external data is refused)."""
     ld = _Loader(model_dir, budget)
     if not m.has("graph"):
@@ -331,7 +331,8 @@ def load(data, model_dir=None):
     """bytes → Model (model_dir: where its external data may be read from)."""
     budget = limits.Budget()
     budget.add(len(memoryview(data)) if not isinstance(data, str) else 0, "the model's bytes")
-    return from_proto(onnx_proto.load_model(data), model_dir, budget)
+    # Each NodeProto decodes straight into a Node: no message per node in between.
+    return from_proto(onnx_proto.load_model(data, make_node=Node), model_dir, budget)
 
 
 def read_source(path_or_bytes):

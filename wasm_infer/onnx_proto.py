@@ -2,16 +2,17 @@
 
 No dependency on `onnx` or `protobuf`: Pyodide has neither for every version we
 target. Messages decode into `Message` objects (attribute access, defaults for
-absent fields). Bulk data (raw_data, packed numbers) stays as memoryview slices
+absent fields); NodeProtos, when the caller asks, straight into its own node
+objects (see load_model), as a large graph is mostly nodes. Bulk data (raw_data, packed numbers) stays as memoryview slices
 of the input so that a large model is not copied. Every length is checked
 against the bytes that remain and nesting depth is bounded, so a corrupt file
 raises `ModelError` instead of reading garbage.
 """
 import struct
-
-import numpy as np
+import types
 
 from .errors import ModelError
+from .wire_numbers import bulk_varints, packed_varints, signed, varint
 
 MAX_DEPTH = 64
 
@@ -27,8 +28,11 @@ PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT = "pint", "pfloat", "pdoubl
 # with numpy into int64 / uint64 chunks, 8 bytes per value instead of a Python
 # int each (36 bytes) and no Python loop per value. The field is a list of
 # chunks: numpy arrays (packed runs) and ints (unpacked values); see
-# `int_values`.
+# `wire_numbers.int_values`.
 BULK_INT, BULK_UINT = "bint", "buint"
+# A node's attributes when it has none (most nodes): one shared, read-only
+# mapping instead of an empty container per node (see _node).
+NO_ATTRS = types.MappingProxyType({})
 _PACKED_FIXED = {PACKED_FLOAT: ("<f", 4), PACKED_DOUBLE: ("<d", 8)}
 
 
@@ -129,90 +133,15 @@ Model = _schema("ModelProto", {
     25: ("functions", Function, True)})
 
 
-def _varint(buf, pos, end):
-    result = shift = 0
-    while True:
-        if pos >= end:
-            raise ModelError("truncated model: a varint runs past the end of its message")
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
-        if shift > 63:
-            raise ModelError("corrupt model: a varint is longer than 10 bytes")
-
-
-def _signed(v):
-    v &= (1 << 64) - 1
-    return v - (1 << 64) if v >> 63 else v
-
-
-def _packed_varints(buf, pos, end, signed):
-    out = []
-    while pos < end:
-        v, pos = _varint(buf, pos, end)
-        out.append(_signed(v) if signed else v)
-    return out
-
-
-def _bulk_varints(buf, pos, end, signed):
-    """The varints of buf[pos:end] as one int64 (signed) or uint64 array,
-    decoded with numpy: bits above 64 are dropped, as protobuf does."""
-    a = np.frombuffer(buf, np.uint8, count=end - pos, offset=pos)
-    if a.size == 0:
-        return np.zeros(0, np.int64 if signed else np.uint64)
-    last = a < 0x80
-    if not last[-1]:
-        raise ModelError("truncated model: a packed varint runs past the end of its field")
-    ends = np.flatnonzero(last)
-    starts = np.empty_like(ends)
-    starts[0] = 0
-    starts[1:] = ends[:-1] + 1
-    lengths = ends - starts + 1
-    longest = int(lengths.max())
-    if longest > 10:
-        raise ModelError("corrupt model: a varint is longer than 10 bytes")
-    values = np.zeros(ends.size, np.uint64)
-    for j in range(longest):
-        sel = lengths > j if j else slice(None)
-        values[sel] |= (a[starts[sel] + j] & 0x7F).astype(np.uint64) << np.uint64(7 * j)
-    return values.view(np.int64) if signed else values
-
-
-def int_values(chunks, dtype=np.int64):
-    """A BULK_INT / BULK_UINT field (list of arrays and ints) as one array of `dtype`
-    (values wrap to the width of `dtype`, as a C cast would)."""
-    if not chunks:
-        return np.zeros(0, dtype)
-    if all(isinstance(c, np.ndarray) for c in chunks):
-        parts = chunks
-    else:
-        parts, ints = [], []
-        for c in chunks:
-            if isinstance(c, np.ndarray):
-                if ints:
-                    parts.append(np.array(ints, np.uint64).view(np.int64))
-                    ints = []
-                parts.append(c)
-            else:
-                ints.append(c & 0xFFFFFFFFFFFFFFFF)
-        if ints:
-            parts.append(np.array(ints, np.uint64).view(np.int64))
-    out = parts[0] if len(parts) == 1 else np.concatenate([p.view(np.int64) for p in parts])
-    return out.astype(dtype, copy=True, casting="unsafe")
-
-
 def _skip(buf, pos, end, wire):
     if wire == 0:
-        return _varint(buf, pos, end)[1]
+        return varint(buf, pos, end)[1]
     if wire == 1:
         pos += 8
     elif wire == 5:
         pos += 4
     elif wire == 2:
-        n, pos = _varint(buf, pos, end)
+        n, pos = varint(buf, pos, end)
         pos += n
     else:
         raise ModelError(f"corrupt model: unsupported protobuf wire type {wire}")
@@ -231,15 +160,23 @@ def _short_fields(schema):
     return table
 
 
-def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
+def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None, make_node=None):
     """Decode the message with `schema` from buf[pos:end]. strings: a dict
     that makes equal strings one object (see load_model), or None. raw: the
-    same bytes as a `bytes` object, or None (see _string)."""
-    if depth > MAX_DEPTH:
-        raise ModelError(f"corrupt model: messages nested deeper than {MAX_DEPTH} levels")
+    same bytes as a `bytes` object, or None (see _string). make_node: see
+    load_model; it makes the object of each NodeProto, here and nested."""
     end = len(buf) if end is None else end
     if strings is None:
         strings = {}
+    if schema is Node and make_node is not None:
+        return _node(buf, pos, end, depth, strings, raw, make_node)
+    return _message(buf, schema, pos, end, depth, strings, raw, make_node)
+
+
+def _message(buf, schema, pos, end, depth, strings, raw, make_node):
+    """decode() into a Message."""
+    if depth > MAX_DEPTH:
+        raise ModelError(f"corrupt model: messages nested deeper than {MAX_DEPTH} levels")
     msg = _new(Message)     # Message(schema) without a Python-level __init__ call per message
     msg._schema = schema
     fields = schema[1]
@@ -268,7 +205,7 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
                     elif kind is LABEL:
                         value = _label(buf, raw, pos + 1, stop, schema, name)
                     else:
-                        value = decode(buf, kind, pos + 1, stop, depth + 1, strings, raw)
+                        value = decode(buf, kind, pos + 1, stop, depth + 1, strings, raw, make_node)
                     pos = stop
                     if repeated:
                         values = d.get(name)
@@ -280,7 +217,7 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
                         d[name] = value
                     continue
         else:
-            key, pos = _varint(buf, pos, end)
+            key, pos = varint(buf, pos, end)
         number, wire = key >> 3, key & 7
         if number == 0:     # never valid in protobuf: stop at once (an all-zero file is not scanned byte by byte)
             raise ModelError(f"corrupt model: field number 0 at byte {pos - 1} of a {schema[0]} message")
@@ -294,7 +231,7 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
                 n = buf[pos]
                 pos += 1
             else:
-                n, pos = _varint(buf, pos, end)
+                n, pos = varint(buf, pos, end)
             stop = pos + n
             if stop > end:
                 raise ModelError(f"truncated model: field {schema[0]}.{name} claims {n} bytes, "
@@ -304,7 +241,7 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
             elif kind == LABEL:
                 value = _label(buf, raw, pos, stop, schema, name)
             elif isinstance(kind, tuple):
-                value = decode(buf, kind, pos, stop, depth + 1, strings, raw)
+                value = decode(buf, kind, pos, stop, depth + 1, strings, raw, make_node)
             elif kind == BYTES:
                 value = buf[pos:stop]
             elif kind in _PACKED_FIXED:
@@ -316,19 +253,19 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
                 pos = stop
                 continue
             elif kind in (PACKED_INT, PACKED_UINT):
-                d.setdefault(name, []).extend(_packed_varints(buf, pos, stop, kind == PACKED_INT))
+                d.setdefault(name, []).extend(packed_varints(buf, pos, stop, kind == PACKED_INT))
                 pos = stop
                 continue
             elif kind in (BULK_INT, BULK_UINT):
-                d.setdefault(name, []).append(_bulk_varints(buf, pos, stop, kind == BULK_INT))
+                d.setdefault(name, []).append(bulk_varints(buf, pos, stop, kind == BULK_INT))
                 pos = stop
                 continue
             else:
                 raise ModelError(f"corrupt model: {schema[0]}.{name} has wire type 2, expected {kind}")
             pos = stop
         elif wire == 0 and kind in (INT, PACKED_INT, PACKED_UINT, BULK_INT, BULK_UINT):
-            v, pos = _varint(buf, pos, end)
-            value = v & 0xFFFFFFFFFFFFFFFF if kind in (PACKED_UINT, BULK_UINT) else _signed(v)
+            v, pos = varint(buf, pos, end)
+            value = v & 0xFFFFFFFFFFFFFFFF if kind in (PACKED_UINT, BULK_UINT) else signed(v)
             if kind != INT:
                 d.setdefault(name, []).append(value)
                 continue
@@ -359,6 +296,66 @@ def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None):
         else:
             d[name] = value
     return msg
+
+
+def _node(buf, pos, end, depth, strings, raw, make_node):
+    """A NodeProto as make_node(op_type, inputs, outputs, attributes, domain,
+    name), with no Message in between: a large graph is mostly nodes, and
+    most nodes are a few short strings (one-byte keys and lengths), read
+    here in one loop. attributes: a list of AttributeProto Messages, or
+    NO_ATTRS. From the first field that is not of that kind (a long field,
+    a varint key, another wire type, an unknown field) to the end, the
+    general decoder reads the rest, which merges as protobuf merges two
+    parts of one message: repeated fields append, a scalar read later wins."""
+    if depth > MAX_DEPTH or raw is None:
+        pos_fast = pos      # no fast path: the general decoder reads it all
+    else:
+        pos_fast = end
+    inputs, outputs, attrs = [], [], NO_ATTRS
+    op_type = domain = name = ""
+    while pos < pos_fast:
+        key = raw[pos]
+        if key < 0x0A or key > 0x42 or key & 7 != 2 or pos + 1 >= end or raw[pos + 1] >= 0x80:
+            break       # not a field 1-8 with wire type 2, a one-byte key and a length under 128
+        stop = pos + 2 + raw[pos + 1]
+        if stop > end:
+            break
+        pos += 2
+        if key <= 0x12:     # 1 input, 2 output: shared strings (see _string), the most common fields
+            value = strings.get(raw[pos:stop])
+            if value is None:
+                value = _new_string(raw[pos:stop], strings, Node, "input" if key == 0x0A else "output")
+            (inputs if key == 0x0A else outputs).append(value)
+        elif key == 0x1A:   # 3: name (a LABEL), decoded inline: one per node
+            try:
+                name = str(raw[pos:stop], "utf-8")
+            except UnicodeDecodeError:
+                _label(buf, raw, pos, stop, Node, "name")   # raises the ModelError
+        elif key == 0x2A:   # 5: attribute
+            a = decode(buf, Attribute, pos, stop, depth + 1, strings, raw, make_node)
+            if attrs is NO_ATTRS:
+                attrs = [a]
+            else:
+                attrs.append(a)
+        elif key == 0x32:   # 6: doc_string, checked and dropped as the IR keeps none
+            _label(buf, raw, pos, stop, Node, "doc_string")
+        else:               # 4 op_type, 7 domain, 8 overload: shared strings
+            value = strings.get(raw[pos:stop])
+            if value is None:
+                value = _new_string(raw[pos:stop], strings, Node, Node[1][key >> 3][0])
+            if key == 0x22:
+                op_type = value
+            elif key == 0x3A:
+                domain = value
+        pos = stop
+    if pos < end:
+        d = _message(buf, Node, pos, end, depth, strings, raw, make_node).__dict__
+        inputs += d.get("input", ())
+        outputs += d.get("output", ())
+        if "attribute" in d:
+            attrs = d["attribute"] if attrs is NO_ATTRS else attrs + d["attribute"]
+        op_type, domain, name = d.get("op_type", op_type), d.get("domain", domain), d.get("name", name)
+    return make_node(op_type, inputs, outputs, attrs, domain, name)
 
 
 def _string(buf, raw, pos, stop, strings, schema, name):
@@ -396,8 +393,9 @@ def _utf8(data, schema, name):
         raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
 
 
-def load_model(data):
-    """Decode a ModelProto from bytes (or a memoryview of them)."""
+def load_model(data, make_node=None):
+    """Decode a ModelProto from bytes (or a memoryview of them). make_node:
+    None, or what each NodeProto becomes instead of a Message (see _node)."""
     try:
         buf = memoryview(data)
     except TypeError:
@@ -408,4 +406,4 @@ def load_model(data):
         raise ModelError("empty input: not an ONNX model")
     # Names are sliced from the bytes themselves when the model is a bytes object (as read
     # from a file or handed over by the JS bridge); other buffers are not copied for this.
-    return decode(buf, Model, strings={}, raw=data if type(data) is bytes else None)
+    return decode(buf, Model, strings={}, raw=data if type(data) is bytes else None, make_node=make_node)

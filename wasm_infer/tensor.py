@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes, limits, lowp
 from .errors import ModelError
-from .onnx_proto import int_values
+from .wire_numbers import int_values
 
 MAX_ELEMENTS = 1 << 31  # wasm32 cannot address more bytes than this anyway
 
