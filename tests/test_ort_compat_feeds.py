@@ -215,3 +215,37 @@ def test_what_onnxruntime_refuses_with_runtime_error_is_a_runtime_error_here_too
         for lib in (ort, wort):
             with pytest.raises(RuntimeError):
                 case(lib)
+
+
+def test_a_session_keeps_its_own_copy_of_the_options_as_in_onnxruntime():
+    data = _bytes([helper.make_node("Relu", ["x"], ["y"])], [helper.make_tensor_value_info("x", F, [2])],
+                  [helper.make_tensor_value_info("y", F, [2])])
+    for rt in (ort, wort):
+        options = rt.SessionOptions()
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", wort.OrtCompatWarning)
+            sess = (rt.InferenceSession(data, options, providers=["CPUExecutionProvider"]) if rt is ort
+                    else rt.InferenceSession(data, options))
+        held = sess.get_session_options()
+        assert held is not options and held is sess.get_session_options(), rt.__name__
+        options.enable_profiling = True                         # the caller's later changes stay theirs
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1")
+        assert not held.enable_profiling and held.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        held.log_severity_level = 3                             # the held copy is the session's, and stays so
+        assert sess.get_session_options().log_severity_level == 3, rt.__name__
+
+
+def test_logger_severity_and_verbosity_fail_as_in_onnxruntime():
+    try:
+        for rt in (ort, wort):
+            for bad, error in ((7, RuntimeError), (-1, RuntimeError), ("3", TypeError), (2.0, TypeError)):
+                with pytest.raises(error):
+                    rt.set_default_logger_severity(bad)
+            rt.set_default_logger_severity(True)                # a bool is an int there too
+            rt.set_default_logger_verbosity(1000)
+            with pytest.raises(TypeError):
+                rt.set_default_logger_verbosity("3")
+    finally:
+        ort.set_default_logger_severity(2)
+        wort.set_default_logger_severity(2)

@@ -54,15 +54,23 @@ def get_build_info():
 
 
 def set_default_logger_severity(severity):
-    """Accepted (0 verbose .. 4 fatal); wasm_infer writes no log lines, so every level is honoured."""
+    """Accepted (0 verbose .. 4 fatal); wasm_infer writes no log lines, so every level is honoured.
+    As in onnxruntime: another type is a TypeError, another int a RuntimeError."""
     global _severity
-    if not isinstance(severity, int) or not 0 <= severity <= 4:
-        raise ValueError(f"severity must be 0..4, got {severity!r}")
+    _check_int("set_default_logger_severity", severity)
+    if not 0 <= severity <= 4:
+        raise RuntimeError(f"Invalid logging severity {severity!r}: it must be 0 (verbose) to 4 (fatal)")
     _severity = severity
 
 
 def set_default_logger_verbosity(verbosity):
     """Accepted; wasm_infer writes no log lines."""
+    _check_int("set_default_logger_verbosity", verbosity)
+
+
+def _check_int(what, value):
+    if not isinstance(value, int):
+        raise TypeError(f"{what}(): incompatible function arguments: expected an int, got {type(value).__name__}")
 
 
 def set_seed(seed):

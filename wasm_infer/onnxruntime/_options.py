@@ -122,6 +122,15 @@ class SessionOptions:
     def has_providers(self):
         return False
 
+    def _snapshot(self):
+        """A copy with its own config entries and overrides: a session keeps one
+        made at its creation, so later changes to the caller's options do not
+        reach it (as in onnxruntime)."""
+        copy = object.__new__(SessionOptions)
+        object.__setattr__(copy, "__dict__", dict(self.__dict__))
+        copy._config, copy._dim_overrides = dict(self._config), dict(self._dim_overrides)
+        return copy
+
     def not_applied(self):
         """["name=value (why)"] for the options set here that wasm_infer cannot apply."""
         notes = [f"{name}={getattr(self, name)!r} ({why})" for name, (default, why) in _NOT_APPLIED.items()

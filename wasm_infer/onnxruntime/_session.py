@@ -57,7 +57,9 @@ class InferenceSession:
     def __init__(self, path_or_bytes, sess_options=None, providers=None, provider_options=None, **kwargs):
         if sess_options is not None and not isinstance(sess_options, SessionOptions):
             raise TypeError(f"sess_options must be an onnxruntime SessionOptions, got {type(sess_options).__name__}")
-        self._sess_options = sess_options if sess_options is not None else SessionOptions()
+        # the session's own copy, as in onnxruntime: get_session_options() returns it, and changes to
+        # the caller's options after this do not reach the session
+        self._sess_options = sess_options._snapshot() if sess_options is not None else SessionOptions()
         self._model_path = None if isinstance(path_or_bytes, (bytes, bytearray, memoryview)) else path_or_bytes
         _normalize_providers(providers, provider_options)
         backend = kwargs.pop("backend", "auto")
