@@ -108,7 +108,11 @@ def pack_conv2d_nhwc_winograd(w, bias=None):
     if w.ndim != 4 or w.shape[2:] != (3, 3):
         raise ValueError(f"pack_conv2d_nhwc_winograd: w must be [M, C, 3, 3], got {w.shape}")
     m, c = w.shape[:2]
-    u = np.einsum("ik,mckl,jl->ijcm", _WG_G, w.astype(np.float64), _WG_G).reshape(16, c, m)
+    # G w G^T as two batched products of 3-wide matrices: a three-operand einsum loops over all
+    # six indices at once in NumPy's generic iterator (yolov8n's 32 Winograd convs: 0.25 s of its
+    # first run in Pyodide, for weights of under 3 MB)
+    t = np.swapaxes(w.astype(np.float64) @ _WG_G.T, 2, 3)     # [M, C, j, k] = (w G^T)^T
+    u = (t @ _WG_G.T).transpose(3, 2, 1, 0).reshape(16, c, m)    # [i, j, C, M] = (G w G^T)[i, j]
     b = np.zeros((m + 3) & ~3, np.float32)
     if bias is not None:
         bias = _f32(bias, "bias").reshape(-1)

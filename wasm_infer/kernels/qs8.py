@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 from .checks import _INT32_LIMIT, _bound, _check_out, _conv_geometry, _nothing, _span
-from .conv import _scratch
+from .conv import _indirection, _scratch
 from .loader import _func
 from .packing import _is_depthwise
 
@@ -152,7 +152,7 @@ def bind_qs8_conv2d_nhwc(x, packed, out, kernel_shape, strides=(1, 1), pads=(0, 
     _check_out(out, _span(py, out), (("x", _span(px, x)), ("packed", _span(pw, packed))))
     if out.size == 0:
         return _nothing
-    ind = _indirection_bytes(px, n_, h, wd, c, kh, kw, strides, pads, dilations, oh, ow)
+    ind = _indirection(px, n_, h, wd, c, kh, kw, strides, pads, dilations, oh, ow, itemsize=1)
     rows = n_ * oh * ow
     mb = max(1, min(rows, max(_pkg.IGEMM_MIN_ROWS, (_pkg.IGEMM_SCRATCH_FLOATS // max(kk2, 1)) & ~3)))
     # the float convs' shared scratch, as int16: one buffer that stays in cache for every conv
@@ -169,16 +169,3 @@ def bind_qs8_conv2d_nhwc(x, packed, out, kernel_shape, strides=(1, 1), pads=(0, 
     calls = [(f, (rows, mg, cg, kh * kw, ind.ctypes.data, g * cg, pw + g * gstride, py + g * mg, m, ps, mb, pp))
              for g in range(group)]
     return _bound(calls, (x, packed, out, params, ind, scratch))
-
-
-def _indirection_bytes(px, n, h, w, c, kh, kw, strides, pads, dilations, oh, ow):
-    """As conv._indirection, for 1-byte elements: uint32 [n*oh*ow, kh*kw]
-    addresses of input pixel (b, ih, iw, 0), 0 in the padding."""
-    ih = (np.arange(oh) * strides[0] - pads[0])[:, None] + np.arange(kh) * dilations[0]
-    iw = (np.arange(ow) * strides[1] - pads[1])[:, None] + np.arange(kw) * dilations[1]
-    ih4, iw4 = ih[:, None, :, None], iw[None, :, None, :]
-    valid = (ih4 >= 0) & (ih4 < h) & (iw4 >= 0) & (iw4 < w)
-    pix = ih4 * w + iw4
-    img = (np.arange(n) * (h * w))[:, None, None, None, None]
-    addr = np.where(valid[None], px + c * (img + pix[None]).astype(np.int64), 0)
-    return np.ascontiguousarray(addr.reshape(n * oh * ow, kh * kw).astype(np.uint32))
