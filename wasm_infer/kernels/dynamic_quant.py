@@ -96,17 +96,18 @@ def pack_qu8_gemm(b, b_zero_point, b_scale, bias):
     scale = _per_column(b_scale, n, "b_scale", _F32)
     bias = np.full(n, -0.0, np.float32) if bias is None else _per_column(bias, n, "bias", _F32)
     panels, kk8 = (n + 7) // 8, _kk8(k)
-    wc = np.zeros((kk8, panels * 8), np.int16)
-    wc[:k, :n] = b.astype(np.int16) - zp.astype(np.int16)
+    wc = np.zeros((panels * 8, kk8), np.int16)                    # column-major: a column's k, k + 1 adjacent
+    wc[:n, :k] = b.T.astype(np.int16) - zp.astype(np.int16)[:, None]
     packed = np.zeros((panels, _HEADER + 8 * kk8), np.int16)
     header = packed[:, :_HEADER].view(np.float32)                # [panels, 16]
     sc, bi = np.zeros(panels * 8, np.float32), np.full(panels * 8, -0.0, np.float32)
     sc[:n], bi[:n] = scale, bias
     header[:, 0:8] = sc.reshape(panels, 8)
     header[:, 8:16] = bi.reshape(panels, 8)
-    # [pair r, k in pair, panel, half, column] -> [panel, r, half, column, k in pair]
-    w = wc.reshape(kk8 // 2, 2, panels, 2, 4).transpose(2, 0, 3, 4, 1)
-    packed[:, _HEADER:] = w.reshape(panels, 8 * kk8)
+    # [panel, r, half, column, k in pair]: one int32 per column and pair of k, so a transpose of
+    # int32s (NumPy's loops along K), not of int16s two by two
+    w = wc.view(np.int32).reshape(panels, 8, kk8 // 2).transpose(0, 2, 1)
+    packed[:, _HEADER:].view(np.int32).reshape(panels, kk8 // 2, 8)[...] = w
     return packed
 
 

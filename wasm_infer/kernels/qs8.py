@@ -88,19 +88,20 @@ def pack_qs8_conv2d_nhwc(w, bias, scale, group=1):
     mg, kk = m // group, kh * kw * cg
     kk2, panels = _kk2(kh, kw, cg), (mg + 7) // 8
     out = np.zeros((group, panels, 32 + 8 * kk2), np.int16)
-    wt = w.transpose(0, 2, 3, 1).reshape(m, kk).astype(np.int16)      # tap-major, then channel
-    for g in range(group):
-        for p in range(panels):
-            cols = np.arange(g * mg + 8 * p, g * mg + min(8 * p + 8, mg))
-            b = np.zeros(8, np.int32)
-            b[:cols.size] = bias[cols]
-            s = np.zeros(8, np.float32)
-            s[:cols.size] = scale[cols]
-            wp = np.zeros((kk2, 8), np.int16)
-            wp[:kk, :cols.size] = wt[cols].T
-            # rows of 16: columns 0-3 then 4-7, each column's k and k + 1 adjacent
-            wp = wp.reshape(kk2 // 2, 2, 2, 4).transpose(0, 2, 3, 1)
-            out[g, p] = np.concatenate([_as_i16(b), _as_i16(s), wp.reshape(-1)])
+    wt = w.transpose(0, 2, 3, 1).reshape(group, mg, kk)                # tap-major, then channel
+    for g in range(group):      # all panels of a group at once: M = 1280 is 160 panels
+        b = np.zeros((panels, 8), np.int32)
+        b.reshape(-1)[:mg] = bias[g * mg:(g + 1) * mg]
+        s = np.zeros((panels, 8), np.float32)
+        s.reshape(-1)[:mg] = scale[g * mg:(g + 1) * mg]
+        wp = np.zeros((panels * 8, kk2), np.int16)
+        wp[:mg, :kk] = wt[g]
+        # per panel, rows of 16: columns 0-3 then 4-7, each column's k and k + 1 adjacent, that is
+        # one int32 per column and pair of k: a transpose of int32s, not of int16s two by two
+        wp = wp.view(np.int32).reshape(panels, 8, kk2 // 2).transpose(0, 2, 1)
+        out[g, :, :16] = b.view(np.int16)
+        out[g, :, 16:32] = s.view(np.int16)
+        out[g, :, 32:].view(np.int32).reshape(panels, kk2 // 2, 8)[...] = wp
     return out
 
 

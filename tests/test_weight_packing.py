@@ -1,5 +1,7 @@
-"""The Winograd F(2x2, 3x3) weight packing, natively (the packing is NumPy; the
-kernel that reads it runs in Pyodide, tests/node/kernels.test.mjs)."""
+"""Weight packing for the GEMM and Winograd kernels, natively against its
+definition (the packing is NumPy; the kernels that read it run in Pyodide,
+tests/node/kernels.test.mjs)."""
+import pytest
 import numpy as np
 
 from wasm_infer.kernels import packing
@@ -27,3 +29,19 @@ def test_each_tile_matrix_is_g_w_gt_of_each_channel_pair():
                 ref = G @ w[mi, ci].astype(np.float64) @ G.T     # [i, j]: tile t = 4 i + j
                 np.testing.assert_array_equal(u[:, ci, mi], ref.reshape(16).astype(np.float32))
         np.testing.assert_array_equal(b, bias)
+
+
+@pytest.mark.parametrize("k, n", [(0, 9), (5, 0), (1, 1), (3, 17), (64, 8), (37, 100)])
+@pytest.mark.parametrize("trans_b, alpha", [(False, 1.0), (True, 1.0), (False, 0.3), (True, -2.5)])
+def test_gemm_panels_hold_bias_then_k_rows_of_alpha_b(k, n, trans_b, alpha):
+    rng = np.random.default_rng(k * 131 + n)
+    b = rng.standard_normal((k, n)).astype(np.float32)
+    bias = rng.standard_normal(n).astype(np.float32)
+    packed = packing.pack_gemm(np.ascontiguousarray(b.T) if trans_b else b, bias, trans_b=trans_b, alpha=alpha)
+    nr, panels = packing.GEMM_NR, -(-n // packing.GEMM_NR)
+    assert packed.shape == (panels, k + 1, nr) and packed.dtype == np.float32
+    want = np.zeros((panels, k + 1, nr), np.float32)
+    for j in range(n):
+        want[j // nr, 0, j % nr] = bias[j]
+        want[j // nr, 1:, j % nr] = (b[:, j].astype(np.float64) * alpha).astype(np.float32)
+    np.testing.assert_array_equal(packed, want)
