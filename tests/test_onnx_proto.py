@@ -207,7 +207,8 @@ def test_nodes_decode_straight_into_the_ir_as_the_general_decoder_reads_them(kin
     long_input = "i" * 200
     odd = (_field(4, b"Wrong") + _field(1, b"a") + _field(1, long_input.encode()) + _field(1, b"b")
            + _field(2, b"y") + _varint(9 << 3 | 0) + b"\x05" + _field(4, b"Relu") + _field(3, b"odd"))
-    long_attr = helper.make_node("Constant", [], ["c"], name="c", value=numpy_helper.from_array(np.zeros(64, np.float32)))
+    long_attr = helper.make_node("Constant", [], ["c"], name="c",
+                                 value=numpy_helper.from_array(np.zeros(64, np.float32)))
     then = helper.make_graph([helper.make_node("Neg", ["x"], ["t"], name="neg")], "then", [],
                              [helper.make_tensor_value_info("t", TensorProto.FLOAT, [2])])
     branch = helper.make_node("If", ["cond"], ["z"], name="if", then_branch=then, else_branch=then)

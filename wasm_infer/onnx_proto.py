@@ -3,8 +3,9 @@
 No dependency on `onnx` or `protobuf`: Pyodide has neither for every version we
 target. Messages decode into `Message` objects (attribute access, defaults for
 absent fields); NodeProtos, when the caller asks, straight into its own node
-objects (see load_model), as a large graph is mostly nodes. Bulk data (raw_data, packed numbers) stays as memoryview slices
-of the input so that a large model is not copied. Every length is checked
+objects (see load_model), as a large graph is mostly nodes. Bulk data
+(raw_data, packed numbers) stays as memoryview slices of the input so that a
+large model is not copied. Every length is checked
 against the bytes that remain and nesting depth is bounded, so a corrupt file
 raises `ModelError` instead of reading garbage.
 """

@@ -98,9 +98,11 @@ def _indirection(px, n, h, w, c, kh, kw, strides, pads, dilations, oh, ow, items
     NumPy's loops then run along whole output rows, where a table computed at
     once would loop over the kw taps innermost (a 640x640 image's first conv,
     0.9 M taps: 75 ms in Pyodide that way)."""
-    i64 = np.int64      # NumPy's default int is 32 bits in Pyodide: address arithmetic needs 64
-    ih = (np.arange(oh, dtype=i64) * strides[0] - pads[0])[:, None] + np.arange(kh, dtype=i64) * dilations[0]  # [oh, kh]
-    iw = (np.arange(ow, dtype=i64) * strides[1] - pads[1])[:, None] + np.arange(kw, dtype=i64) * dilations[1]  # [ow, kw]
+    def at(size, step, offset=0):      # int64: NumPy's default int is 32 bits in Pyodide
+        return np.arange(size, dtype=np.int64) * step - offset
+
+    ih = at(oh, strides[0], pads[0])[:, None] + at(kh, dilations[0])     # [oh, kh]
+    iw = at(ow, strides[1], pads[1])[:, None] + at(kw, dilations[1])     # [ow, kw]
     pixel = itemsize * c
     row_out, col_out = (ih < 0) | (ih >= h), (iw < 0) | (iw >= w)
     cols = ((iw * pixel) & 0xFFFFFFFF).astype(np.uint32)                                    # [ow, kw]
