@@ -279,3 +279,46 @@ def test_one_hot_encoder_output_is_checked_against_the_budget_before_allocating(
                   [helper.make_tensor_value_info("x", I64, [None])], [helper.make_tensor_value_info("y", F, None)])
     with pytest.raises(wasm_infer.ResourceError, match="OneHotEncoder"):
         wasm_infer.InferenceSession(data).run(None, {"x": np.zeros(1000, np.int64)})    # 1000 x 5000 float32: 19 MiB
+
+
+def test_category_mapper_maps_both_ways_with_defaults_and_last_pair_winning():
+    cats = {"cats_strings": ["a", "b", "c", "a"], "cats_int64s": [5, 6, 7, 8]}     # "a" twice: 8 wins
+
+    def model(node, x, y):
+        vi = helper.make_tensor_value_info
+        return _model([node], [vi("x", x, None)], [vi("y", y, None)])
+    for extra in ({}, {"default_int64": 42, "default_string": "?"}):
+        mapper = helper.make_node("CategoryMapper", ["x"], ["y"], domain="ai.onnx.ml", **cats, **extra)
+        _same_as_onnxruntime(model(mapper, S, I64), {"x": np.array([["a", "z"], ["c", "b"]], object)})
+        _same_as_onnxruntime(model(mapper, S, I64), {"x": np.zeros((0, 3), object)})
+        _same_as_onnxruntime(model(mapper, I64, S), {"x": np.array([[5, 9, 7], [8, 6, -1]], np.int64)})
+    odd = helper.make_node("CategoryMapper", ["x"], ["y"], domain="ai.onnx.ml", cats_strings=["a", "b"],
+                           cats_int64s=[5])
+    with pytest.raises(wasm_infer.ModelError, match="cats_strings has 2 values and cats_int64s 1"):
+        wasm_infer.InferenceSession(model(odd, S, I64))
+
+
+def test_feature_vectorizer_takes_each_inputs_first_features_zero_padded():
+    def model(dims, elem=F):
+        node = helper.make_node("FeatureVectorizer", [f"x{i}" for i in range(len(dims))], ["y"], domain="ai.onnx.ml",
+                                inputdimensions=dims)
+        return _model([node], [helper.make_tensor_value_info(f"x{i}", elem, None) for i in range(len(dims))],
+                      [helper.make_tensor_value_info("y", F, None)])
+    a, b, c = _x(2, 3), _x(2, 1, seed=1), _x(2, 4, seed=2)
+    _same_as_onnxruntime(model([3, 1]), {"x0": a, "x1": b})
+    _same_as_onnxruntime(model([2, 2]), {"x0": a, "x1": b})                 # cut to 2, padded to 2
+    _same_as_onnxruntime(model([3, 5, 1]), {"x0": a, "x1": c, "x2": b})
+    _same_as_onnxruntime(model([2]), {"x0": _x(6, 1).reshape(2, 3, 1)})       # features after the first axis
+    _same_as_onnxruntime(model([3]), {"x0": np.arange(3, dtype=np.float32)})  # 1-D: one row
+    for elem, dtype in ((I64, np.int64), (TensorProto.INT32, np.int32), (TensorProto.DOUBLE, np.float64)):
+        feeds = {"x0": np.array([[1, 2**20 + 1]], dtype), "x1": np.array([[-7]], dtype)}
+        _same_as_onnxruntime(model([2, 1], elem), feeds)
+    with pytest.raises(wasm_infer.InputError, match="input 0 has 2 rows and input 1 has 3"):
+        wasm_infer.InferenceSession(model([3, 1])).run(None, {"x0": a, "x1": _x(3, 1)})
+    # no rows at all: onnxruntime 1.32 aborts the process here; an empty batch is [0, sum(dims)]
+    (y,) = wasm_infer.InferenceSession(model([3, 1])).run(None, {"x0": a[:0], "x1": b[:0]})
+    assert y.shape == (0, 4) and y.dtype == np.float32
+    with pytest.raises(wasm_infer.ModelError, match="2 inputs but 1 inputdimensions"):
+        node = helper.make_node("FeatureVectorizer", ["x0", "x1"], ["y"], domain="ai.onnx.ml", inputdimensions=[3])
+        wasm_infer.InferenceSession(_model([node], [helper.make_tensor_value_info(f"x{i}", F, None) for i in range(2)],
+                                           [helper.make_tensor_value_info("y", F, None)]))

@@ -134,3 +134,14 @@ def test_an_imputer_refuses_values_of_another_kind_than_its_input():
                              ir_version=8).SerializeToString()
     with pytest.raises(wasm_infer.ModelError, match="float values go with a float input"):
         wasm_infer.InferenceSession(data).run(None, {"x": np.array([[0, 5]], np.int64)})
+
+
+def test_feature_vectorizer_width_is_checked_against_the_budget_before_allocating():
+    # inputdimensions is the model's word: 2^40 columns of zeros must be refused, not allocated
+    node = helper.make_node("FeatureVectorizer", ["x"], ["y"], domain="ai.onnx.ml", inputdimensions=[1 << 40])
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, None)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)],
+                             ir_version=8).SerializeToString()
+    with pytest.raises(wasm_infer.ResourceError, match="FeatureVectorizer"):
+        wasm_infer.InferenceSession(data).run(None, {"x": np.ones((2, 3), np.float32)})
