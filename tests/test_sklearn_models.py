@@ -144,3 +144,22 @@ def test_support_vector_classification(n_classes, kernel, probability):
     label, scores = _same_as_onnxruntime(model, x[::4])
     if not probability:
         assert (label == model.predict(x[::4])).all()
+
+
+def test_features_fed_as_several_inputs_are_joined_by_a_feature_vectorizer():
+    # A model converted with its columns split over two inputs (as a data scientist does for
+    # features that arrive from two sources): skl2onnx joins them with ai.onnx.ml FeatureVectorizer.
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    x, y = _classification(3)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(x, y)
+    onx = convert_sklearn(model, initial_types=[("a", FloatTensorType([None, 2])), ("b", FloatTensorType([None, 4]))],
+                          target_opset=OPSETS, options={id(model): {"zipmap": False}})
+    assert "FeatureVectorizer" in [n.op_type for n in onx.graph.node]
+    data, feeds = onx.SerializeToString(), {"a": x[::7, :2].copy(), "b": x[::7, 2:].copy()}
+    want = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, feeds)
+    sess = wasm_infer.InferenceSession(data)
+    for _ in range(2):
+        labels, probabilities = sess.run(None, feeds)
+        assert labels.tolist() == want[0].tolist()
+        np.testing.assert_allclose(probabilities, want[1], rtol=1e-5, atol=1e-6)
