@@ -322,3 +322,48 @@ def test_feature_vectorizer_takes_each_inputs_first_features_zero_padded():
         node = helper.make_node("FeatureVectorizer", ["x0", "x1"], ["y"], domain="ai.onnx.ml", inputdimensions=[3])
         wasm_infer.InferenceSession(_model([node], [helper.make_tensor_value_info(f"x{i}", F, None) for i in range(2)],
                                            [helper.make_tensor_value_info("y", F, None)]))
+
+
+def _map_model(node, key, value, out):
+    """A model whose input x is a map(key, tensor(value)), fed as a dict."""
+    x = helper.make_value_info("x", helper.make_map_type_proto(key, helper.make_tensor_type_proto(value, [1])))
+    graph = helper.make_graph([node], "ml", [x], [helper.make_tensor_value_info("y", out, None)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), ML], ir_version=8).SerializeToString()
+
+
+def test_dict_vectorizer_lays_a_map_out_in_vocabulary_order():
+    words = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml",
+                             string_vocabulary=["a", "b", "c", "a"])
+    data = _map_model(words, S, F, F)
+    _same_as_onnxruntime(data, {"x": {"a": 1.5, "c": 2.0, "unknown": 9.0}})     # "a" twice: both places
+    _same_as_onnxruntime(data, {"x": {"b": -3.0}})
+    numbers = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", int64_vocabulary=[5, 7, 1])
+    _same_as_onnxruntime(_map_model(numbers, I64, F, F), {"x": {7: 1.0, 9: 2.0, 1: -0.5}})
+    # as a map input declares: a double map gives a double row (onnxruntime's Python API cannot feed one)
+    (y,) = wasm_infer.InferenceSession(_map_model(words, S, TensorProto.DOUBLE, TensorProto.DOUBLE)).run(
+        None, {"x": {"b": 0.1}})
+    assert y.dtype == np.float64 and y.tolist() == [[0.0, 0.1, 0.0, 0.0]]
+    # an empty map is a row of zeros (onnxruntime's Python API refuses to feed one)
+    sess = wasm_infer.InferenceSession(data)
+    (y,) = sess.run(None, {"x": {}})
+    assert y.dtype == np.float32 and y.tolist() == [[0.0] * 4]
+    assert sess.warmup()["inputs"] == {"x": "map"}       # warm-up feeds a map input an empty dict
+
+
+@pytest.mark.parametrize("feed, message", [
+    ([("a", 1.0)], "is a map.string,tensor.float..: feed a dict, got list"),
+    (np.ones(1, np.float32), "feed a dict, got ndarray"),
+    ({1: 2.0}, "key 1 is a int, not a string"),
+    ({"a": "text"}, "its values do not convert to float32"),
+])
+def test_a_map_input_takes_a_dict_of_the_declared_key_and_value_types(feed, message):
+    node = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", string_vocabulary=["a"])
+    with pytest.raises(wasm_infer.InputError, match=message):
+        wasm_infer.InferenceSession(_map_model(node, S, F, F)).run(None, {"x": feed})
+
+
+def test_dict_vectorizer_needs_exactly_one_vocabulary():
+    for vocab in ({}, {"string_vocabulary": ["a"], "int64_vocabulary": [1]}):
+        node = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", **vocab)
+        with pytest.raises(wasm_infer.ModelError, match="one of string_vocabulary and int64_vocabulary"):
+            wasm_infer.InferenceSession(_map_model(node, S, F, F))

@@ -249,3 +249,15 @@ def test_logger_severity_and_verbosity_fail_as_in_onnxruntime():
     finally:
         ort.set_default_logger_severity(2)
         wort.set_default_logger_severity(2)
+
+
+def test_a_dict_feeds_a_map_input_as_in_onnxruntime():
+    x = helper.make_value_info("x", helper.make_map_type_proto(S, helper.make_tensor_type_proto(F, [1])))
+    node = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", string_vocabulary=["a", "b"])
+    graph = helper.make_graph([node], "g", [x], [helper.make_tensor_value_info("y", F, None)])
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)],
+                             ir_version=8).SerializeToString()
+    for sess in _both(data):
+        assert sess.get_inputs()[0].type == "map(string,tensor(float))"
+        (y,) = sess.run(None, {"x": {"b": 2.0, "c": 1.0}})
+        assert y.dtype == np.float32 and y.tolist() == [[0.0, 2.0]]

@@ -231,3 +231,13 @@ def to_ml_dtypes(x):
     if t == FLOAT4E2M1:
         return to_float32(x).astype(target)   # every float4 value is exact in float32
     return bits(x).view(target)               # 8/16-bit patterns: the same bits, NaN payloads included
+
+
+class TypedMap(dict):
+    """A map fed to a model (a dict, as onnxruntime takes one), with the NumPy
+    dtype of the values its input declares (`dtype`): ops that turn maps into
+    tensors (DictVectorizer) make their output of that type."""
+
+    def __init__(self, items, dtype):
+        super().__init__(items)
+        self.dtype = np.dtype(dtype)

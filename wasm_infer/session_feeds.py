@@ -25,6 +25,9 @@ def check_feeds(feeds, expected, defaults, inputs):
         info = expected[name]
         if info.kind in ("sequence", "optional", "unknown") and (value is None or isinstance(value, list)):
             continue
+        if info.kind == "map":
+            feeds[name] = _map_feed(name, value, info)
+            continue
         if not isinstance(value, np.ndarray):
             raise InputError(f"input {name!r} must be a numpy array, got {type(value).__name__}")
         if info.kind != "tensor" or not info.elem_type:
@@ -50,3 +53,29 @@ def check_feeds(feeds, expected, defaults, inputs):
                 if isinstance(dim, int) and dim > 0 and got != dim:
                     raise InputError(f"input {name!r} has shape {list(value.shape)}, the model expects "
                                      f"{list(info.shape)} (axis {axis} must be {dim})")
+
+
+_ELEM_BY_NAME = {n: t for t, n in dtypes.NAMES.items()}
+
+
+def _map_feed(name, value, info):
+    """A dict fed to a map input, as onnxruntime takes one: its keys checked
+    against the declared key type ("map(string,tensor(float))": str keys), its
+    values converted to the declared value type, as a dtypes.TypedMap."""
+    declared = info.type_name or "map"
+    if not isinstance(value, dict):
+        raise InputError(f"input {name!r} is a {declared}: feed a dict, got {type(value).__name__}")
+    key_name, _, value_name = declared[4:-1].partition(",") if declared.startswith("map(") else ("", "", "")
+    key_type = {"string": str, "int64": int}.get(key_name)
+    if key_type is not None:
+        for k in value:
+            if not isinstance(k, key_type) or isinstance(k, bool):
+                raise InputError(f"input {name!r} is a {declared}: key {k!r} is a {type(k).__name__}, "
+                                 f"not a {key_name}")
+    elem = _ELEM_BY_NAME.get(value_name[len("tensor("):-1]) if value_name.startswith("tensor(") else None
+    dtype = dtypes.NUMPY_OF.get(elem, np.dtype(np.float32))
+    try:
+        values = np.array(list(value.values()), dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise InputError(f"input {name!r} is a {declared}: its values do not convert to {dtype}: {e}") from None
+    return dtypes.TypedMap(zip(value, values.tolist()), dtype)

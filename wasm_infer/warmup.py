@@ -17,11 +17,14 @@ from .errors import InputError
 def representative_feeds(inputs):
     """{name: array} for ValueInfos `inputs`: floats ~ N(0, 1) from a fixed
     seed (zeros can take fast paths a real input does not), integers and
-    booleans zero (safe as indices), strings empty. Raises InputError naming an
-    input that is not a tensor of known type and rank."""
+    booleans zero (safe as indices), strings empty, maps empty dicts. Raises
+    InputError naming an input that is not a tensor of known type and rank or a map."""
     rng = np.random.default_rng(0)
     feeds = {}
     for info in inputs:
+        if info.kind == "map":      # a DictVectorizer's input: an empty map is a valid one
+            feeds[info.name] = {}
+            continue
         dtype = dtypes.NUMPY_OF.get(info.elem_type) if info.kind == "tensor" else None
         if dtype is None or info.shape is None:
             raise InputError(f"warm-up needs feeds: input {info.name!r} ({info.type_string}, shape "
@@ -51,4 +54,5 @@ def warm(session, feeds=None, runs=2, timeout=None):
         t0 = time.perf_counter()
         session.run(None, feeds, timeout=timeout)
         times.append((time.perf_counter() - t0) * 1e3)
-    return {"runs_ms": times, "inputs": {k: list(np.shape(v)) for k, v in feeds.items()}}
+    return {"runs_ms": times, "inputs": {k: list(np.shape(v)) if not isinstance(v, dict) else "map"
+                                         for k, v in feeds.items()}}
