@@ -367,3 +367,20 @@ def test_dict_vectorizer_needs_exactly_one_vocabulary():
         node = helper.make_node("DictVectorizer", ["x"], ["y"], domain="ai.onnx.ml", **vocab)
         with pytest.raises(wasm_infer.ModelError, match="one of string_vocabulary and int64_vocabulary"):
             wasm_infer.InferenceSession(_map_model(node, S, F, F))
+
+
+def test_cast_map_dense_and_sparse_to_each_type():
+    x = {3: 1.5, 0: 2.0, 7: -1.0, 1: 2.7, 2: -2.7}
+    for cast_to, out in (("TO_FLOAT", F), ("TO_INT64", I64), ("TO_STRING", S)):
+        for form in ({}, {"map_form": "SPARSE", "max_map": 10}, {"map_form": "SPARSE", "max_map": 5},
+                     {"map_form": "SPARSE"}):
+            node = helper.make_node("CastMap", ["x"], ["y"], domain="ai.onnx.ml", cast_to=cast_to, **form)
+            _same_as_onnxruntime(_map_model(node, I64, F, out), {"x": x})
+    dense = helper.make_node("CastMap", ["x"], ["y"], domain="ai.onnx.ml")
+    _same_as_onnxruntime(_map_model(dense, I64, F, F), {"x": {-1: 1.0, 4: 0.5}})     # DENSE: any key
+    sparse = helper.make_node("CastMap", ["x"], ["y"], domain="ai.onnx.ml", map_form="SPARSE", max_map=3)
+    with pytest.raises(wasm_infer.InputError, match="key -1 is negative"):
+        wasm_infer.InferenceSession(_map_model(sparse, I64, F, F)).run(None, {"x": {-1: 1.0}})
+    huge = helper.make_node("CastMap", ["x"], ["y"], domain="ai.onnx.ml", map_form="SPARSE", max_map=1 << 40)
+    with pytest.raises(wasm_infer.ResourceError, match="CastMap"):    # max_map is the model's word: checked first
+        wasm_infer.InferenceSession(_map_model(huge, I64, F, F)).run(None, {"x": {1: 1.0}})
