@@ -2,7 +2,8 @@
 onnxruntime's outputs, for running inside Pyodide (tests/node/sklearn.test.mjs).
 
     python tests/sklearn_models.py OUT_DIR    writes OUT_DIR/<name>.onnx, <name>.x.npy
-                                              and <name>.ref.json (onnxruntime's outputs)
+                                              and <name>.ref.json (onnxruntime's outputs);
+                                              dictvec.onnx is fed dicts: dictvec.rows.json
 """
 import json
 import sys
@@ -34,6 +35,20 @@ def models():
     }
 
 
+def dict_model():
+    """A DictVectorizer pipeline, fed one {feature name: value} dict per run, and its rows."""
+    from sklearn.feature_extraction import DictVectorizer
+    rng = np.random.default_rng(0)
+    names = ["age", "height", "weight", "score", "visits"]
+    rows = [{n: float(rng.normal()) for n in rng.choice(names, 3, replace=False)} for _ in range(60)]
+    labels = [int(r.get("age", 0) + r.get("score", 0) > 0) for r in rows]
+    return make_pipeline(DictVectorizer(sparse=False), LogisticRegression()).fit(rows, labels), rows[:8]
+
+
+def _plain(results):
+    return [[{str(k): v for k, v in row.items()} for row in r] if isinstance(r, list) else r.tolist() for r in results]
+
+
 def main(out):
     import warnings
     warnings.filterwarnings("ignore", ".*probability", FutureWarning)    # SVC(probability=True), deprecated in 1.9
@@ -43,9 +58,16 @@ def main(out):
         (out / f"{name}.onnx").write_bytes(data)
         np.save(out / f"{name}.x.npy", x)
         results = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"X": x})
-        as_json = [[{str(k): v for k, v in row.items()} for row in r] if isinstance(r, list) else r.tolist()
-                   for r in results]
-        (out / f"{name}.ref.json").write_text(json.dumps(as_json))
+        (out / f"{name}.ref.json").write_text(json.dumps(_plain(results)))
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import DictionaryType, FloatTensorType, StringTensorType
+    model, rows = dict_model()
+    data = convert_sklearn(model, initial_types=[("x", DictionaryType(StringTensorType([1]), FloatTensorType([1])))],
+                           target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    (out / "dictvec.onnx").write_bytes(data)
+    (out / "dictvec.rows.json").write_text(json.dumps(rows))
+    sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    (out / "dictvec.ref.json").write_text(json.dumps([_plain(sess.run(None, {"x": row})) for row in rows]))
 
 
 if __name__ == "__main__":
