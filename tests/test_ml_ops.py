@@ -1,7 +1,6 @@
-"""The classical-ML ops scikit-learn models export to (ai.onnx.ml: Scaler,
-Normalizer, Imputer, LinearRegressor, LinearClassifier, ZipMap), against
-onnxruntime on the same models and inputs, each run twice (the recording
-run, then the planned one)."""
+"""The classical-ML ops (ai.onnx.ml: those scikit-learn models export to, and
+the rest of the domain), against onnxruntime on the same models and inputs,
+each run twice (the recording run, then the planned one)."""
 import numpy as np
 import onnxruntime as ort
 import pytest
