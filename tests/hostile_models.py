@@ -42,6 +42,17 @@ def wide(n):
     return _model(nodes, [_vi("x", F, [4])], [_vi("y", F, [4])])
 
 
+def cast_chain(n):
+    """x -> Cast -> Cast -> ... (n nodes, float to float) -> y, with a value_info for every value:
+    each Cast is a no-op the passes remove (but the last, which makes the output), after looking
+    up its input's type."""
+    names = ["x"] + [f"v{i}" for i in range(1, n)] + ["y"]
+    nodes = [helper.make_node("Cast", [names[i]], [names[i + 1]], to=F, name=f"c{i}") for i in range(n)]
+    graph = helper.make_graph(nodes, "g", [_vi("x", F, [4])], [_vi("y", F, [4])],
+                              value_info=[_vi(v, F, [4]) for v in names[1:-1]])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8).SerializeToString()
+
+
 def inlining_bomb(levels=30):
     """Local functions f0 .. f{levels}: each calls the next twice, the last is
     one Relu; the graph calls f0 once, so inlining makes 2^levels nodes."""

@@ -11,20 +11,29 @@ from ._util import consumers, graph_output_names
 TARGETS = frozenset({("", "Dropout"), ("", "Transpose"), ("", "Cast"), ("", "Reshape")})
 
 
-def _known_type(graph, name):
+def _declared_types(graph):
+    """{name: ValueInfo} of the tensors the graph declares a type for: its inputs
+    (the first of a name wins) over its value_info. Made once per pass, so looking a
+    value up costs one dict lookup whatever the number of inputs and value_infos."""
+    types = {name: vi for name, vi in graph.value_info.items() if vi.kind == "tensor"}
+    for vi in reversed(graph.inputs):
+        if vi.kind == "tensor":
+            types[vi.name] = vi
+    return types
+
+
+def _known_type(graph, name, declared):
     """(elem_type, shape) of a value when the graph states it, else (0, None)."""
     if name in graph.initializers:
         v = graph.initializers[name]
         if isinstance(v, np.ndarray) and v.dtype.names is None:
             return dtypes.ONNX_OF.get(v.dtype, 0), v.shape
         return 0, None
-    for vi in list(graph.inputs) + list(graph.value_info.values()):
-        if vi.name == name and vi.kind == "tensor":
-            return vi.elem_type, vi.shape
-    return 0, None
+    vi = declared.get(name)
+    return (vi.elem_type, vi.shape) if vi is not None else (0, None)
 
 
-def _is_noop(node, graph, opset, uses):
+def _is_noop(node, graph, opset, uses, declared):
     op = node.op_type
     extra_used = any(o and uses.get(o) for o in node.outputs[1:])
     if op == "Dropout":
@@ -40,10 +49,10 @@ def _is_noop(node, graph, opset, uses):
         perm = node.attrs.get("perm")
         return perm is not None and list(perm) == list(range(len(perm)))
     if op == "Cast":
-        elem, _ = _known_type(graph, node.inputs[0])
+        elem, _ = _known_type(graph, node.inputs[0], declared)
         return elem != 0 and elem == node.attrs.get("to")
     if op == "Reshape" and len(node.inputs) > 1:
-        _, shape = _known_type(graph, node.inputs[0])
+        _, shape = _known_type(graph, node.inputs[0], declared)
         target = graph.initializers.get(node.inputs[1])
         if shape is None or target is None or not all(isinstance(d, int) and d > 0 for d in shape):
             return False
@@ -53,12 +62,12 @@ def _is_noop(node, graph, opset, uses):
 
 def apply(graph, ctx):
     keep_names = graph_output_names(graph) | {n for node in graph.nodes for n in implicit_inputs(node)}
-    uses = consumers(graph)
+    uses, declared = consumers(graph), _declared_types(graph)
     rename, kept = {}, []
     for node in graph.nodes:
         node.inputs = [rename.get(n, n) for n in node.inputs]
         if node.domain == "" and node.inputs and node.inputs[0] and node.outputs[0] not in keep_names \
-                and _is_noop(node, graph, ctx.opset(""), uses):
+                and _is_noop(node, graph, ctx.opset(""), uses, declared):
             rename[node.outputs[0]] = node.inputs[0]
             continue
         kept.append(node)
