@@ -27,6 +27,7 @@ import numpy as np
 
 from .checks import _INT32_LIMIT, _bound, _check_out, _span
 from .loader import _func
+from .packing import pack_k_pairs
 
 _F32, _U8, _I16 = np.dtype(np.float32), np.dtype(np.uint8), np.dtype(np.int16)
 _BYTES = (np.dtype(np.uint8), np.dtype(np.int8))
@@ -104,10 +105,7 @@ def pack_qu8_gemm(b, b_zero_point, b_scale, bias):
     sc[:n], bi[:n] = scale, bias
     header[:, 0:8] = sc.reshape(panels, 8)
     header[:, 8:16] = bi.reshape(panels, 8)
-    # [panel, r, half, column, k in pair]: one int32 per column and pair of k, so a transpose of
-    # int32s (NumPy's loops along K), not of int16s two by two
-    w = wc.view(np.int32).reshape(panels, 8, kk8 // 2).transpose(0, 2, 1)
-    packed[:, _HEADER:].view(np.int32).reshape(panels, kk8 // 2, 8)[...] = w
+    pack_k_pairs(wc, packed[:, _HEADER:])     # [panel, r, half, column, k in pair]
     return packed
 
 

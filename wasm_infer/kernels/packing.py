@@ -56,6 +56,16 @@ def pack_gemm(b, bias=None, trans_b=False, alpha=1.0):
     return packed
 
 
+def pack_k_pairs(cols, out):
+    """Write int16 weights `cols` [panels * 8, K] (a row per output column, K
+    even) into `out` [panels, 8 * K] as the int8 GEMMs read them: per panel,
+    for each pair of k, the 8 columns' (k, k + 1) pairs. Each pair moves as one
+    int32, so NumPy's copy loops along K, not over int16s two by two."""
+    panels, k = out.shape[0], cols.shape[1]
+    pairs = cols.view(np.int32).reshape(panels, 8, k // 2).transpose(0, 2, 1)
+    out.view(np.int32).reshape(panels, k // 2, 8)[...] = pairs
+
+
 def _is_depthwise(m, cg, group):
     return cg == 1 and group == m
 

@@ -25,7 +25,7 @@ import numpy as np
 from .checks import _INT32_LIMIT, _bound, _check_out, _conv_geometry, _nothing, _span
 from .conv import _indirection, _scratch
 from .loader import _func
-from .packing import _is_depthwise
+from .packing import _is_depthwise, pack_k_pairs
 
 _pkg = sys.modules[__package__]
 _BYTES = (np.dtype(np.uint8), np.dtype(np.int8))
@@ -96,12 +96,9 @@ def pack_qs8_conv2d_nhwc(w, bias, scale, group=1):
         s.reshape(-1)[:mg] = scale[g * mg:(g + 1) * mg]
         wp = np.zeros((panels * 8, kk2), np.int16)
         wp[:mg, :kk] = wt[g]
-        # per panel, rows of 16: columns 0-3 then 4-7, each column's k and k + 1 adjacent, that is
-        # one int32 per column and pair of k: a transpose of int32s, not of int16s two by two
-        wp = wp.view(np.int32).reshape(panels, 8, kk2 // 2).transpose(0, 2, 1)
         out[g, :, :16] = b.view(np.int16)
         out[g, :, 16:32] = s.view(np.int16)
-        out[g, :, 32:].view(np.int32).reshape(panels, kk2 // 2, 8)[...] = wp
+        pack_k_pairs(wp, out[g, :, 32:])     # per panel, rows of 16: each column's k and k + 1 adjacent
     return out
 
 
