@@ -1,7 +1,6 @@
-import math
-
 import numpy as np
 
+from . import _ml
 from ..errors import InputError, ModelError
 from ..limits import check_output
 from .base import Op, register
@@ -24,12 +23,12 @@ class FeatureVectorizer(Op):
 
     def run(self, *xs):
         where = f"node {self.node.name!r} (FeatureVectorizer)"
-        # [rows, features]; math.prod, not -1: an empty batch has no size to infer from
-        rows = [x.reshape(1, x.size) if x.ndim <= 1 else x.reshape(x.shape[0], math.prod(x.shape[1:])) for x in xs]
+        for i, x in enumerate(xs):
+            if x.dtype.kind not in "fiu":
+                raise InputError(f"{where}: input {i} is {x.dtype}, not a number type")
+        rows = [_ml.as_matrix(x) for x in xs]       # float32 [rows, features], as the output
         n = rows[0].shape[0]
         for i, r in enumerate(rows):
-            if r.dtype.kind not in "fiu":
-                raise InputError(f"{where}: input {i} is {r.dtype}, not a number type")
             if r.shape[0] != n:
                 raise InputError(f"{where}: input 0 has {n} rows and input {i} has {r.shape[0]}; "
                                  "all inputs must have the same number of rows")
