@@ -38,6 +38,7 @@ if ROOT not in sys.path:
 import wasm_infer  # noqa: E402
 from wasm_infer import onnx_proto  # noqa: E402
 from wasm_infer.warmup import representative_feeds  # noqa: E402
+from wasm_infer.wire_numbers import varint  # noqa: E402
 
 
 class CaseTimeout(BaseException):
@@ -47,14 +48,7 @@ class CaseTimeout(BaseException):
 # ---- the protobuf structure ---------------------------------------------------------
 
 def _varint(buf, pos):
-    result = shift = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return result, pos
-        shift += 7
+    return varint(buf, pos, len(buf))      # the reader's own (a seed model's fields are all well formed)
 
 
 def encode_varint(n):
