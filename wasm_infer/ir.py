@@ -24,6 +24,7 @@ class ValueInfo:
     shape: tuple = None         # ints for fixed dims, strings for symbolic, None for unknown
     kind: str = "tensor"        # tensor / sequence / optional / map / sparse_tensor
     type_name: str = ""         # a non-tensor's type as onnxruntime writes it: "seq(tensor(float))"
+    map_types: tuple = None     # a map's (key element type, value element type or 0 if not a tensor)
 
     @property
     def type_string(self):
@@ -138,7 +139,11 @@ def _value_info(vi):
     t = vi.type
     if t is None:
         return ValueInfo(vi.name, kind="unknown")
-    for kind in ("sequence_type", "optional_type", "map_type"):
+    if t.has("map_type"):
+        value = t.map_type.value_type
+        value = value.tensor_type.elem_type if value is not None and value.has("tensor_type") else 0
+        return ValueInfo(vi.name, kind="map", type_name=_type_name(t), map_types=(t.map_type.key_type, value))
+    for kind in ("sequence_type", "optional_type"):
         if t.has(kind):
             return ValueInfo(vi.name, kind=kind[:-5], type_name=_type_name(t))
     tt = t.tensor_type if t.has("tensor_type") else t.sparse_tensor_type
@@ -228,13 +233,14 @@ def _attribute(a, where, ld):
     raise ModelError(f"{where}: attribute {a.name!r} has unknown type {kind}")
 
 
-def _node(n, where, ld):
-    """A Node as the decoder made it (see load) with its attributes converted:
-    they arrive as the list of AttributeProto messages, or NO_ATTRS."""
-    if n.attrs:     # most nodes have none: no label to format
-        name = n.name or (n.outputs[0] if n.outputs else n.op_type)
-        n.attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in n.attrs}
-    return n
+def _with_attributes(nodes, where, ld):
+    """`nodes` (Nodes as the decoder made them, see load) with their attributes
+    converted: they arrive as a list of AttributeProto messages, or NO_ATTRS."""
+    for n in nodes:
+        if n.attrs:     # most nodes have none: no label to format
+            name = n.name or (n.outputs[0] if n.outputs else n.op_type)
+            n.attrs = {a.name: _attribute(a, f"{where} node {name!r} ({n.op_type})", ld) for a in n.attrs}
+    return nodes
 
 
 def _graph(g, where, ld):
@@ -254,11 +260,7 @@ def _graph_and_names(g, where, ld):
             raise ModelError(f"{where}: a sparse initializer has no name")
         inits[name] = ld.sparse(sp, f"{where}: sparse initializer {name!r}")
     inputs = [_value_info(v) for v in g.input if v.name not in inits]
-    nodes = g.node      # Nodes already (see load): only their attributes are left to convert
-    for n in nodes:
-        if n.attrs:
-            _node(n, where, ld)
-    graph = Graph(nodes=nodes, inputs=inputs,
+    graph = Graph(nodes=_with_attributes(g.node, where, ld), inputs=inputs,
                   outputs=[_value_info(v) for v in g.output], initializers=inits,
                   value_info={v.name: _value_info(v) for v in g.value_info}, name=g.name,
                   overridable=[_value_info(v) for v in g.input if v.name in inits])
@@ -309,7 +311,7 @@ def from_proto(m, model_dir=None, budget=None):
             f.name, f.domain, list(f.input), list(f.output),
             {**{name: None for name in f.attribute},
              **{a.name: _attribute(a, f"function {f.name!r}", ld) for a in f.attribute_proto}},
-            [_node(n, f"function {f.name!r}", ld) for n in f.node],
+            _with_attributes(f.node, f"function {f.name!r}", ld),
             {o.domain or "": o.version for o in f.opset_import})
     for f in functions.values():
         made = set(f.inputs) | {o for n in f.nodes for o in n.outputs}

@@ -55,25 +55,21 @@ def check_feeds(feeds, expected, defaults, inputs):
                                      f"{list(info.shape)} (axis {axis} must be {dim})")
 
 
-_ELEM_BY_NAME = {n: t for t, n in dtypes.NAMES.items()}
-
-
 def _map_feed(name, value, info):
     """A dict fed to a map input, as onnxruntime takes one: its keys checked
-    against the declared key type ("map(string,tensor(float))": str keys), its
+    against the declared key type (str for string keys, int for int64), its
     values converted to the declared value type, as a dtypes.TypedMap."""
     declared = info.type_name or "map"
     if not isinstance(value, dict):
         raise InputError(f"input {name!r} is a {declared}: feed a dict, got {type(value).__name__}")
-    key_name, _, value_name = declared[4:-1].partition(",") if declared.startswith("map(") else ("", "", "")
-    key_type = {"string": str, "int64": int}.get(key_name)
+    key_elem, value_elem = info.map_types or (0, 0)
+    key_type = {dtypes.STRING: str, dtypes.INT64: int}.get(key_elem)
     if key_type is not None:
         for k in value:
             if not isinstance(k, key_type) or isinstance(k, bool):
                 raise InputError(f"input {name!r} is a {declared}: key {k!r} is a {type(k).__name__}, "
-                                 f"not a {key_name}")
-    elem = _ELEM_BY_NAME.get(value_name[len("tensor("):-1]) if value_name.startswith("tensor(") else None
-    dtype = dtypes.NUMPY_OF.get(elem, np.dtype(np.float32))
+                                 f"not a {dtypes.NAMES[key_elem]}")
+    dtype = dtypes.NUMPY_OF.get(value_elem, np.dtype(np.float32))
     try:
         values = np.array(list(value.values()), dtype=dtype)
     except (TypeError, ValueError) as e:
