@@ -36,13 +36,19 @@ def models():
 
 
 def dict_model():
-    """A DictVectorizer pipeline, fed one {feature name: value} dict per run, and its rows."""
+    """A DictVectorizer pipeline, fed one {feature name: value} dict per run, as
+    skl2onnx exports it (bytes), and some of its rows."""
     from sklearn.feature_extraction import DictVectorizer
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import DictionaryType, FloatTensorType, StringTensorType
     rng = np.random.default_rng(0)
     names = ["age", "height", "weight", "score", "visits"]
     rows = [{n: float(rng.normal()) for n in rng.choice(names, 3, replace=False)} for _ in range(60)]
     labels = [int(r.get("age", 0) + r.get("score", 0) > 0) for r in rows]
-    return make_pipeline(DictVectorizer(sparse=False), LogisticRegression()).fit(rows, labels), rows[:8]
+    model = make_pipeline(DictVectorizer(sparse=False), LogisticRegression()).fit(rows, labels)
+    data = convert_sklearn(model, initial_types=[("x", DictionaryType(StringTensorType([1]), FloatTensorType([1])))],
+                           target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    return data, rows[:8]
 
 
 def _plain(results):
@@ -59,11 +65,7 @@ def main(out):
         np.save(out / f"{name}.x.npy", x)
         results = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {"X": x})
         (out / f"{name}.ref.json").write_text(json.dumps(_plain(results)))
-    from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import DictionaryType, FloatTensorType, StringTensorType
-    model, rows = dict_model()
-    data = convert_sklearn(model, initial_types=[("x", DictionaryType(StringTensorType([1]), FloatTensorType([1])))],
-                           target_opset={"": 17, "ai.onnx.ml": 3}).SerializeToString()
+    data, rows = dict_model()
     (out / "dictvec.onnx").write_bytes(data)
     (out / "dictvec.rows.json").write_text(json.dumps(rows))
     sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
