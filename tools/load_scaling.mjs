@@ -6,8 +6,12 @@
 // no loader code: its cost per node shows what the memory hierarchy alone adds once a graph's
 // objects no longer fit in the CPU's caches. And a floor: building only the chain's bare IR (one
 // ir.Node per node with its input and output lists and its name strings, as decoding makes them)
-// in a list comprehension, with the collector set as loading sets it. No loader can do less per
-// node, so its ratio is the least any loader's can be.
+// in a list comprehension, with the collector set as loading sets it. No loader that makes one
+// object a node can do less per node, so its ratio is the least such a loader's can be. And a
+// decoder that makes no object a node: it walks the file's NodeProtos with the loader's varint
+// reader and keeps each node's op type (an index) and the byte spans of its input and output
+// names in flat arrays, as an IR of arrays instead of objects would start; its ratio shows what
+// such a redesign could expect from the same interpreter.
 //
 //   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--wheel PATH]
 //
@@ -50,9 +54,11 @@ for n in ${JSON.stringify(sizes)}:
   }
   const out = pyodide.runPython(`
 import json, time, numpy as np, wasm_infer
+from array import array
 from wasm_infer import graph_runner, ir, onnx_proto, passes, session
+from wasm_infer.wire_numbers import varint
 sizes, first_run = ${JSON.stringify(sizes)}, ${firstRun ? 'True' : 'False'}
-best = {n: [float("inf")] * 4 for n in sizes}      # load, first run, walk over the nodes, bare IR
+best = {n: [float("inf")] * 5 for n in sizes}      # load, first run, walk over the nodes, bare IR, array decode
 spent, best_phase = {}, {n: {} for n in sizes}     # --phases: seconds per phase in this load; best per size
 
 def timed(module, name, phase):
@@ -75,6 +81,37 @@ if ${phases ? 'True' : 'False'}:
 def bare_ir(n):
     with session._young_collections_only():
         return [ir.Node("Relu", [f"v{i}"], [f"v{i + 1}"], ir.NO_ATTRS, "", f"r{i}") for i in range(n)]
+
+def array_decode(data):
+    # ModelProto.graph (7) -> GraphProto.node (1) -> NodeProto input (1), output (2), op_type (4);
+    # other fields are skipped by their lengths (the chains have only varints and length-delimited fields)
+    end, pos, kinds = len(data), 0, {}
+    op, spans, first = array("l"), array("l"), array("l")
+    while pos < end:
+        key, pos = varint(data, pos, end)
+        n, pos = varint(data, pos, end)
+        if key & 7 != 2:
+            continue
+        if key == 58:
+            gpos, gend = pos, pos + n
+            while gpos < gend:
+                gkey, gpos = varint(data, gpos, gend)
+                gn, gpos = varint(data, gpos, gend)
+                if gkey == 10:
+                    first.append(len(spans))
+                    npos, nend = gpos, gpos + gn
+                    while npos < nend:
+                        nkey, npos = varint(data, npos, nend)
+                        nn, npos = varint(data, npos, nend)
+                        if nkey == 10 or nkey == 18:
+                            spans.append(npos)
+                            spans.append(npos + nn)
+                        elif nkey == 34:
+                            op.append(kinds.setdefault(data[npos:npos + nn], len(kinds)))
+                        npos += nn
+                gpos += gn
+        pos += n
+    return op, spans, first
 
 for _ in range(${reps}):
     for n in sizes:
@@ -100,8 +137,14 @@ for _ in range(${reps}):
         nodes = bare_ir(n)
         t5 = time.perf_counter()
         del nodes
+        t6 = time.perf_counter()
+        arrays = array_decode(data)
+        t7 = time.perf_counter()
+        assert len(arrays[0]) == n, (len(arrays[0]), n)
+        del arrays
         b = best[n]
-        best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1), min(b[3], t5 - t4)]
+        best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1), min(b[3], t5 - t4),
+                   min(b[4], t7 - t6)]
 json.dumps([best, best_phase])
 `);
   const [best, bestPhase] = JSON.parse(out);
@@ -135,7 +178,8 @@ json.dumps([best, best_phase])
   }
   if (firstRun) row('first run (record and plan):', 1, 1e6);
   row('reference, no loader code: one loop over the loaded nodes reading node.inputs:', 2, 1e9);
-  row('floor, the least a loader does: a list comprehension building the bare IR (ir.Node, lists, names):', 3, 1e9);
+  row('floor, the least a loader of one object a node does: a list comprehension building the bare IR (ir.Node, lists, names):', 3, 1e9);
+  row('no object a node: a decoder keeping each node\'s op type and name spans in flat arrays:', 4, 1e9);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
