@@ -115,10 +115,72 @@ def runtime_expand(dims=(1 << 16, 1 << 16)):
 
 
 def huge_broadcast():
-    """a [2^16, 1] + b [1, 2^16]: 16 GiB of float32, computed at run time by
-    NumPy (no op-level check): in Pyodide NumPy says "array is too big"."""
+    """a [2^16, 1] + b [1, 2^16]: 16 GiB of float32 from two 256 kB feeds, at run time."""
     return _model([helper.make_node("Add", ["a", "b"], ["y"], name="add")],
-                  [_vi("a", F, [1 << 16, 1]), _vi("b", F, [1, 1 << 16])], [_vi("y", F, None)])
+                  [_vi("a", F, ["m", 1]), _vi("b", F, [1, "n"])], [_vi("y", F, None)])
+
+
+def expanding_bombs(n=1 << 12):
+    """name -> a model whose node 'bomb' makes an n x n result (or n * n
+    values) from a few kB of constants or attributes: broadcasts, products,
+    gathers, pads of a Conv or a pool, the ops whose output size is an
+    attribute or an input's value, and a Loop's scan output. The
+    deterministic ones are folded at load, the others (random ops, Loop)
+    make theirs at the first run. n = 4096: 64 MiB of float32."""
+    col, row, vec = np.ones((n, 1), np.float32), np.ones((1, n), np.float32), np.ones(n, np.float32)
+    img, one = np.ones((1, 1, 2, 2), np.float32), np.ones((1, 1, 1, 1), np.float32)
+    i64 = lambda *v: np.array(v, np.int64)      # noqa: E731
+    # a Loop of n iterations whose body makes n values each: its scan output stacks them to n x n
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["c_in"], ["c_out"]),
+         helper.make_node("ConstantOfShape", ["len"], ["row"], value=numpy_helper.from_array(np.ones(1, np.float32)))],
+        "body", [_vi("i", I64, []), _vi("c_in", TensorProto.BOOL, [])],
+        [_vi("c_out", TensorProto.BOOL, []), _vi("row", F, None)], [numpy_helper.from_array(np.array([n], np.int64), "len")])
+    cases = {   # name: (op, inputs {name: value}, attributes, opset)
+        "loop_scan_output": ("Loop", {"m": np.array(n, np.int64), "cond": None}, {"body": body}, 17),
+        "add": ("Add", {"a": col, "b": row}, {}, 17),
+        "greater": ("Greater", {"a": col, "b": row}, {}, 17),
+        "where": ("Where", {"c": np.ones((1, 1), bool), "a": col, "b": row}, {}, 17),
+        "max": ("Max", {"a": col, "b": row}, {}, 17),
+        "prelu": ("PRelu", {"a": col, "b": row}, {}, 17),
+        "matmul": ("MatMul", {"a": col, "b": row}, {}, 17),
+        "gemm": ("Gemm", {"a": col, "b": row}, {}, 17),
+        "einsum": ("Einsum", {"a": vec, "b": vec}, {"equation": "i,j->ij"}, 17),
+        "gather": ("Gather", {"a": row, "i": np.zeros(n, np.int64)}, {}, 17),
+        "gather_nd": ("GatherND", {"a": row, "i": np.zeros((n, 1), np.int64)}, {}, 17),
+        "resize": ("Resize", {"x": img, "roi": None, "s": np.array([1, 1, n / 2, n / 2], np.float32)}, {}, 18),
+        "conv_transpose": ("ConvTranspose", {"x": img, "w": one}, {"strides": [n, n]}, 17),
+        "grid_sample": ("GridSample", {"x": np.ones((1, n, 1, 1), np.float32), "g": np.zeros((1, n, 1, 2), np.float32)},
+                        {}, 16),
+        "attention": ("Attention", {"q": col.reshape(1, 1, n, 1), "k": col.reshape(1, 1, n, 1),
+                                    "v": col.reshape(1, 1, n, 1)}, {}, 23),
+        "conv_pads": ("Conv", {"x": one, "w": one}, {"pads": [n, n, n, n]}, 17),
+        "max_pool_pads": ("MaxPool", {"x": one}, {"pads": [n // 2] * 4, "kernel_shape": [n // 2 + 1] * 2}, 17),
+        "max_unpool": ("MaxUnpool", {"x": one, "i": np.zeros((1, 1, 1, 1), np.int64), "s": i64(1, 1, n, n)},
+                       {"kernel_shape": [1, 1]}, 17),
+        "center_crop_pad": ("CenterCropPad", {"x": np.ones((1, 1), np.float32), "s": i64(n, n)}, {}, 18),
+        "hann_window": ("HannWindow", {"s": np.array(n * n, np.int64)}, {}, 17),
+        "mel_weight_matrix": ("MelWeightMatrix", {"m": np.array(n, np.int64), "d": np.array(2 * n, np.int64),
+                                                  "r": np.array(16000, np.int64), "lo": np.float32(0),
+                                                  "hi": np.float32(8000)}, {}, 17),
+        "dft": ("DFT", {"x": np.ones((1, 2, 1), np.float32), "len": np.array(n * n, np.int64)}, {}, 17),
+        "stft": ("STFT", {"x": np.ones((1, n, 1), np.float32), "step": np.array(1, np.int64), "win": None,
+                          "len": np.array(n // 2, np.int64)}, {}, 17),
+        "affine_grid": ("AffineGrid", {"t": np.ones((1, 2, 3), np.float32), "s": i64(1, 1, n, n)}, {}, 20),
+        "roi_align": ("RoiAlign", {"x": img, "r": np.zeros((1, 4), np.float32), "b": np.zeros(1, np.int64)},
+                      {"output_height": n, "output_width": n}, 17),
+        "max_roi_pool": ("MaxRoiPool", {"x": img, "r": np.zeros((1, 5), np.float32)}, {"pooled_shape": [n, n]}, 17),
+        "random_uniform": ("RandomUniform", {}, {"shape": [n, n]}, 17),
+        "random_normal": ("RandomNormal", {}, {"shape": [n, n]}, 17),
+        "multinomial": ("Multinomial", {"x": np.ones((1, 2), np.float32)}, {"sample_size": n * n}, 17),
+    }
+    out = {}
+    for name, (op, inputs, attrs, opset) in cases.items():
+        node = helper.make_node(op, [k if v is not None else "" for k, v in inputs.items()], ["y"], name="bomb", **attrs)
+        elem = {"Greater": TensorProto.BOOL, "Multinomial": TensorProto.INT32}.get(op, F)
+        out[name] = _model([node], [], [_vi("y", elem, None)], {k: v for k, v in inputs.items() if v is not None},
+                           opset=opset)
+    return out
 
 
 def endless_loop():
@@ -161,7 +223,8 @@ def models():
     return {"chain_10000": chain(10_000), "chain_50000": chain(50_000), "chain_100000": chain(100_000), "wide_20000": wide(20_000),
             "inlining_bomb": inlining_bomb(), "range_bomb": range_bomb(), "expand_bomb": expand_bomb(),
             "runtime_expand": runtime_expand(), "huge_broadcast": huge_broadcast(),
-            "endless_loop": endless_loop(), "constant_outputs": constant_outputs()}
+            "endless_loop": endless_loop(), "constant_outputs": constant_outputs(),
+            **{f"expanding_{k}": v for k, v in expanding_bombs(1 << 14).items()}}
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ run-time deadline and loop budget, results that never alias the session,
 graphs onnxruntime refuses, the plan cache's eviction."""
 import gc
 import time
+import tracemalloc
 
 import numpy as np
 import onnxruntime as ort
@@ -222,6 +223,40 @@ def test_folding_bombs_are_refused_before_allocating(make, node):
     e = _load_error(make())
     assert isinstance(e, ResourceError), repr(e)
     assert f"'{node}'" in str(e) and "GiB" in str(e), str(e)
+
+
+@pytest.mark.parametrize("name", sorted(hm.expanding_bombs(2)))
+def test_ops_whose_result_outgrows_their_inputs_check_its_size_before_allocating(monkeypatch, name):
+    """A few kB of constants or attributes asking for 64 MiB (an outer product by broadcasting or
+    MatMul, a gather of repeated indices, a Resize scale, a window length, ...), against a budget of
+    16 MiB: refused before NumPy allocates anything, whether folded at load or made at the first run."""
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "16M")
+    data = hm.expanding_bombs()[name]
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResourceError, match=r"node 'bomb' \(\w+\) would make a tensor of shape \[[\d, ]+\] "
+                                                r"\(\d+\.\d MiB\), more than the 1[56]\.\d MiB"):
+            wasm_infer.InferenceSession(data).run(None, {})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak / (1 << 20):.0f} MiB allocated before the ResourceError"
+
+
+def test_a_broadcast_of_feeds_is_checked_before_numpy_allocates_it():
+    sess = wasm_infer.InferenceSession(hm.huge_broadcast())
+    a, b = np.ones((1 << 16, 1), np.float32), np.ones((1, 1 << 16), np.float32)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResourceError, match=r"node 'add' \(Add\) would make a tensor of shape \[65536, 65536\] "
+                                                r"\(16\.0 GiB\)"):
+            sess.run(None, {"a": a, "b": b})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+    (y,) = sess.run(None, {"a": a[:3], "b": b[:, :4]})      # within the budget it computes as NumPy does
+    np.testing.assert_array_equal(y, a[:3] + b[:, :4])
 
 
 def test_folded_constants_are_charged_to_the_models_budget(monkeypatch):

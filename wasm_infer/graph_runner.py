@@ -217,7 +217,7 @@ class GraphRunner:
             try:
                 low = _kernel_lowering(op, args, lowered, i, self.ctx.kernels) if lowered is not None else None
                 if low is not None:
-                    results = _run_lowered(low, args)
+                    results = _run_lowered(low, args, op)
                 elif promote and any(type(a) is np.ndarray and a.dtype.names for a in args):
                     results = _run_promoted(op, args)
                 else:
@@ -267,10 +267,14 @@ def _kernel_lowering(op, args, lowered, i, kernels):
     return low
 
 
-def _run_lowered(low, args):
-    """Run a kernel lowering on fresh output arrays (the unplanned path)."""
+def _run_lowered(low, args, op):
+    """Run a kernel lowering on fresh output arrays (the unplanned path).
+    Their shapes are checked as the op's own NumPy code checks them
+    (limits.check_output): a broadcast or a product can outgrow its inputs."""
     ins = [np.ascontiguousarray(a).reshape(a.shape) if type(a) is np.ndarray and not a.flags.c_contiguous
            else a for a in args]    # (ascontiguousarray alone would make a 0-d array 1-d)
+    for shape, dtype in low.outputs:
+        limits.check_output(op, shape, np.dtype(dtype).itemsize)
     outs = [np.empty(shape, dtype) for shape, dtype in low.outputs]
     low.bind(ins, outs)()
     return outs

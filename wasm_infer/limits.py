@@ -14,10 +14,11 @@ e.g. for a page that must leave room for other things, and for tests.
 
 Besides memory, what a small file can make large is bounded too: the nodes
 that inlining model-local functions creates (`WASM_INFER_MAX_NODES`), the
-outputs of ops whose size comes from input values (`check_output`: Range,
-ConstantOfShape, Expand, Tile, ...), the constants folded at load (charged
-to the model's Budget), and at run time the Loop/Scan iterations of one run
-(`WASM_INFER_MAX_LOOP_TRIPS`) and an optional deadline (`RunState`).
+outputs of ops that can outgrow their inputs (`check_output`: Range,
+ConstantOfShape, Expand, Tile, Resize, broadcasts, products, ...), the
+constants folded at load (charged to the model's Budget), and at run time
+the Loop/Scan iterations of one run (`WASM_INFER_MAX_LOOP_TRIPS`) and an
+optional deadline (`RunState`).
 """
 import contextvars
 import os
@@ -127,10 +128,12 @@ class allowance:
 
 
 def check_output(op, shape, itemsize):
-    """For ops whose output size comes from input values or attributes (Range,
-    ConstantOfShape, Expand, Tile, Pad, OneHot): refuse an output of `shape`
-    before it is allocated. `op`: the Op, or a label naming the node. Python
-    ints: a product of huge dims cannot overflow."""
+    """For ops whose output can outgrow their inputs: its size comes from
+    input values or attributes (Range, ConstantOfShape, Resize, a Conv's
+    pads...), from broadcasting (check_broadcast), a product (check_matmul),
+    repeated indices or iterations: refuse an output of `shape` before it is
+    allocated. `op`: the Op, or a label naming the node. Python ints: a
+    product of huge dims cannot overflow."""
     count = 1
     for d in shape:
         count *= max(int(d), 0)
@@ -148,6 +151,53 @@ def check_output(op, shape, itemsize):
         raise ResourceError(f"{who} would make a tensor of shape {[int(d) for d in shape]} ({_fmt(nbytes)}), "
                             f"more than the {_fmt(limit)} {what}")
     return nbytes
+
+
+def check_broadcast(op, arrays, itemsize=None):
+    """For ops that broadcast their inputs against each other (Add, Where,
+    Max, ...): an [N, 1] and a [1, N] of a few kB make N * N. Checked with
+    check_output only when the result outgrows the largest input, so the
+    common cases (same shapes, a scalar or a per-channel operand) cost a
+    shape comparison. itemsize: of the result (default: the largest input's)."""
+    shapes = [getattr(a, "shape", ()) for a in arrays if a is not None]
+    first = shapes[0]
+    if all(s == first for s in shapes):
+        return
+    rank = max(len(s) for s in shapes)
+    dims = [1] * rank
+    for s in shapes:
+        for i, d in enumerate(s, rank - len(s)):
+            if d != 1:
+                dims[i] = d if dims[i] == 1 or d == 0 else max(dims[i], d)
+    count = 1
+    for d in dims:
+        count *= d
+    if count > max(getattr(a, "size", 1) for a in arrays if a is not None):
+        check_output(op, dims, itemsize or max(getattr(a, "itemsize", 8) for a in arrays if a is not None))
+
+
+def check_matmul(op, a_shape, b_shape, itemsize):
+    """For MatMul-like ops: the product's shape (NumPy's matmul rules: a 1-d
+    operand loses its axis, batch axes broadcast) checked with check_output
+    when it outgrows both operands ([N, 1] @ [1, N] is N * N)."""
+    m = [a_shape[-2]] if len(a_shape) >= 2 else []
+    n = [b_shape[-1]] if len(b_shape) >= 2 else []
+    batch = [max(x, y) if x != 1 and y != 1 else x * y
+             for x, y in zip(_pad_left(a_shape[:-2], len(b_shape[:-2])), _pad_left(b_shape[:-2], len(a_shape[:-2])))]
+    dims = batch + m + n
+    count, a_size, b_size = 1, 1, 1
+    for d in dims:
+        count *= d
+    for d in a_shape:
+        a_size *= d
+    for d in b_shape:
+        b_size *= d
+    if count > max(a_size, b_size):
+        check_output(op, dims, itemsize)
+
+
+def _pad_left(shape, rank):
+    return (1,) * (rank - len(shape)) + tuple(shape)
 
 
 class RunState:

@@ -1,5 +1,6 @@
 """Padding and output-size arithmetic shared by Conv and the pooling ops."""
 from ..errors import InputError
+from ..limits import check_output
 
 
 def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
@@ -35,3 +36,12 @@ def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
         raise InputError(f"node {op.node.name!r} ({op.op_type}): input spatial size {list(in_spatial)} "
                          f"is too small for kernel {list(kernel_shape)}")
     return strides, dilations, begin, end, out
+
+
+def check_padded(op, lead_in, in_spatial, begin, end, lead_out, out, itemsize):
+    """The NumPy paths pad the input, then accumulate the output: pads and
+    strides are attributes, so a 1x1 input can ask for both to be any size.
+    lead_in / lead_out: the (batch, channels) of each; itemsize: of the
+    accumulator. Checked with limits.check_output before either is made."""
+    check_output(op, (*lead_in, *(i + b + e for i, b, e in zip(in_spatial, begin, end))), itemsize)
+    check_output(op, (*lead_out, *out), itemsize)

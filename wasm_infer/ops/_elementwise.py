@@ -3,6 +3,7 @@ import functools
 
 import numpy as np
 
+from ..limits import check_broadcast
 from .base import Op
 
 
@@ -47,6 +48,7 @@ class Binary(Op):
         return type(self).fn(a, b)
 
     def run(self, a, b):
+        check_broadcast(self, (a, b))
         return (same_dtype(self.compute(a, b), a),)
 
 
@@ -55,6 +57,7 @@ class Compare(Op):
     fn = None
 
     def run(self, a, b):
+        check_broadcast(self, (a, b), 1)
         return (np.asarray(type(self).fn(a, b), dtype=np.bool_),)
 
 
@@ -63,5 +66,6 @@ class Variadic(Op):
     fn = None
 
     def run(self, *xs):
+        check_broadcast(self, xs)
         out = functools.reduce(type(self).fn, xs)
         return (same_dtype(out, xs[0]),)

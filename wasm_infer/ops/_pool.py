@@ -4,13 +4,15 @@ import itertools
 
 import numpy as np
 
-from ._conv_shapes import conv_geometry
+from ._conv_shapes import check_padded, conv_geometry
 
 
 def pool_geometry(op, x):
     """(kernel, strides, dilations, begin, explicit_end, out) for a pooling node."""
     kernel = list(op.required_attr("kernel_shape"))
     strides, dilations, begin, end, out = conv_geometry(op, x.shape[2:], kernel, bool(op.attr("ceil_mode", 0)))
+    # the padded input in x's dtype; the output (and AveragePool's tap counts) at most in float64
+    check_padded(op, x.shape[:2], x.shape[2:], begin, end, x.shape[:2], out, 8)
     return kernel, strides, dilations, begin, end, out
 
 

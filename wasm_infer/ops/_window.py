@@ -3,6 +3,7 @@ size (periodic=1, for spectral analysis) or size - 1 (symmetric)."""
 import numpy as np
 
 from .. import dtypes
+from ..limits import check_output
 from .base import Op
 
 
@@ -11,6 +12,7 @@ class CosineWindow(Op):
 
     def run(self, size):
         size = int(np.asarray(size).reshape(-1)[0])
+        check_output(self, (size,), 8)      # computed in float64
         denom = size if self.attr("periodic", 1) else size - 1
         n = np.arange(size, dtype=np.float64)
         w = np.zeros(size) if denom else np.ones(size)   # a symmetric window of one sample is [1]

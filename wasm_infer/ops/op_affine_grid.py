@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -25,6 +26,8 @@ class AffineGrid(Op):
         if theta.shape[1:] != (r, r + 1):
             raise InputError(f"node {self.node.name!r} (AffineGrid): theta {list(theta.shape)} does not fit "
                              f"{r}-d size {[int(s) for s in size]}")
+        # the size input asks for any grid: (P, r + 1) coordinates and (N, P, r) results, in float64
+        check_output(self, [theta.shape[0], *spatial, r + 1], 8)
         align = bool(self.attr("align_corners", 0))
         axes = np.meshgrid(*[_base_coords(n, align) for n in spatial], indexing="ij")
         homo = np.stack([*axes[::-1], np.ones(spatial)], axis=-1).reshape(-1, r + 1)   # (P, r+1): x, y, [z], 1

@@ -3,6 +3,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import InputError
 from ._attention import merge_heads, repeat_kv, softmax_last, split_heads
+from ..limits import check_output
 from .base import Op, register
 
 # softmax_precision values (TensorProto types) that NumPy has; bfloat16 (16) is
@@ -91,6 +92,8 @@ class Attention(Op):
         dtype = q.dtype
         batch, q_heads, q_len, head = q.shape
         kv_len = k.shape[2]
+        # the scores and the mask are (q_len, kv_len) per head: long sequences of short vectors make many
+        check_output(self, (batch, q_heads, q_len, kv_len), dtype.itemsize)
         if past_key is not None:
             offset = past_key.shape[2]
         elif nonpad_kv_seqlen is not None:

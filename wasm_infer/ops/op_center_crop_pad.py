@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -21,6 +22,7 @@ class CenterCropPad(Op):
             elif n > x.shape[a]:
                 dst[a] = window
             out_shape[a] = n
+        check_output(self, out_shape, x.dtype.itemsize)     # padding to any size asked for
         y = np.zeros(out_shape, x.dtype)
         y[tuple(dst)] = x[tuple(src)]
         return (y,)

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..errors import InputError
 from .base import Op, register
-from ._conv_shapes import conv_geometry
+from ._conv_shapes import check_padded, conv_geometry
 from ._precision import acc_dtype
 
 
@@ -48,6 +48,8 @@ class Conv(Op):
                              f"weights {list(w.shape)} with group {self.group}")
         kernel_shape = list(w.shape[2:])
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[2:], kernel_shape)
+        check_padded(self, x.shape[:2], x.shape[2:], begin, end, (x.shape[0], w.shape[0]), out,
+                     np.dtype(acc_dtype(x.dtype)).itemsize)
         y = conv_numpy(x, w, b, strides, dilations, begin, end, out, self.group)
         if self.lo != -np.inf or self.hi != np.inf:
             y = np.clip(y, self.lo, self.hi).astype(y.dtype)

@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 from ._precision import acc_dtype
 
@@ -60,6 +61,8 @@ class ConvTranspose(Op):
         lo = min(0, *begin)
         size = [max(s * (i - 1) + (k - 1) * d + 1, b + o) - lo
                 for s, i, k, d, b, o in zip(strides, in_sp, kernel, dilations, begin, out)]
+        # strides or an output_shape attribute make this large from a small input: checked first
+        check_output(self, (n, g, mg) + tuple(size), np.dtype(acc).itemsize)
         y = np.zeros((n, g, mg) + tuple(size), acc)
         xg = x.astype(acc, copy=False).reshape((n, g, c // g) + in_sp)
         wg = w.astype(acc, copy=False).reshape((g, c // g, mg) + tuple(kernel))

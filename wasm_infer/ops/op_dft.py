@@ -1,10 +1,11 @@
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 from ._spectral import from_complex, to_complex
 
 
-def dft(x, length, axis, inverse, onesided):
+def dft(op, x, length, axis, inverse, onesided):
     """DFT of the complex signal x[..., 1|2] along `axis` (which counts the
     trailing complex axis as part of the rank). onesided forward keeps
     length // 2 + 1 bins; onesided inverse (IRFFT) returns a real [..., 1]."""
@@ -12,6 +13,8 @@ def dft(x, length, axis, inverse, onesided):
     z = to_complex(x)
     if length is None:
         length = 2 * (z.shape[axis] - 1) if inverse and onesided else z.shape[axis]
+    # dft_length (an input) can be any size: the transform of that length, complex, is made first
+    check_output(op, z.shape[:axis] + (max(length, 0),) + z.shape[axis + 1:], 2 * z.dtype.itemsize)
     if inverse and onesided:
         return np.fft.irfft(z, n=length, axis=axis)[..., None].astype(x.dtype)
     y = np.fft.ifft(z, n=length, axis=axis) if inverse else np.fft.fft(z, n=length, axis=axis)
@@ -28,7 +31,7 @@ def _scalar(v):
 class DFT17(Op):
     """axis is an attribute (default 1)."""
     def run(self, x, dft_length=None):
-        return (dft(x, _scalar(dft_length), int(self.attr("axis", 1)), bool(self.attr("inverse", 0)),
+        return (dft(self, x, _scalar(dft_length), int(self.attr("axis", 1)), bool(self.attr("inverse", 0)),
                     bool(self.attr("onesided", 0))),)
 
 
@@ -37,4 +40,4 @@ class DFT(Op):
     """axis is an optional input (default -2, the last signal axis)."""
     def run(self, x, dft_length=None, axis=None):
         ax = -2 if _scalar(axis) is None else _scalar(axis)
-        return (dft(x, _scalar(dft_length), ax, bool(self.attr("inverse", 0)), bool(self.attr("onesided", 0))),)
+        return (dft(self, x, _scalar(dft_length), ax, bool(self.attr("inverse", 0)), bool(self.attr("onesided", 0))),)

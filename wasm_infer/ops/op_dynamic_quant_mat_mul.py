@@ -16,6 +16,7 @@ so it equals the unfused nodes bit for bit. NumPy reference; the kernel
 path is in lowering/dynamic_quant.py."""
 import numpy as np
 
+from ..limits import check_matmul
 from .base import Op, register
 from .internal import DOMAIN
 from .op_matmul_integer import centred
@@ -33,6 +34,7 @@ def exact_matmul_int32(a, b):
 @register("DynamicQuantMatMul", since=1, domain=DOMAIN)
 class DynamicQuantMatMul(Op):
     def run(self, a, b, a_scale, b_scale, a_zero_point=None, b_zero_point=None, bias=None):
+        check_matmul(self, a.shape, b.shape, 8)      # the product is taken in float64
         acc = exact_matmul_int32(centred(a, a_zero_point), centred(b, b_zero_point, (1, -1)))
         y = acc.astype(np.float32) * (a_scale * b_scale)
         if bias is not None:

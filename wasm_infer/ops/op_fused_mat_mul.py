@@ -6,6 +6,7 @@ Internal op: models never contain it."""
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_matmul
 from .base import Op, register
 from .internal import DOMAIN
 
@@ -20,6 +21,7 @@ class FusedMatMul(Op):
         if a.ndim < 1 or b.ndim != 2 or a.shape[-1] != b.shape[0]:
             raise InputError(f"node {self.node.name!r} (FusedMatMul): cannot multiply {list(a.shape)} "
                              f"by {list(b.shape)}")
+        check_matmul(self, a.shape, b.shape, a.dtype.itemsize)
         y = np.matmul(a, b)
         if bias is not None:
             y = y + bias.reshape(-1)

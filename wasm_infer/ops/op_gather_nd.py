@@ -2,6 +2,7 @@ import numpy as np
 
 from ..errors import InputError
 from ._indexing import nd_index
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -16,6 +17,8 @@ class GatherND(Op):
         what = f"node {self.node.name!r} (GatherND)"
         if data.shape[:b] != indices.shape[:b]:
             raise InputError(f"{what}: batch dims {list(data.shape[:b])} and {list(indices.shape[:b])} differ")
+        shape = data.shape[:b] + indices.shape[b:-1] + data.shape[b + indices.shape[-1]:]
+        check_output(self, shape, data.dtype.itemsize)     # each index tuple copies a slice of data
         batch = int(np.prod(data.shape[:b], dtype=np.int64))
         inner = data.reshape((batch,) + data.shape[b:])
         k = indices.shape[-1]
@@ -24,5 +27,4 @@ class GatherND(Op):
         index = nd_index(idx, inner.shape[1:], what)
         rows = np.repeat(np.arange(batch, dtype=np.intp), per_tuple)
         picked = inner[(rows,) + index]
-        shape = data.shape[:b] + indices.shape[b:-1] + data.shape[b + k:]
         return (picked.reshape(shape),)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -15,6 +16,7 @@ class Gemm(Op):
     def run(self, a, b, c=None):
         a = a.T if self.trans_a else a
         b = b.T if self.trans_b else b
+        check_matmul(self, a.shape, b.shape, 8)      # alpha * (a @ b) may be float64 before the cast
         y = self.alpha * (a @ b)
         if c is not None:
             y = y + self.beta * c

@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 from ._sample import gather
 
@@ -53,6 +54,8 @@ class GridSample(Op):
         if grid.shape[-1] != rank or grid.shape[0] != x.shape[0]:
             raise InputError(f"node {self.node.name!r} (GridSample): grid {list(grid.shape)} does not fit "
                              f"input {list(x.shape)}")
+        # every channel at every grid point, in float64: [N, C, 1] with [N, P, 2] is C * P
+        check_output(self, (x.shape[0], x.shape[1], *grid.shape[1:-1]), 8)
         xf = x.astype(np.float64)
         g = grid.astype(np.float64)
         axes = []           # per axis: list of (index, weight, inside)

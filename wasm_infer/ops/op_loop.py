@@ -33,6 +33,8 @@ class Loop(Op):
             go = bool(np.asarray(out[0]).reshape(-1)[0]) if out[0] is not None else go
             carried = out[1:1 + self.n_carried]
             for acc, value in zip(scans, out[1 + self.n_carried:]):
+                # stacked at the end: a small body output times many iterations can be any size
+                limits.check_output(self, (len(acc) + 1, *np.shape(value)), np.asarray(value).itemsize)
                 acc.append(value)
             i += 1
         if len(carried) != self.n_carried:

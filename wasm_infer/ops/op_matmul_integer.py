@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -20,6 +21,7 @@ class MatMulInteger(Op):
     zero point is per row of A (M) or per column of B (N)."""
 
     def run(self, a, b, a_zero_point=None, b_zero_point=None):
+        check_matmul(self, a.shape, b.shape, 4)
         a32 = centred(a, a_zero_point, (-1, 1))
         b32 = centred(b, b_zero_point, (1, -1))
         return (np.matmul(a32, b32).astype(np.int32),)

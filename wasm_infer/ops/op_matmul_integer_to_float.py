@@ -7,6 +7,7 @@ column. Inputs: A, B, a_scale, b_scale, a_zero_point, b_zero_point, bias."""
 import numpy as np
 
 from ._contrib_quant import CONTRIB_DOMAIN, centred, check_scale, check_zero_point, input_index
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -39,4 +40,5 @@ class MatMulIntegerToFloat(Op):
             check_zero_point(self, 5, 1, per_column, what="b_zero_point")
 
     def run(self, a, b, a_scale, b_scale, a_zp=None, b_zp=None, bias=None):
+        check_matmul(self, a.shape, b.shape, 8)      # the product is taken in float64
         return (scaled_product(centred(a, a_zp), centred(b, b_zp, (1, -1)), a_scale, b_scale, bias),)

@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -16,6 +17,7 @@ class MaxRoiPool(Op):
 
     def run(self, x, rois):
         h, w = x.shape[2:]
+        check_output(self, (rois.shape[0], x.shape[1], self.ph, self.pw), x.dtype.itemsize)   # pooled_shape: any size
         y = np.zeros((rois.shape[0], x.shape[1], self.ph, self.pw), x.dtype)
         for r, roi in enumerate(rois.astype(np.float64)):
             b = int(roi[0])

@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -18,6 +19,9 @@ class MaxUnpool(Op):
         pads = list(self.attr("pads", None) or [0] * (2 * n))
         shape = x.shape[:2] + tuple((i - 1) * s + k - pads[a] - pads[a + n]
                                     for a, (i, s, k) in enumerate(zip(x.shape[2:], strides, kernel)))
+        check_output(self, shape, x.dtype.itemsize)     # strides and pads: any size
+        if output_shape is not None:
+            check_output(self, [int(v) for v in output_shape], x.dtype.itemsize)
         y = np.zeros(shape, x.dtype)
         flat = indices.reshape(-1).astype(np.intp)
         if flat.size and (flat.min() < 0 or flat.max() >= y.size):

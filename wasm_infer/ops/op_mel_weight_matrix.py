@@ -1,6 +1,7 @@
 import numpy as np
 
 from .. import dtypes
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -17,6 +18,7 @@ class MelWeightMatrix(Op):
     onnxruntime do."""
     def run(self, num_mel_bins, dft_length, sample_rate, lower_hz, upper_hz):
         bins, n_fft = int(_scalar(num_mel_bins)), int(_scalar(dft_length))
+        check_output(self, (n_fft // 2 + 1, bins + 2), 8)     # computed in float64 (edges included)
         rate = _scalar(sample_rate)
         lo = 2595 * np.log10(1 + float(_scalar(lower_hz)) / 700)
         hi = 2595 * np.log10(1 + float(_scalar(upper_hz)) / 700)

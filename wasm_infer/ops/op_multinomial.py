@@ -2,6 +2,7 @@ import numpy as np
 
 from .. import dtypes
 from ._random import generator
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -17,6 +18,8 @@ class Multinomial(Op):
         self.to = self.attr("dtype", dtypes.INT32)
 
     def run(self, logits):
+        # sample_size can be anything: the draws compare against every class's cumulative probability
+        check_output(self, (logits.shape[0], self.n, logits.shape[1]), 8)
         logits = logits.astype(np.float64)
         p = np.exp(logits - logits.max(axis=1, keepdims=True))
         cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)

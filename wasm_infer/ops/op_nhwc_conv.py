@@ -6,7 +6,7 @@ NumPy reference. Internal op: models never contain it."""
 import numpy as np
 
 from ..errors import InputError
-from ._conv_shapes import conv_geometry
+from ._conv_shapes import check_padded, conv_geometry
 from .base import Op, register
 from .op_conv import conv_numpy
 from .internal import DOMAIN
@@ -24,6 +24,8 @@ class NhwcConv(Op):
             raise InputError(f"node {self.node.name!r} (Conv): input {list(x.shape)} (NHWC) does not fit "
                              f"weights {list(w.shape)} with group {self.group}")
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[1:3], list(w.shape[2:]))
+        check_padded(self, (x.shape[0], x.shape[3]), x.shape[1:3], begin, end, (x.shape[0], w.shape[0]), out,
+                     max(x.dtype.itemsize, 4))
         y = conv_numpy(x.transpose(0, 3, 1, 2), w, b, strides, dilations, begin, end, out, self.group)
         if self.lo != -np.inf or self.hi != np.inf:
             y = np.clip(y, self.lo, self.hi).astype(y.dtype)

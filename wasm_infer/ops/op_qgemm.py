@@ -11,6 +11,7 @@ Inputs: A, a_scale, a_zero_point, B, b_scale, b_zero_point, C, y_scale, y_zero_p
 import numpy as np
 
 from ._contrib_quant import CONTRIB_DOMAIN, centred, check_scale, check_zero_point, fail, input_index, requantize
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -33,6 +34,7 @@ class QGemm(Op):
             fail(self, "y_zero_point without y_scale")
 
     def run(self, a, a_scale, a_zp, b, b_scale, b_zp, c=None, y_scale=None, y_zp=None):
+        check_matmul(self, a.shape[::-1] if self.trans_a else a.shape, b.shape[::-1] if self.trans_b else b.shape, 8)
         a32 = centred(a.T if self.trans_a else a, a_zp)
         b32 = centred(b, b_zp, (-1, 1) if self.trans_b else (1, -1))
         # float64 holds every sum of products of 9-bit values and the int32 bias exactly (and runs on BLAS).

@@ -3,6 +3,7 @@ import numpy as np
 from ._quant import INT_RANGES
 from .. import dtypes
 from .op_matmul_integer import centred
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -12,6 +13,7 @@ class QLinearMatMul(Op):
     a_scale * b_scale / y_scale, rounded half to even and saturated."""
 
     def run(self, a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point):
+        check_matmul(self, a.shape, b.shape, 8)      # the product is rescaled in float64
         acc = np.matmul(centred(a, a_zero_point, (-1, 1)), centred(b, b_zero_point, (1, -1)))
         f = np.float64
         a_s, b_s = a_scale.astype(f), b_scale.astype(f)

@@ -1,8 +1,20 @@
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 from ._resize import apply_axis, filter_matrix, nearest_index, source_coords
+
+
+def check_size(op, x, out_shape, mode):
+    """A few bytes of scales or sizes can ask for any size: refused before
+    resizing, which interpolates in float64 with an (out, in) weight matrix
+    per resized axis (also large when both lengths are)."""
+    check_output(op, out_shape, x.dtype.itemsize if mode == "nearest" else 8)
+    if mode != "nearest":
+        for out_len, in_len in zip(out_shape, x.shape):
+            if out_len != in_len:
+                check_output(op, (out_len, in_len), 8)
 
 
 def resize(x, scales, out_shape, roi, mode, coord_mode, nearest_mode, cubic_a=-0.75,
@@ -45,6 +57,7 @@ class Resize10(Op):
     def run(self, x, scales):
         scales = [float(s) for s in scales]
         out = [int(np.floor(i * s)) for i, s in zip(x.shape, scales)]
+        check_size(self, x, out, self.attr("mode", "nearest"))
         return (resize(x, scales, out, [(0.0, 1.0)] * x.ndim, self.attr("mode", "nearest"), "asymmetric",
                        "simple"),)
 
@@ -92,5 +105,6 @@ class Resize(Op):
             r = [float(v) for v in roi]
             for i, a in enumerate(axes):
                 full_roi[a] = (r[i], r[i + len(axes)])
+        check_size(self, x, out, self.mode)
         return (resize(x, full_scales, out, full_roi, self.mode, self.coord_mode, self.nearest_mode, self.cubic_a,
                        self.exclude_outside, self.antialias, self.extrapolation),)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -34,6 +35,7 @@ class _RoiAlign(Op):
         use_max = self.attr("mode", "avg") == "max"
         h, w = x.shape[2:]
         xf = x.astype(np.float64)
+        check_output(self, (rois.shape[0], x.shape[1], ph, pw), 8)      # output_height/width: any size
         y = np.zeros((rois.shape[0], x.shape[1], ph, pw))
         offset = 0.5 if half_pixel else 0.0
         # RoI geometry in float32 as onnxruntime computes it: the adaptive

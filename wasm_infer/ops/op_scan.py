@@ -37,7 +37,9 @@ class Scan(Op):
             res = self.body.run(dict(zip(self.body_inputs, [*states, *slices])), scope)
             states = res[:n]
             for acc, v in zip(outs, res[n:]):
-                acc.append(np.asarray(v))
+                v = np.asarray(v)
+                limits.check_output(self, (len(acc) + 1, *v.shape), v.itemsize)   # stacked at the end, as Loop's
+                acc.append(v)
         out_dirs = list(self.attr("scan_output_directions") or [0] * k)
         out_axes = list(self.attr("scan_output_axes") or [0] * k)
         stacked = []

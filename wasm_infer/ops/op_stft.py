@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 from ._spectral import from_complex, to_complex
 
@@ -25,6 +26,8 @@ class STFT(Op):
         if frames <= 0:
             raise InputError(f"node {self.node.name!r} (STFT): signal of {z.shape[1]} samples is shorter "
                              f"than one frame of {n}")
+        # overlapping frames copy the signal up to frame_length / frame_step times (complex, then transformed)
+        check_output(self, (z.shape[0], frames, n), 2 * z.dtype.itemsize)
         idx = (np.arange(frames)[:, None] * step + np.arange(n)[None, :]).astype(np.intp)
         framed = z[:, idx]                                      # (batch, frames, n)
         if window is not None:

@@ -1,7 +1,7 @@
 import numpy as np
 
 from .base import Op, register
-from .op_resize import resize
+from .op_resize import check_size, resize
 
 
 def _upsample(op, x, scales):
@@ -9,6 +9,7 @@ def _upsample(op, x, scales):
     out = [int(np.floor(i * s)) for i, s in zip(x.shape, scales)]
     mode = op.attr("mode", "nearest")
     mode = "linear" if mode in ("linear", "bilinear") else mode
+    check_size(op, x, out, mode)
     return (resize(x, scales, out, [(0.0, 1.0)] * x.ndim, mode, "asymmetric", "simple"),)
 
 
