@@ -15,10 +15,11 @@ from onnx import TensorProto, helper, numpy_helper
 F, I64 = TensorProto.FLOAT, TensorProto.INT64
 
 
-def _model(nodes, inputs, outputs, inits=(), opset=17, functions=(), ir_version=8):
+def _model(nodes, inputs, outputs, inits=(), opset=17, functions=(), ir_version=8, ml=False):
     graph = helper.make_graph(nodes, "hostile", inputs, outputs,
                               [numpy_helper.from_array(np.asarray(v), k) for k, v in dict(inits).items()])
-    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid("bomb", 1)] if functions else [])
+    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid("bomb", 1)] if functions else []) + \
+        ([helper.make_opsetid("ai.onnx.ml", 3)] if ml else [])
     m = helper.make_model(graph, opset_imports=opsets, functions=list(functions))
     m.ir_version = ir_version
     return m.SerializeToString()
@@ -124,7 +125,8 @@ def expanding_bombs(n=1 << 12):
     """name -> a model whose node 'bomb' makes an n x n result (or n * n
     values) from a few kB of constants or attributes: broadcasts, products,
     gathers, pads of a Conv or a pool, the ops whose output size is an
-    attribute or an input's value, and a Loop's scan output. The
+    attribute or an input's value, the ai.onnx.ml linear and SVM products,
+    and a Loop's scan output. The
     deterministic ones are folded at load, the others (random ops, Loop)
     make theirs at the first run. n = 4096: 64 MiB of float32."""
     col, row, vec = np.ones((n, 1), np.float32), np.ones((1, n), np.float32), np.ones(n, np.float32)
@@ -170,16 +172,23 @@ def expanding_bombs(n=1 << 12):
         "roi_align": ("RoiAlign", {"x": img, "r": np.zeros((1, 4), np.float32), "b": np.zeros(1, np.int64)},
                       {"output_height": n, "output_width": n}, 17),
         "max_roi_pool": ("MaxRoiPool", {"x": img, "r": np.zeros((1, 5), np.float32)}, {"pooled_shape": [n, n]}, 17),
+        "linear_classifier": ("LinearClassifier", {"x": col}, {"coefficients": [1.0] * n, "classlabels_ints": list(range(n))},
+                              "ml"),
+        "svm_regressor": ("SVMRegressor", {"x": col}, {"support_vectors": [1.0] * n, "coefficients": [1.0] * n,
+                                                       "n_supports": n, "rho": [0.0]}, "ml"),
         "random_uniform": ("RandomUniform", {}, {"shape": [n, n]}, 17),
         "random_normal": ("RandomNormal", {}, {"shape": [n, n]}, 17),
         "multinomial": ("Multinomial", {"x": np.ones((1, 2), np.float32)}, {"sample_size": n * n}, 17),
     }
     out = {}
     for name, (op, inputs, attrs, opset) in cases.items():
-        node = helper.make_node(op, [k if v is not None else "" for k, v in inputs.items()], ["y"], name="bomb", **attrs)
+        ml = opset == "ml"
+        outputs = ["label", "y"] if op == "LinearClassifier" else ["y"]   # the bomb is the scores
+        node = helper.make_node(op, [k if v is not None else "" for k, v in inputs.items()], outputs, name="bomb",
+                                domain="ai.onnx.ml" if ml else "", **attrs)
         elem = {"Greater": TensorProto.BOOL, "Multinomial": TensorProto.INT32}.get(op, F)
         out[name] = _model([node], [], [_vi("y", elem, None)], {k: v for k, v in inputs.items() if v is not None},
-                           opset=opset)
+                           opset=17 if ml else opset, ml=ml)
     return out
 
 

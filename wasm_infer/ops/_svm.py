@@ -4,6 +4,7 @@ SVMClassifier): LINEAR, POLY, RBF, SIGMOID over kernel_params
 import numpy as np
 
 from ..errors import UnsupportedError
+from ..limits import check_matmul
 
 KERNELS = ("LINEAR", "POLY", "RBF", "SIGMOID")
 
@@ -18,8 +19,10 @@ def kernel_of(op):
     return kind, float(gamma), float(coef0), float(degree)
 
 
-def kernel(x, vectors, kind, gamma, coef0, degree):
-    """[N, V] kernel values of each row of x [N, F] with each vector [V, F] (float64)."""
+def kernel(op, x, vectors, kind, gamma, coef0, degree):
+    """[N, V] kernel values of each row of x [N, F] with each vector [V, F] (float64).
+    `op` (the node) is named if [N, V] would be too large: a product like MatMul's."""
+    check_matmul(op, x.shape, vectors.T.shape, 8)
     if kind == "RBF":
         d = (x * x).sum(1)[:, None] - 2 * x @ vectors.T + (vectors * vectors).sum(1)[None, :]
         return np.exp(-gamma * np.maximum(d, 0.0))

@@ -2,6 +2,7 @@ import numpy as np
 
 from . import _ml
 from ..errors import UnsupportedError
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -31,6 +32,8 @@ class LinearClassifier(Op):
         if rows.shape[1] == 0 or self.coefficients.size % rows.shape[1]:
             raise ValueError(f"LinearClassifier has {self.coefficients.size} coefficients: not a whole number of "
                              f"rows of the input's {rows.shape[1]} features")
+        # [N, 1] rows by [C, 1] coefficients is N x C: a product like MatMul's
+        check_matmul(self, rows.shape, (rows.shape[1], self.coefficients.size // rows.shape[1]), rows.dtype.itemsize)
         scores = rows @ self.coefficients.reshape(-1, rows.shape[1]).T
         if self.intercepts:
             scores = scores + np.asarray(self.intercepts, np.float32)

@@ -2,6 +2,7 @@ import numpy as np
 
 from . import _ml
 from ..errors import UnsupportedError
+from ..limits import check_matmul
 from .base import Op, register
 
 
@@ -23,4 +24,5 @@ class LinearRegressor(Op):
     def run(self, x):
         rows = _ml.as_matrix(x)
         coef = _ml.coefficient_rows(self.coefficients, self.targets, rows.shape[1], "LinearRegressor")
+        check_matmul(self, rows.shape, coef.T.shape, rows.dtype.itemsize)
         return (_ml.regression_transform(rows @ coef.T + self.intercepts, self.post),)

@@ -45,7 +45,7 @@ class SVMClassifier(Op):
         order. Pair (i, j) adds class i's vectors weighted by coefficient row
         j - 1 and class j's weighted by row i: per class i, one product for
         all its pairs (no Python step per pair)."""
-        kern = _svm.kernel(rows, self.vectors, *self.kernel)
+        kern = _svm.kernel(self, rows, self.vectors, *self.kernel)
         st, co, k = self.starts, self.coefs, self.k
         block = np.zeros((co.shape[1], k))          # block[v, c]: vector v belongs to class c
         for c in range(k):

@@ -27,7 +27,7 @@ class SVMRegressor(Op):
     def run(self, x):
         rows = _ml.as_matrix(x, np.float64)
         if self.vectors is not None:
-            s = _svm.kernel(rows, self.vectors, *self.kernel) @ self.coefficients + self.rho
+            s = _svm.kernel(self, rows, self.vectors, *self.kernel) @ self.coefficients + self.rho
         else:
             s = rows @ self.coefficients + self.rho
         if self.one_class:
