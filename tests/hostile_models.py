@@ -123,12 +123,12 @@ def huge_broadcast():
 
 def expanding_bombs(n=1 << 12):
     """name -> a model whose node 'bomb' makes an n x n result (or n * n
-    values) from a few kB of constants or attributes: broadcasts, products,
-    gathers, pads of a Conv or a pool, the ops whose output size is an
-    attribute or an input's value, the ai.onnx.ml linear and SVM products,
-    and a Loop's scan output. The
-    deterministic ones are folded at load, the others (random ops, Loop)
-    make theirs at the first run. n = 4096: 64 MiB of float32."""
+    values) from a few kB of constants or attributes: broadcasts, products
+    (the ai.onnx.ml linear, SVM and tree ones too), gathers, pads of a Conv
+    or a pool, the ops whose output size is an attribute or an input's
+    value, and a Loop's scan output. The deterministic ones are folded at
+    load, the others (random ops, Loop) make theirs at the first run.
+    n = 4096: 64 MiB of float32."""
     col, row, vec = np.ones((n, 1), np.float32), np.ones((1, n), np.float32), np.ones(n, np.float32)
     img, one = np.ones((1, 1, 2, 2), np.float32), np.ones((1, 1, 1, 1), np.float32)
     i64 = lambda *v: np.array(v, np.int64)      # noqa: E731
@@ -176,6 +176,10 @@ def expanding_bombs(n=1 << 12):
                               "ml"),
         "svm_regressor": ("SVMRegressor", {"x": col}, {"support_vectors": [1.0] * n, "coefficients": [1.0] * n,
                                                        "n_supports": n, "rho": [0.0]}, "ml"),
+        "tree_ensemble_classifier": ("TreeEnsembleClassifier", {"x": col}, {
+            "nodes_treeids": [0], "nodes_nodeids": [0], "nodes_featureids": [0], "nodes_modes": ["LEAF"],
+            "nodes_values": [0.0], "nodes_truenodeids": [0], "nodes_falsenodeids": [0], "class_treeids": [0],
+            "class_nodeids": [0], "class_ids": [0], "class_weights": [1.0], "classlabels_int64s": list(range(n))}, "ml"),
         "random_uniform": ("RandomUniform", {}, {"shape": [n, n]}, 17),
         "random_normal": ("RandomNormal", {}, {"shape": [n, n]}, 17),
         "multinomial": ("Multinomial", {"x": np.ones((1, 2), np.float32)}, {"sample_size": n * n}, 17),
@@ -183,7 +187,7 @@ def expanding_bombs(n=1 << 12):
     out = {}
     for name, (op, inputs, attrs, opset) in cases.items():
         ml = opset == "ml"
-        outputs = ["label", "y"] if op == "LinearClassifier" else ["y"]   # the bomb is the scores
+        outputs = ["label", "y"] if op.endswith("Classifier") else ["y"]   # the bomb is the scores
         node = helper.make_node(op, [k if v is not None else "" for k, v in inputs.items()], outputs, name="bomb",
                                 domain="ai.onnx.ml" if ml else "", **attrs)
         elem = {"Greater": TensorProto.BOOL, "Multinomial": TensorProto.INT32}.get(op, F)

@@ -3,6 +3,7 @@ import numpy as np
 from . import _ml
 from ._classic_trees import Trees
 from ..errors import UnsupportedError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -41,6 +42,7 @@ class TreeEnsembleClassifier(Op):
 
     def run(self, x):
         rows = _ml.as_matrix(x, np.float64)
+        check_output(self, (rows.shape[0], len(self.labels)), 8)   # a score per row and class, as the regressor's
         if self.one_column:
             column = int(self.trees.w_target[0])
             base = None if self.base is None else self.base[min(column, self.base.size - 1)]
