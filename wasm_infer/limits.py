@@ -21,6 +21,7 @@ the Loop/Scan iterations of one run (`WASM_INFER_MAX_LOOP_TRIPS`) and an
 optional deadline (`RunState`).
 """
 import contextvars
+import math
 import os
 import time
 
@@ -163,17 +164,23 @@ def check_broadcast(op, arrays, itemsize=None):
     first = shapes[0]
     if all(s == first for s in shapes):
         return
-    rank = max(len(s) for s in shapes)
+    dims = broadcast_dims(shapes)
+    if math.prod(dims) > max(getattr(a, "size", 1) for a in arrays if a is not None):
+        check_output(op, dims, itemsize or max(getattr(a, "itemsize", 8) for a in arrays if a is not None))
+
+
+def broadcast_dims(shapes):
+    """NumPy's broadcast of `shapes`, computed without NumPy (which refuses
+    huge dims inside Pyodide before the check could name the node); for
+    shapes that do not broadcast, each axis's largest dim (NumPy then says
+    why)."""
+    rank = max((len(s) for s in shapes), default=0)
     dims = [1] * rank
     for s in shapes:
         for i, d in enumerate(s, rank - len(s)):
-            if d != 1:
+            if d != 1 and dims[i] != 0:
                 dims[i] = d if dims[i] == 1 or d == 0 else max(dims[i], d)
-    count = 1
-    for d in dims:
-        count *= d
-    if count > max(getattr(a, "size", 1) for a in arrays if a is not None):
-        check_output(op, dims, itemsize or max(getattr(a, "itemsize", 8) for a in arrays if a is not None))
+    return dims
 
 
 def check_matmul(op, a_shape, b_shape, itemsize):
@@ -182,22 +189,9 @@ def check_matmul(op, a_shape, b_shape, itemsize):
     when it outgrows both operands ([N, 1] @ [1, N] is N * N)."""
     m = [a_shape[-2]] if len(a_shape) >= 2 else []
     n = [b_shape[-1]] if len(b_shape) >= 2 else []
-    batch = [max(x, y) if x != 1 and y != 1 else x * y
-             for x, y in zip(_pad_left(a_shape[:-2], len(b_shape[:-2])), _pad_left(b_shape[:-2], len(a_shape[:-2])))]
-    dims = batch + m + n
-    count, a_size, b_size = 1, 1, 1
-    for d in dims:
-        count *= d
-    for d in a_shape:
-        a_size *= d
-    for d in b_shape:
-        b_size *= d
-    if count > max(a_size, b_size):
+    dims = broadcast_dims([a_shape[:-2], b_shape[:-2]]) + m + n
+    if math.prod(dims) > max(math.prod(a_shape), math.prod(b_shape)):
         check_output(op, dims, itemsize)
-
-
-def _pad_left(shape, rank):
-    return (1,) * (rank - len(shape)) + tuple(shape)
 
 
 class RunState:

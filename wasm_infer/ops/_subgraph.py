@@ -4,6 +4,9 @@ Such an op compiles its graphs at session creation (so anything unsupported
 inside them is reported then) and declares `implicit_inputs`: the outer-scope
 names its graphs read. The parent runner appends their values to the op's
 inputs; `split_scope` separates them again."""
+import numpy as np
+
+from .. import limits
 
 
 def compile_graphs(op, *attr_names):
@@ -23,3 +26,12 @@ def split_scope(op, args):
     """(explicit inputs, outer scope dict) from the args the runner passed."""
     n = len(args) - len(op.implicit_inputs)
     return list(args[:n]), dict(zip(op.implicit_inputs, args[n:]))
+
+
+def append_step(op, acc, value):
+    """Append one iteration's scan output to `acc`, which Loop and Scan stack
+    at the end: a small body output times many iterations can be any size,
+    so the stacked size is checked (limits.check_output) at each step."""
+    value = np.asarray(value)
+    limits.check_output(op, (len(acc) + 1, *value.shape), value.itemsize)
+    acc.append(value)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from ..limits import check_output
+from ..limits import broadcast_dims, check_output
 from .base import Op, register
 from ._elementwise import same_dtype
 
@@ -43,11 +43,7 @@ def output_dims(equation, shapes):
                 d = shape[pos]
                 sizes[c] = d if sizes.get(c, 1) == 1 else sizes[c]
                 pos += 1
-    ell = []
-    for e in ellipses:      # broadcast the ellipsis dims of every operand
-        e = [1] * (len(ell) - len(e)) + list(e)
-        ell = [1] * (len(e) - len(ell)) + ell
-        ell = [b if a == 1 else a for a, b in zip(ell, e)]
+    ell = broadcast_dims(ellipses)      # the ellipsis dims of every operand
     if not arrow:           # implicit output: the ellipsis, then letters seen once, in ASCII order
         letters = lhs.replace("...", "").replace(",", "")
         out = "*" * bool(ellipses) + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))

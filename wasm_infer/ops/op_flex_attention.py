@@ -3,7 +3,7 @@ import numpy as np
 from ..errors import InputError
 from ._attention import repeat_kv, softmax_last
 from ._subgraph import split_scope
-from ..limits import check_matmul
+from ..limits import check_output
 from .base import Op, register
 
 # softmax_precision (TensorProto type) -> NumPy type; bfloat16 is computed in float32.
@@ -47,7 +47,7 @@ class FlexAttention(Op):
         scale = self.scale if self.scale is not None else 1.0 / np.sqrt(q.shape[-1])
         root = np.asarray(np.sqrt(np.float32(scale)), dtype)   # sqrt(scale) on each of Q and K
         k, v = repeat_kv(k, q.shape[1]), repeat_kv(v, q.shape[1])
-        check_matmul(self, q.shape, k.shape[:-2] + k.shape[-1:] + k.shape[-2:-1], work.itemsize)   # as Attention
+        check_output(self, q.shape[:-1] + k.shape[-2:-1], work.itemsize)    # the scores, as Attention's
         scores = np.matmul(q * root, np.swapaxes(k * root, -1, -2)).astype(work)
         scores = self._apply("score_mod", scores, scope)
         probs = self._apply("prob_mod", softmax_last(scores), scope)

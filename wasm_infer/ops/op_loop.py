@@ -3,7 +3,7 @@ import numpy as np
 from .. import limits
 from ..errors import ModelError
 from .base import Op, register
-from ._subgraph import compile_graphs, split_scope
+from ._subgraph import append_step, compile_graphs, split_scope
 
 
 @register("Loop", since=1)
@@ -33,9 +33,7 @@ class Loop(Op):
             go = bool(np.asarray(out[0]).reshape(-1)[0]) if out[0] is not None else go
             carried = out[1:1 + self.n_carried]
             for acc, value in zip(scans, out[1 + self.n_carried:]):
-                # stacked at the end: a small body output times many iterations can be any size
-                limits.check_output(self, (len(acc) + 1, *np.shape(value)), np.asarray(value).itemsize)
-                acc.append(value)
+                append_step(self, acc, value)
             i += 1
         if len(carried) != self.n_carried:
             raise ModelError(f"Loop {self.node.name!r}: body returned {len(carried)} carried values, "

@@ -2,7 +2,7 @@ import numpy as np
 
 from .. import limits
 from .base import Op, register
-from ._subgraph import compile_graphs, split_scope
+from ._subgraph import append_step, compile_graphs, split_scope
 
 
 def _axes(values, count, rank_of):
@@ -37,9 +37,7 @@ class Scan(Op):
             res = self.body.run(dict(zip(self.body_inputs, [*states, *slices])), scope)
             states = res[:n]
             for acc, v in zip(outs, res[n:]):
-                v = np.asarray(v)
-                limits.check_output(self, (len(acc) + 1, *v.shape), v.itemsize)   # stacked at the end, as Loop's
-                acc.append(v)
+                append_step(self, acc, v)
         out_dirs = list(self.attr("scan_output_directions") or [0] * k)
         out_axes = list(self.attr("scan_output_axes") or [0] * k)
         stacked = []
