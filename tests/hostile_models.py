@@ -126,7 +126,8 @@ def expanding_bombs(n=1 << 12):
     values) from a few kB of constants or attributes: broadcasts, products
     (the ai.onnx.ml linear, SVM and tree ones too), gathers, pads of a Conv
     or a pool, the ops whose output size is an attribute or an input's
-    value, and a Loop's scan output. The deterministic ones are folded at
+    value, and a Loop's scan output. Except the LSTM's: its output is its
+    hidden size (256) times X, so X holds n * n / 256 values (256 kB at n = 4096). The deterministic ones are folded at
     load, the others (random ops, Loop) make theirs at the first run.
     n = 4096: 64 MiB of float32."""
     col, row, vec = np.ones((n, 1), np.float32), np.ones((1, n), np.float32), np.ones(n, np.float32)
@@ -183,6 +184,13 @@ def expanding_bombs(n=1 << 12):
         "random_uniform": ("RandomUniform", {}, {"shape": [n, n]}, 17),
         "random_normal": ("RandomNormal", {}, {"shape": [n, n]}, 17),
         "multinomial": ("Multinomial", {"x": np.ones((1, 2), np.float32)}, {"sample_size": n * n}, 17),
+        # the output's width is the largest n-gram index
+        "tfidf_vectorizer": ("TfIdfVectorizer", {"x": np.ones((n, 1), np.int64)}, {
+            "min_gram_length": 1, "max_gram_length": 1, "max_skip_count": 0, "mode": "TF", "pool_int64s": [1],
+            "ngram_counts": [0], "ngram_indexes": [n - 1]}, 17),
+        # hidden size 256 times a long X of one feature (n * n / 256 steps): n * n from 1 MiB of R
+        "lstm": ("LSTM", {"x": np.ones((n * n // 256, 1, 1), np.float32), "w": np.ones((1, 1024, 1), np.float32),
+                          "r": np.ones((1, 1024, 256), np.float32)}, {"hidden_size": 256}, 17),
     }
     out = {}
     for name, (op, inputs, attrs, opset) in cases.items():

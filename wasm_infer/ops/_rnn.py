@@ -5,6 +5,7 @@ gates, default activations and the per-step cell."""
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op
 from ._precision import acc_dtype
 
@@ -83,6 +84,11 @@ class Recurrent(Op):
         steps, batch = x.shape[:2]
         hidden = r.shape[-1]
         g = self.gates
+        # The output grows with the hidden size, not with X: a long X of one feature and an R of
+        # 1 MiB make hidden-times X. Checked before allocating, with the input gates of all steps
+        # (gates times the output of one direction), the largest array made.
+        check_output(self, (steps, batch, g * hidden), np.dtype(acc).itemsize)
+        check_output(self, (steps, self.dirs, batch, hidden), np.dtype(acc).itemsize)
         x, w, r = (a.astype(acc, copy=False) for a in (x, w, r))
         b = np.zeros((self.dirs, 2 * g * hidden), acc) if b is None else b.astype(acc, copy=False)
         initial = list(initial_and_extra[:self.n_states])

@@ -1,5 +1,7 @@
 import numpy as np
 
+from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -15,6 +17,10 @@ class TfIdfVectorizer(Op):
         self.max_skip = self.required_attr("max_skip_count")
         self.mode = self.required_attr("mode")
         indexes = self.required_attr("ngram_indexes")
+        if not indexes or min(indexes) < 0:
+            raise InputError(f"node {self.node.name!r} (TfIdfVectorizer): ngram_indexes must be non-empty "
+                             f"and non-negative, got {list(indexes)[:8]}")
+        # the output's width: a largest index of 10**9 in a tiny model asks for 4 GB per row
         self.size = max(indexes) + 1
         weights = self.attr("weights")
         self.weights = np.asarray(weights, np.float32) if weights else None
@@ -49,6 +55,7 @@ class TfIdfVectorizer(Op):
 
     def run(self, x):
         rows = x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], -1)
+        check_output(self, (rows.shape[0], self.size), 4)
         counts = np.zeros((rows.shape[0], self.size), np.float32)
         for r, row in enumerate(rows.tolist()):
             self._count(row, counts[r])
