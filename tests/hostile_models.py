@@ -1,6 +1,6 @@
 """Small models that try to make a session big or slow (issue 17): long and
 wide graphs, a function-inlining bomb, constant-folding bombs, an endless
-Loop, outputs that are constants. Built with onnx.helper on the host;
+Loop, outputs that are constants, an LSTM over a long sequence. Built with onnx.helper on the host;
 tests/test_hostile_models.py uses them natively and
 tests/node/robustness.test.mjs inside Pyodide:
 
@@ -240,11 +240,23 @@ def constant_outputs():
                   {"init": np.array([7.0, 8.0], np.float32), "zero": np.float32(0)}, opset=18)
 
 
+def long_lstm(hidden=4):
+    """An LSTM over a sequence of any length ("t" steps of one feature): its
+    first run binds the kernels, which must cost the same however long t is."""
+    rng = np.random.default_rng(17)
+    w = (0.5 * rng.standard_normal((1, 4 * hidden, 1))).astype(np.float32)
+    r = (0.5 * rng.standard_normal((1, 4 * hidden, hidden))).astype(np.float32)
+    b = (0.1 * rng.standard_normal((1, 8 * hidden))).astype(np.float32)
+    node = helper.make_node("LSTM", ["x", "w", "r", "b"], ["y", "y_h"], hidden_size=hidden, name="lstm")
+    return _model([node], [_vi("x", F, ["t", 1, 1])], [_vi("y", F, None), _vi("y_h", F, None)],
+                  {"w": w, "r": r, "b": b})
+
+
 def models():
     return {"chain_10000": chain(10_000), "chain_50000": chain(50_000), "chain_100000": chain(100_000), "wide_20000": wide(20_000),
             "inlining_bomb": inlining_bomb(), "range_bomb": range_bomb(), "expand_bomb": expand_bomb(),
             "runtime_expand": runtime_expand(), "huge_broadcast": huge_broadcast(),
-            "endless_loop": endless_loop(), "constant_outputs": constant_outputs(),
+            "endless_loop": endless_loop(), "constant_outputs": constant_outputs(), "long_lstm": long_lstm(),
             **{f"expanding_{k}": v for k, v in expanding_bombs(1 << 14).items()}}
 
 

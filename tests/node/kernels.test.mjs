@@ -1119,6 +1119,40 @@ assert np.isnan(h[0, 1]) and not np.isnan(h[0, 0])
 `, t);
   });
 
+  test(`[${flav}] LSTM steps: the recurrence of a whole sequence, forward and reverse, from h0, bound once`, { timeout: TEST_MS }, async (t) => {
+    await useFlavour(flav, t);
+    await run(`
+def steps_ref(xw, r, h0, c0, reverse):
+    sg = lambda v: 1 / (1 + np.exp(-v))
+    h, c = h0.astype(np.float64), c0.astype(np.float64)
+    y = np.zeros(xw.shape[:2] + (h0.shape[1],))
+    hid = h0.shape[1]
+    for t in (range(len(xw) - 1, -1, -1) if reverse else range(len(xw))):
+        pre = xw[t] + h @ r.T.astype(np.float64)
+        i, o, f, g = sg(pre[:, :hid]), sg(pre[:, hid:2 * hid]), sg(pre[:, 2 * hid:3 * hid]), np.tanh(pre[:, 3 * hid:])
+        c = f * c + i * g
+        h = y[t] = o * np.tanh(c)
+    return y, c
+
+for steps, batch, hid in [(1, 1, 1), (5, 1, 3), (7, 2, 4), (3, 3, 9), (4, 1, 33)]:
+    for reverse in (False, True):
+        xw = rng.standard_normal((steps, batch, 4 * hid)).astype(np.float32)
+        r = (0.5 * rng.standard_normal((4 * hid, hid))).astype(np.float32)
+        h0 = rng.standard_normal((batch, hid)).astype(np.float32)
+        c0 = rng.standard_normal((batch, hid)).astype(np.float32)
+        want_y, want_c = steps_ref(xw, r, h0, c0, reverse)
+        y, ybuf = guarded((steps * batch, hid))
+        c = c0.copy()
+        run = K.bind_lstm_steps(xw, K.pack_gemm(r, None, trans_b=True), h0, c, y.reshape(steps, batch, hid), reverse)
+        for _ in range(2):      # the runner starts from h0 every time; c carries on, as the caller resets it
+            np.copyto(c, c0)
+            run()
+            assert np.allclose(y.reshape(steps, batch, hid), want_y, rtol=1e-5, atol=3e-6), (steps, batch, hid, reverse)
+            assert np.allclose(c, want_c, rtol=1e-5, atol=3e-6), (steps, batch, hid, reverse)
+        assert guards_intact(y, ybuf)
+`, t);
+  });
+
   test(`[${flav}] layer normalization over the last axis: scale, shift, clamp, in place, NaN rows`, { timeout: TEST_MS }, async (t) => {
     await useFlavour(flav, t);
     await run(`
@@ -1206,6 +1240,13 @@ bad = {
     "lstm cell h overlaps c": lambda: (lambda buf: K.bind_lstm_cell(f32(2, 8), f32(2, 8), buf[:4].reshape(2, 2), buf[2:6].reshape(2, 2)))(f32(8)),
     "lstm cell c overlaps xw": lambda: (lambda buf: K.bind_lstm_cell(buf[:16].reshape(2, 8), f32(2, 8), buf[12:16].reshape(2, 2), f32(2, 2)))(f32(16)),
     "lstm cell float64 c": lambda: K.bind_lstm_cell(f32(2, 8), f32(2, 8), np.zeros((2, 2)), f32(2, 2)),
+    "lstm steps xw shape": lambda: K.bind_lstm_steps(f32(3, 2, 7), K.pack_gemm(f32(8, 2), None, trans_b=True), f32(2, 2), f32(2, 2), f32(3, 2, 2)),
+    "lstm steps packed for another hidden": lambda: K.bind_lstm_steps(f32(3, 2, 8), K.pack_gemm(f32(12, 3), None, trans_b=True), f32(2, 2), f32(2, 2), f32(3, 2, 2)),
+    "lstm steps y overlaps xw": lambda: (lambda buf: K.bind_lstm_steps(buf[:48].reshape(3, 2, 8), K.pack_gemm(f32(8, 2), None, trans_b=True), f32(2, 2), f32(2, 2), buf[40:52].reshape(3, 2, 2)))(f32(64)),
+    "lstm steps y overlaps h0": lambda: (lambda buf: K.bind_lstm_steps(f32(3, 2, 8), K.pack_gemm(f32(8, 2), None, trans_b=True), buf[8:12].reshape(2, 2), f32(2, 2), buf[:12].reshape(3, 2, 2)))(f32(12)),
+    "lstm steps c overlaps xw": lambda: (lambda buf: K.bind_lstm_steps(buf[:48].reshape(3, 2, 8), K.pack_gemm(f32(8, 2), None, trans_b=True), f32(2, 2), buf[44:48].reshape(2, 2), f32(3, 2, 2)))(f32(48)),
+    "lstm steps strided y": lambda: K.bind_lstm_steps(f32(3, 2, 8), K.pack_gemm(f32(8, 2), None, trans_b=True), f32(2, 2), f32(2, 2), f32(3, 2, 4)[:, :, :2]),
+    "lstm steps float64 h0": lambda: K.bind_lstm_steps(f32(3, 2, 8), K.pack_gemm(f32(8, 2), None, trans_b=True), np.zeros((2, 2)), f32(2, 2), f32(3, 2, 2)),
     "layernorm out shape": lambda: K.bind_layernorm(f32(2, 3), None, None, f32(3, 2), 1e-5),
     "layernorm scale length": lambda: K.bind_layernorm(f32(2, 3), f32(4), None, f32(2, 3), 1e-5),
     "layernorm 2-D shift": lambda: K.bind_layernorm(f32(2, 3), None, f32(1, 3), f32(2, 3), 1e-5),

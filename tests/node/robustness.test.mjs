@@ -315,6 +315,34 @@ json.dumps(out)
   assert.ok(heapAfter - heapBefore <= 64 * MiB, `the heap grew by ${((heapAfter - heapBefore) / MiB).toFixed(0)} MiB`);
 });
 
+test('an LSTM over 100,000 steps binds its kernels once: its first run makes nothing per step, and matches the NumPy LSTM', { timeout: 120_000 }, async (t) => {
+  const r = await py.runJSON(`
+import json, tracemalloc, numpy as np, wasm_infer
+sess = wasm_infer.InferenceSession(open("/hostile/long_lstm.onnx", "rb").read())
+x = np.random.default_rng(0).standard_normal((100_000, 1, 1)).astype(np.float32)
+tracemalloc.start()
+try:
+    y, y_h = sess.run(None, {"x": x})       # records, plans and binds
+    held = tracemalloc.get_traced_memory()[0]
+finally:
+    tracemalloc.stop()
+y2, _ = sess.run(None, {"x": x})
+(p,) = sess._plans.values()
+op = p.where[0]
+init = sess._runner.graph.initializers
+ref = op.run(x[:3000], *(init[n] for n in op.node.inputs[1:]))[0]     # the NumPy LSTM over the first steps
+json.dumps({"held": held, "y_bytes": y.nbytes, "steps": [[o.op_type, how, note] for o, how, note in zip(p.where, p.kinds, p.notes)],
+            "diff": float(np.abs(y[:3000] - ref).max()), "again": bool(np.array_equal(y, y2)),
+            "last": bool(np.array_equal(y_h[0], y[-1, 0]))})
+`, t);
+  console.log(`# long LSTM: ${(r.held / MiB).toFixed(1)} MiB held after the first run (Y ${(r.y_bytes / MiB).toFixed(1)} MiB); max abs diff vs NumPy ${r.diff}`);
+  assert.deepEqual(r.steps, [['LSTM', 'bound', 'f32_gemm_4x8 + f32_lstm_cell__wasmsimd']]);
+  // Y, the input gates (4x Y) and the plan's copies: a few times Y, never a binder per step (~1 KiB each, 100 MiB)
+  assert.ok(r.held < 8 * r.y_bytes, `${r.held} bytes held after the first run, Y is ${r.y_bytes}`);
+  assert.ok(r.diff <= 1e-5, `max abs diff vs the NumPy LSTM ${r.diff}`);
+  assert.ok(r.again && r.last);
+});
+
 test('an endless Loop ends at the run\'s deadline, and results never alias the session', { timeout: 120_000 }, async (t) => {
   const r = await py.runJSON(`
 import json, time, numpy as np, wasm_infer

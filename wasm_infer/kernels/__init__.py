@@ -26,7 +26,8 @@ buffer changes. `out` never overlaps an input unless said otherwise. lo/hi is
 the fused clamp (ReLU = (0, inf), ReLU6/Clip = (lo, hi)); NaN propagates.
   bind_gemm_packed, bind_conv2d_nhwc, bind_conv2d_nhwc_winograd, bind_unary,
   bind_binary, bind_global_avg_pool_nhwc, bind_pool2d_nhwc, bind_softmax,
-  bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc), bind_lstm_cell;
+  bind_layernorm, bind_conv_transpose_nhwc (with pack_conv_transpose_nhwc), bind_lstm_cell,
+  bind_lstm_steps (an LSTM direction's recurrence: packed GEMM and cell per step);
   int8 (qs8.py): bind_qs8_conv2d_nhwc with pack_qs8_conv2d_nhwc and qs8_params;
   (qs8_vector.py): bind_qs8_add with qs8_add_params, bind_qs8_quantize with qs8_quantize_params,
   bind_qs8_dequantize with qs8_dequantize_params;
@@ -71,7 +72,7 @@ from .qs8 import bind_qs8_conv2d_nhwc, pack_qs8_conv2d_nhwc, qs8_params  # noqa:
 from .qs8_vector import (bind_qs8_add, bind_qs8_dequantize, bind_qs8_quantize, qs8_add_params,  # noqa: E402
                          qs8_dequantize_params, qs8_quantize_params)
 from .dynamic_quant import bind_qu8_gemm, bind_qu8_quantize_dynamic, pack_qu8_gemm  # noqa: E402
-from .rnn import bind_lstm_cell  # noqa: E402
+from .rnn import bind_lstm_cell, bind_lstm_steps  # noqa: E402
 from .quant_rnn import bind_qu8_lstm_steps  # noqa: E402
 from .pooling import bind_global_avg_pool_nhwc, bind_pool2d_nhwc  # noqa: E402
 from .softmax import bind_softmax  # noqa: E402
@@ -95,6 +96,6 @@ __all__ = [
     "relaxed_path", "reload", "table_path",
 ]
 __all__ += ["bind_qu8_gemm", "bind_qu8_quantize_dynamic", "pack_qu8_gemm"]
-__all__ += ["bind_qu8_lstm_steps"]
+__all__ += ["bind_lstm_steps", "bind_qu8_lstm_steps"]
 __all__ += ["bind_replace_nan"]
 __all__ += ["TRANSPOSE_KERNELS", "bind_transpose", "folded_transpose"]

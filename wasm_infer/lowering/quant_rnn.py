@@ -9,6 +9,7 @@ activations, no clip, input_forget, peepholes or sequence_lens, else the
 op's NumPy loop."""
 import numpy as np
 
+from ..limits import check_output
 from ..ops._contrib_quant import CONTRIB_DOMAIN, input_index as given_input
 from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
 
@@ -76,6 +77,7 @@ def dynamic_quantize_lstm(op, specs, k):
     shapes = [(steps, dirs, batch, hidden), (dirs, batch, hidden), (dirs, batch, hidden)][:max(count, 1)]
     packed_w, packed_r = cached(op, "qu8_lstm", lambda: _pack(k, op, dirs, hidden))
     n = dirs * 4 * hidden
+    check_output(op, (steps, batch, n), 4)      # the input gates of every step, made at bind time
     reverse = [op.direction == "reverse" or d == 1 for d in range(dirs)]
 
     def bind(ins, outs):

@@ -5,6 +5,7 @@ the cell (kernels_wasm/f32_lstm_cell__wasmsimd.c). For one direction
 input_forget, peepholes or sequence_lens; others run the op's NumPy loop."""
 import numpy as np
 
+from ..limits import check_output
 from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
 
 
@@ -28,6 +29,9 @@ def lstm(op, specs, k):
     hidden = r[0][-1]
     if w[0] != (1, 4 * hidden, inputs) or r[0] != (1, 4 * hidden, hidden):
         return NotApplicable(f"W {w[0]} / R {r[0]} do not fit X {x[0]} and hidden {hidden}")
+    if steps == 0:
+        return NotApplicable("an empty sequence")
+    check_output(op, (steps, batch, 4 * hidden), 4)     # the input gates of every step, made at bind time
     for i, shape in ((3, (1, 8 * hidden)), (5, (1, batch, hidden)), (6, (1, batch, hidden))):
         if given(specs, i) and (not is_f32(specs[i]) or tuple(specs[i][0]) != shape):
             return NotApplicable(f"input {i} must be float32 {list(shape)}")
@@ -66,18 +70,13 @@ def lstm(op, specs, k):
         y = outs[0]
         yh = outs[1] if len(outs) > 1 else np.empty((1, batch, hidden), np.float32)
         yc = outs[2] if len(outs) > 2 else np.empty((1, batch, hidden), np.float32)
-        xw = np.empty((steps * batch, 4 * hidden), np.float32)
-        hr = np.empty((batch, 4 * hidden), np.float32)
+        xw = np.empty((steps, batch, 4 * hidden), np.float32)
         h0 = ins[5][0] if given(specs, 5) else np.zeros((batch, hidden), np.float32)
         c0 = ins[6][0] if given(specs, 6) else None
         c = yc[0]
-        order = range(steps - 1, -1, -1) if reverse else range(steps)
-        calls, prev = [k.bind_gemm_packed(xa.reshape(steps * batch, inputs), pw, xw)], h0
-        for t in order:
-            calls.append(k.bind_gemm_packed(prev, pr, hr))
-            calls.append(k.bind_lstm_cell(xw[t * batch:(t + 1) * batch], hr, c, y[t, 0]))
-            prev = y[t, 0]
-        last = y[order[-1], 0]
+        calls = [k.bind_gemm_packed(xa.reshape(steps * batch, inputs), pw, xw.reshape(steps * batch, 4 * hidden)),
+                 k.bind_lstm_steps(xw, pr, h0, c, y[:, 0], reverse)]
+        last = y[0 if reverse else steps - 1, 0]
 
         def run():
             if repack is not None:
@@ -89,7 +88,7 @@ def lstm(op, specs, k):
             for call in calls:
                 call()
             np.copyto(yh[0], last)
-        run.keep = (xw, hr, h0, yh, yc, pw, pr)
+        run.keep = (xw, h0, yh, yc, pw, pr)
         return run
     low = Lowered([(s, F32) for s in shapes], bind, "f32_gemm_4x8 + f32_lstm_cell__wasmsimd")
     return low
