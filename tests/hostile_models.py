@@ -240,16 +240,49 @@ def constant_outputs():
                   {"init": np.array([7.0, 8.0], np.float32), "zero": np.float32(0)}, opset=18)
 
 
-def long_lstm(hidden=4):
+def long_lstm(hidden=4, name="lstm"):
     """An LSTM over a sequence of any length ("t" steps of one feature): its
     first run binds the kernels, which must cost the same however long t is."""
     rng = np.random.default_rng(17)
     w = (0.5 * rng.standard_normal((1, 4 * hidden, 1))).astype(np.float32)
     r = (0.5 * rng.standard_normal((1, 4 * hidden, hidden))).astype(np.float32)
     b = (0.1 * rng.standard_normal((1, 8 * hidden))).astype(np.float32)
-    node = helper.make_node("LSTM", ["x", "w", "r", "b"], ["y", "y_h"], hidden_size=hidden, name="lstm")
+    node = helper.make_node("LSTM", ["x", "w", "r", "b"], ["y", "y_h"], hidden_size=hidden, name=name)
     return _model([node], [_vi("x", F, ["t", 1, 1])], [_vi("y", F, None), _vi("y_h", F, None)],
                   {"w": w, "r": r, "b": b})
+
+
+def slow_ops():
+    """name -> a function making (model, feeds): one node, 'slow', that loops in
+    Python over its data for seconds natively: an LSTM over 300,000 steps,
+    MaxRoiPool's 2,000,000 bins, NonMaxSuppression over 20,000 disjoint boxes,
+    TfIdfVectorizer over 3,000,000 positions. Everything is fed, so nothing
+    runs at load."""
+    def lstm():
+        return long_lstm(name="slow"), {
+            "x": np.random.default_rng(0).standard_normal((300_000, 1, 1)).astype(np.float32)}
+
+    def max_roi_pool():
+        node = helper.make_node("MaxRoiPool", ["x", "rois"], ["y"], pooled_shape=[1, 2_000_000], name="slow")
+        return (_model([node], [_vi("x", F, [1, 1, 2, 2]), _vi("rois", F, [1, 5])], [_vi("y", F, None)]),
+                {"x": np.ones((1, 1, 2, 2), np.float32), "rois": np.array([[0, 0, 0, 1, 1]], np.float32)})
+
+    def non_max_suppression(n=20_000):
+        corner = np.arange(n, dtype=np.float32)[:, None] * 2
+        node = helper.make_node("NonMaxSuppression", ["boxes", "scores", "most"], ["y"], name="slow")
+        return (_model([node], [_vi("boxes", F, [1, n, 4]), _vi("scores", F, [1, 1, n])], [_vi("y", I64, None)],
+                       {"most": np.array([n], np.int64)}),
+                {"boxes": np.concatenate([corner, corner, corner + 1, corner + 1], axis=1)[None],
+                 "scores": np.linspace(1, 0, n, dtype=np.float32)[None, None]})
+
+    def tfidf_vectorizer():
+        node = helper.make_node("TfIdfVectorizer", ["x"], ["y"], min_gram_length=1, max_gram_length=2,
+                                max_skip_count=2, mode="TF", pool_int64s=[1, 1, 2], ngram_counts=[0, 1],
+                                ngram_indexes=[0, 1], name="slow")
+        return (_model([node], [_vi("x", I64, [1, "n"])], [_vi("y", F, None)]),
+                {"x": np.ones((1, 3_000_000), np.int64)})
+    return {"lstm": lstm, "max_roi_pool": max_roi_pool, "non_max_suppression": non_max_suppression,
+            "tfidf_vectorizer": tfidf_vectorizer}
 
 
 def models():

@@ -363,6 +363,18 @@ def test_the_deadline_is_checked_in_the_planned_run_loop():
         sess.run(None, x, timeout=1e-9)           # expired before the first step
 
 
+@pytest.mark.parametrize("name", sorted(hm.slow_ops()))
+def test_ops_that_loop_in_python_over_their_data_stop_at_the_deadline_inside_the_node(name):
+    """One node, the graph's last, that takes seconds (4.5-7.4 s each before): the deadline is
+    checked inside it, not only between steps, where none follows."""
+    data, feeds = hm.slow_ops()[name]()
+    sess = wasm_infer.InferenceSession(data)
+    t0 = time.perf_counter()
+    with pytest.raises(DeadlineError, match=r"timeout of 0.2 s; stopped at node 'slow' \(\w+\)"):
+        sess.run(None, feeds, timeout=0.2)
+    assert time.perf_counter() - t0 < 60
+
+
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), "1", True])
 def test_a_bad_timeout_is_a_value_error(bad):
     sess = wasm_infer.InferenceSession(hm.chain(3))

@@ -18,7 +18,8 @@ outputs of ops that can outgrow their inputs (`check_output`: Range,
 ConstantOfShape, Expand, Tile, Resize, broadcasts, products, ...), the
 constants folded at load (charged to the model's Budget), and at run time
 the Loop/Scan iterations of one run (`WASM_INFER_MAX_LOOP_TRIPS`) and an
-optional deadline (`RunState`).
+optional deadline (`RunState`), which the ops that loop in Python over their
+data also check as they go (`deadline_check`).
 """
 import contextvars
 import math
@@ -239,6 +240,27 @@ def run_deadline():
     timeout and no Loop/Scan to count, so such runs pay nothing for it."""
     state = _run_state.get()
     return (None, None) if state is None else (state, state.deadline)
+
+
+def _no_check():
+    pass
+
+
+def deadline_check(op):
+    """For ops that loop in Python over their data (an LSTM's time steps,
+    NonMaxSuppression's boxes, MaxRoiPool's bins...): a function to call once
+    per iteration, which raises DeadlineError naming the node once the run's
+    deadline has passed, so that one node cannot outlast `run(timeout=...)`
+    by minutes. Without a deadline it does nothing (one call, no clock)."""
+    state, deadline = run_deadline()
+    if deadline is None:
+        return _no_check
+    clock = time.monotonic
+
+    def check():
+        if clock() > deadline:
+            state.expired(f"node {op.node.name!r} ({op.op_type})")
+    return check
 
 
 class running:

@@ -155,7 +155,8 @@ class InferenceSession:
         they never share memory with the session or with each other.
 
         timeout: seconds the run may take (DeadlineError after, naming the node
-        reached; checked between steps and Loop/Scan iterations). It may also
+        reached; checked between steps, Loop/Scan iterations and the steps of
+        ops that loop in Python over their data, such as an LSTM's). It may also
         come as `run_options`, a dict {"timeout": s} or any object with a
         `timeout` attribute (None: none); with both, the smaller applies. A
         timeout that is not a positive number is a ValueError."""

@@ -1150,6 +1150,26 @@ for steps, batch, hid in [(1, 1, 1), (5, 1, 3), (7, 2, 4), (3, 3, 9), (4, 1, 33)
             assert np.allclose(y.reshape(steps, batch, hid), want_y, rtol=1e-5, atol=3e-6), (steps, batch, hid, reverse)
             assert np.allclose(c, want_c, rtol=1e-5, atol=3e-6), (steps, batch, hid, reverse)
         assert guards_intact(y, ybuf)
+# the runner's check (the run's deadline) is called every 1,024 steps, and what it raises ends the run
+hid, n = 2, 3000
+xw, c = rng.standard_normal((n, 1, 4 * hid)).astype(np.float32), np.zeros((1, hid), np.float32)
+y = np.zeros((n, 1, hid), np.float32)
+run = K.bind_lstm_steps(xw, K.pack_gemm(np.zeros((4 * hid, hid), np.float32), None, trans_b=True), np.zeros((1, hid), np.float32), c, y)
+calls = []
+run(lambda: calls.append(1))
+assert len(calls) == 3 and y[-1].any(), len(calls)
+class Stop(Exception): pass
+def stop():
+    if calls:
+        raise Stop
+    calls.append(1)
+y[:] = 0
+calls.clear()
+try:
+    run(stop)
+    raise AssertionError("the check's exception did not end the run")
+except Stop:
+    assert y[1023].any() and not y[1024:].any()
 `, t);
   });
 

@@ -315,7 +315,7 @@ json.dumps(out)
   assert.ok(heapAfter - heapBefore <= 64 * MiB, `the heap grew by ${((heapAfter - heapBefore) / MiB).toFixed(0)} MiB`);
 });
 
-test('an LSTM over 100,000 steps binds its kernels once: its first run makes nothing per step, and matches the NumPy LSTM', { timeout: 120_000 }, async (t) => {
+test('an LSTM over 100,000 steps binds its kernels once: its first run makes nothing per step, matches the NumPy LSTM, and stops at a deadline', { timeout: 120_000 }, async (t) => {
   const r = await py.runJSON(`
 import json, tracemalloc, numpy as np, wasm_infer
 sess = wasm_infer.InferenceSession(open("/hostile/long_lstm.onnx", "rb").read())
@@ -331,9 +331,15 @@ y2, _ = sess.run(None, {"x": x})
 op = p.where[0]
 init = sess._runner.graph.initializers
 ref = op.run(x[:3000], *(init[n] for n in op.node.inputs[1:]))[0]     # the NumPy LSTM over the first steps
+try:        # 1,000,000 steps on the kernels (~1.5 s) against a deadline of 0.1 s: checked inside the node
+    sess.run(None, {"x": np.zeros((1_000_000, 1, 1), np.float32)}, timeout=0.1)
+    stopped = "ran"
+except wasm_infer.WasmInferError as e:
+    stopped = f"{type(e).__name__}: {e}"
+y3, _ = sess.run(None, {"x": x})
 json.dumps({"held": held, "y_bytes": y.nbytes, "steps": [[o.op_type, how, note] for o, how, note in zip(p.where, p.kinds, p.notes)],
-            "diff": float(np.abs(y[:3000] - ref).max()), "again": bool(np.array_equal(y, y2)),
-            "last": bool(np.array_equal(y_h[0], y[-1, 0]))})
+            "diff": float(np.abs(y[:3000] - ref).max()), "again": bool(np.array_equal(y, y2) and np.array_equal(y, y3)),
+            "last": bool(np.array_equal(y_h[0], y[-1, 0])), "stopped": stopped})
 `, t);
   console.log(`# long LSTM: ${(r.held / MiB).toFixed(1)} MiB held after the first run (Y ${(r.y_bytes / MiB).toFixed(1)} MiB); max abs diff vs NumPy ${r.diff}`);
   assert.deepEqual(r.steps, [['LSTM', 'bound', 'f32_gemm_4x8 + f32_lstm_cell__wasmsimd']]);
@@ -341,6 +347,7 @@ json.dumps({"held": held, "y_bytes": y.nbytes, "steps": [[o.op_type, how, note] 
   assert.ok(r.held < 8 * r.y_bytes, `${r.held} bytes held after the first run, Y is ${r.y_bytes}`);
   assert.ok(r.diff <= 1e-5, `max abs diff vs the NumPy LSTM ${r.diff}`);
   assert.ok(r.again && r.last);
+  assert.match(r.stopped, /^DeadlineError: the run exceeded its timeout of 0.1 s; stopped at node 'lstm' \(LSTM\)$/);
 });
 
 test('an endless Loop ends at the run\'s deadline, and results never alias the session', { timeout: 120_000 }, async (t) => {

@@ -49,7 +49,8 @@ def bind_lstm_steps(xw, packed_r, h0, c, y, reverse=False):
     checked once, whole, and the runner walks them by fixed strides: nothing
     is made per step (a binder per step cost ~1 KiB of Python objects and
     ~0.2 ms a step in Pyodide, which a long sequence turns into GiBs and
-    minutes)."""
+    minutes). The runner takes an optional `check`, called every 1,024 steps
+    (the run's deadline)."""
     gemm, cell = _func("f32_gemm_4x8_minmax__wasmsimd"), _func("f32_lstm_cell__wasmsimd")
     for arr, name, ndim in ((xw, "xw", 3), (y, "y", 3), (h0, "h0", 2), (c, "c", 2)):
         _check(arr, name, ndim)
@@ -73,9 +74,11 @@ def bind_lstm_steps(xw, packed_r, h0, c, y, reverse=False):
                                      p.ctypes.data)
     order = range(steps - 1, -1, -1) if reverse else range(steps)
 
-    def run():
+    def run(check=None):
         h = ph0
         for t in order:
+            if check is not None and not t & 1023:
+                check()
             gemm(batch, n4, hidden, h, hidden, pr, phr, n4, pp)
             h = py + t * y_step
             cell(batch, hidden, pxw + t * x_step, n4, phr, pc, h)

@@ -5,7 +5,7 @@ the cell (kernels_wasm/f32_lstm_cell__wasmsimd.c). For one direction
 input_forget, peepholes or sequence_lens; others run the op's NumPy loop."""
 import numpy as np
 
-from ..limits import check_output
+from ..limits import check_output, deadline_check
 from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
 
 
@@ -74,8 +74,8 @@ def lstm(op, specs, k):
         h0 = ins[5][0] if given(specs, 5) else np.zeros((batch, hidden), np.float32)
         c0 = ins[6][0] if given(specs, 6) else None
         c = yc[0]
-        calls = [k.bind_gemm_packed(xa.reshape(steps * batch, inputs), pw, xw.reshape(steps * batch, 4 * hidden)),
-                 k.bind_lstm_steps(xw, pr, h0, c, y[:, 0], reverse)]
+        gates = k.bind_gemm_packed(xa.reshape(steps * batch, inputs), pw, xw.reshape(steps * batch, 4 * hidden))
+        recurrence = k.bind_lstm_steps(xw, pr, h0, c, y[:, 0], reverse)
         last = y[0 if reverse else steps - 1, 0]
 
         def run():
@@ -85,8 +85,8 @@ def lstm(op, specs, k):
                 c.fill(0)
             else:
                 np.copyto(c, c0)
-            for call in calls:
-                call()
+            gates()
+            recurrence(deadline_check(op))      # a long sequence stops at the run's deadline
             np.copyto(yh[0], last)
         run.keep = (xw, h0, yh, yc, pw, pr)
         return run

@@ -5,7 +5,7 @@ gates, default activations and the per-step cell."""
 import numpy as np
 
 from ..errors import InputError
-from ..limits import check_output
+from ..limits import check_output, deadline_check
 from .base import Op
 from ._precision import acc_dtype
 
@@ -101,6 +101,7 @@ class Recurrent(Op):
         rev = np.where(valid, lens[None, :] - 1 - t_idx, t_idx).astype(np.intp)
         b_idx = np.arange(batch, dtype=np.intp)[None, :]
         y = np.zeros((steps, self.dirs, batch, hidden), acc)
+        tick = deadline_check(self)
         finals = [np.zeros((self.dirs, batch, hidden), acc) for _ in range(self.n_states)]
         for d in range(self.dirs):
             backward = self.direction == "reverse" or d == 1
@@ -109,6 +110,7 @@ class Recurrent(Op):
             states = tuple(np.zeros((batch, hidden), acc) if s is None else
                            (np.swapaxes(s, 0, 1) if self.layout else s)[d].astype(acc) for s in initial)
             for t in range(steps):
+                tick()
                 new = self.cell(d, xw[t], states, r[d], b[d, g * hidden:], extra)
                 m = valid[t][:, None]
                 states = tuple(np.where(m, n, s) for n, s in zip(new, states))

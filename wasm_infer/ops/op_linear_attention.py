@@ -1,6 +1,7 @@
 import numpy as np
 
 from ..errors import InputError
+from ..limits import deadline_check
 from ._attention import split_heads
 from .base import Op, register
 
@@ -50,7 +51,9 @@ class LinearAttention(Op):
             state, state_dtype = past_state.astype(f32), past_state.dtype
         scale = f32(self.scale if self.scale else 1.0 / np.sqrt(d_k))
         out = np.empty((b, self.q_heads, t, d_v), f32)
+        tick = deadline_check(self)
         for i in range(t):
+            tick()
             if self.gated:
                 state = state * np.exp(g[:, :, i])[..., None]
             v_i = v[:, :, i]

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from ..limits import check_output
+from ..limits import check_output, deadline_check
 from .base import Op, register
 
 
@@ -19,6 +19,7 @@ class MaxRoiPool(Op):
         h, w = x.shape[2:]
         check_output(self, (rois.shape[0], x.shape[1], self.ph, self.pw), x.dtype.itemsize)   # pooled_shape: any size
         y = np.zeros((rois.shape[0], x.shape[1], self.ph, self.pw), x.dtype)
+        tick = deadline_check(self)     # a Python step per bin: pooled_shape may ask for millions
         for r, roi in enumerate(rois.astype(np.float64)):
             b = int(roi[0])
             # C rounding (half away from zero), not Python's half-to-even.
@@ -29,6 +30,7 @@ class MaxRoiPool(Op):
                 hs = min(max(int(math.floor(i * bin_h)) + y1, 0), h)
                 he = min(max(int(math.ceil((i + 1) * bin_h)) + y1, 0), h)
                 for j in range(self.pw):
+                    tick()
                     ws = min(max(int(math.floor(j * bin_w)) + x1, 0), w)
                     we = min(max(int(math.ceil((j + 1) * bin_w)) + x1, 0), w)
                     if he > hs and we > ws:

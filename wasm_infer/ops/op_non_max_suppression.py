@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import deadline_check
 from .base import Op, register
 
 
@@ -28,6 +29,7 @@ class NonMaxSuppression(Op):
         iou_t = float(_scalar(iou_threshold, 0.0))
         center = int(self.attr("center_point_box", 0))
         picked = []
+        tick = deadline_check(self)     # a Python step per box, against every box kept so far
         for b in range(boxes.shape[0]):
             y1, x1, y2, x2 = _corners(boxes[b], center)
             area = (y2 - y1) * (x2 - x1)
@@ -38,6 +40,7 @@ class NonMaxSuppression(Op):
                     order = order[s[order] > score_threshold.reshape(-1)[0]]
                 kept = []
                 for i in order:
+                    tick()
                     if len(kept) >= limit:
                         break
                     if kept:

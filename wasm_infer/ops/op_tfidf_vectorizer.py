@@ -1,7 +1,7 @@
 import numpy as np
 
 from ..errors import InputError
-from ..limits import check_output
+from ..limits import check_output, deadline_check
 from .base import Op, register
 
 
@@ -36,9 +36,10 @@ class TfIdfVectorizer(Op):
                     self.columns[tuple(pool[start:start + n])] = indexes[k]
                 k += 1
 
-    def _count(self, row, out):
+    def _count(self, row, out, tick):
         length = len(row)
         for start in range(length):
+            tick()
             # 1-grams do not depend on the skip: count them once.
             if self.min_n <= 1:
                 col = self.columns.get((row[start],))
@@ -57,8 +58,9 @@ class TfIdfVectorizer(Op):
         rows = x.reshape(1, -1) if x.ndim <= 1 else x.reshape(x.shape[0], -1)
         check_output(self, (rows.shape[0], self.size), 4)
         counts = np.zeros((rows.shape[0], self.size), np.float32)
+        tick = deadline_check(self)     # a Python step per position of every row
         for r, row in enumerate(rows.tolist()):
-            self._count(row, counts[r])
+            self._count(row, counts[r], tick)
         if self.mode == "IDF":
             y = (counts > 0).astype(np.float32) * (self.weights if self.weights is not None else 1)
         elif self.mode == "TFIDF" and self.weights is not None:
