@@ -126,8 +126,9 @@ def expanding_bombs(n=1 << 12):
     values) from a few kB of constants or attributes: broadcasts, products
     (the ai.onnx.ml linear, SVM and tree ones too), gathers, pads of a Conv
     or a pool, the ops whose output size is an attribute or an input's
-    value, and a Loop's scan output. Except the LSTM's: its output is its
-    hidden size (256) times X, so X holds n * n / 256 values (256 kB at n = 4096). The deterministic ones are folded at
+    value, a Loop's scan output, and a Python object per piece or row
+    (SplitToSequence, ZipMap). Except the LSTM's: its output is its hidden
+    size (256) times X, so X holds n * n / 256 values (256 kB at n = 4096). The deterministic ones are folded at
     load, the others (random ops, Loop) make theirs at the first run.
     n = 4096: 64 MiB of float32."""
     col, row, vec = np.ones((n, 1), np.float32), np.ones((1, n), np.float32), np.ones(n, np.float32)
@@ -191,6 +192,10 @@ def expanding_bombs(n=1 << 12):
         # hidden size 256 times a long X of one feature (n * n / 256 steps): n * n from 1 MiB of R
         "lstm": ("LSTM", {"x": np.ones((n * n // 256, 1, 1), np.float32), "w": np.ones((1, 1024, 1), np.float32),
                           "r": np.ones((1, 1024, 256), np.float32)}, {"hidden_size": 256}, 17),
+        # a Python object a piece (~150 bytes) from an empty [n * n / 64, 0]: zero bytes of data
+        "split_to_sequence": ("SplitToSequence", {"x": np.zeros((n * n // 64, 0), np.float32)}, {}, 17),
+        # a dict a row and a float object a score, ~160 bytes a score
+        "zip_map": ("ZipMap", {"x": np.ones((n * 16, 2), np.float32)}, {"classlabels_int64s": [0, 1]}, "ml"),
     }
     out = {}
     for name, (op, inputs, attrs, opset) in cases.items():
@@ -199,7 +204,13 @@ def expanding_bombs(n=1 << 12):
         node = helper.make_node(op, [k if v is not None else "" for k, v in inputs.items()], outputs, name="bomb",
                                 domain="ai.onnx.ml" if ml else "", **attrs)
         elem = {"Greater": TensorProto.BOOL, "Multinomial": TensorProto.INT32}.get(op, F)
-        out[name] = _model([node], [], [_vi("y", elem, None)], {k: v for k, v in inputs.items() if v is not None},
+        y = _vi("y", elem, None)
+        if op == "SplitToSequence":
+            y = helper.make_tensor_sequence_value_info("y", F, None)
+        elif op == "ZipMap":
+            y = helper.make_value_info("y", helper.make_sequence_type_proto(
+                helper.make_map_type_proto(I64, helper.make_tensor_type_proto(F, []))))
+        out[name] = _model([node], [], [y], {k: v for k, v in inputs.items() if v is not None},
                            opset=17 if ml else opset, ml=ml)
     return out
 

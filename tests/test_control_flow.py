@@ -104,6 +104,46 @@ def test_sequence_ops():
     _check(model, {"a": np.array([1, 2], np.float32), "b": np.array([3, 4], np.float32)})
 
 
+def _split_model(axis, keepdims, with_split, rank):
+    inputs = [_vi("x", shape=None)] + ([_vi("s", INT64)] if with_split else [])
+    node = helper.make_node("SplitToSequence", ["x"] + (["s"] if with_split else []), ["y"], axis=axis,
+                            keepdims=keepdims)
+    return _model([node], inputs, [helper.make_tensor_sequence_value_info("y", FLOAT, None)], opset=17)
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 3), (5,), (4, 0), (0, 3)])
+def test_split_to_sequence_matches_onnxruntime(shape):
+    """Every axis, keepdims, no split, scalar splits and size lists, empty axes included (no
+    pieces, as onnxruntime); pieces are arrays, never NumPy scalars. With a split, keepdims=0 is
+    left out: the standard ignores keepdims then (so do we and onnx.reference), while
+    onnxruntime 1.x squeezes pieces of size 1 and fails on larger ones."""
+    import onnxruntime as ort
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    for axis in range(-len(shape), len(shape)):
+        n = shape[axis]
+        for keepdims in (0, 1):
+            splits = [None] + ([np.array(k, np.int64) for k in range(1, n + 2)] +
+                               [np.array(v, np.int64) for v in ([n], [0, n, 0], [1, n - 1]) if min(v) >= 0]
+                               if keepdims else [])
+            for split in splits:
+                model = _split_model(axis, keepdims, split is not None, len(shape)).SerializeToString()
+                feeds = {"x": x} if split is None else {"x": x, "s": split}
+                (want,) = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)
+                (got,) = wasm_infer.InferenceSession(model).run(None, feeds)
+                assert len(got) == len(want), (axis, keepdims, split)
+                for g, w in zip(got, want):
+                    assert type(g) is np.ndarray and g.shape == w.shape, (axis, keepdims, split, g.shape, w.shape)
+                    np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("split", [np.array(0, np.int64), np.array(-2, np.int64), np.array([2, 2], np.int64),
+                                   np.array([-1, 6], np.int64)])
+def test_split_to_sequence_refuses_splits_that_do_not_cover_the_axis(split):
+    sess = wasm_infer.InferenceSession(_split_model(0, 1, True, 1).SerializeToString())
+    with pytest.raises(wasm_infer.InputError, match="SplitToSequence"):
+        sess.run(None, {"x": np.arange(5, dtype=np.float32), "s": split})
+
+
 def test_optional_ops():
     nodes = [helper.make_node("Optional", ["x"], ["opt"]),
              helper.make_node("OptionalHasElement", ["opt"], ["has"]),

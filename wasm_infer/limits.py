@@ -140,8 +140,24 @@ def check_output(op, shape, itemsize):
     for d in shape:
         count *= max(int(d), 0)
     nbytes = count * itemsize
-    if nbytes <= _SMALL:
-        return nbytes       # cheap on hot paths; a folded constant is charged to the Budget right after
+    if nbytes > _SMALL:     # cheap on hot paths; a folded constant is charged to the Budget right after
+        _check_bytes(op, nbytes, lambda: f"a tensor of shape {[int(d) for d in shape]}")
+    return nbytes
+
+
+def check_objects(op, count, each, what):
+    """For ops that make a Python object per element or row (SplitToSequence's
+    pieces, ZipMap's dicts): `count` objects of about `each` bytes, refused
+    as check_output refuses a tensor. A NumPy view costs ~120 bytes whatever
+    it views, so a 4 MB tensor split into its 1,000,000 numbers is ~120 MB
+    of objects. `what`: the objects, plural ("tensors in a sequence")."""
+    nbytes = count * each
+    if nbytes > _SMALL:
+        _check_bytes(op, nbytes, lambda: f"{count:,} {what}")
+    return nbytes
+
+
+def _check_bytes(op, nbytes, made):
     limit = min(MAX_TENSOR_BYTES, budget())
     left = _allowance.get()
     if left is not None and left < limit:
@@ -150,9 +166,7 @@ def check_output(op, shape, itemsize):
         what = "one tensor may use (WASM_INFER_MAX_MEMORY)"
     if nbytes > limit:
         who = op if isinstance(op, str) else f"node {op.node.name!r} ({op.op_type})"
-        raise ResourceError(f"{who} would make a tensor of shape {[int(d) for d in shape]} ({_fmt(nbytes)}), "
-                            f"more than the {_fmt(limit)} {what}")
-    return nbytes
+        raise ResourceError(f"{who} would make {made()} ({_fmt(nbytes)}), more than the {_fmt(limit)} {what}")
 
 
 def check_broadcast(op, arrays, itemsize=None):
