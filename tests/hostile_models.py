@@ -194,6 +194,8 @@ def expanding_bombs(n=1 << 12):
                           "r": np.ones((1, 1024, 256), np.float32)}, {"hidden_size": 256}, 17),
         # a Python object a piece (~150 bytes) from an empty [n * n / 64, 0]: zero bytes of data
         "split_to_sequence": ("SplitToSequence", {"x": np.zeros((n * n // 64, 0), np.float32)}, {}, 17),
+        # every string's pieces padded to the longest's count: one of n words among n - 1 empty ones
+        "string_split": ("StringSplit", {"x": np.array(["a " * n] + [""] * (n - 1), dtype=object)}, {}, 20),
         # a dict a row and a float object a score, ~160 bytes a score
         "zip_map": ("ZipMap", {"x": np.ones((n * 16, 2), np.float32)}, {"classlabels_int64s": [0, 1]}, "ml"),
     }
@@ -203,7 +205,7 @@ def expanding_bombs(n=1 << 12):
         outputs = ["label", "y"] if op.endswith("Classifier") else ["y"]   # the bomb is the scores
         node = helper.make_node(op, [k if v is not None else "" for k, v in inputs.items()], outputs, name="bomb",
                                 domain="ai.onnx.ml" if ml else "", **attrs)
-        elem = {"Greater": TensorProto.BOOL, "Multinomial": TensorProto.INT32}.get(op, F)
+        elem = {"Greater": TensorProto.BOOL, "Multinomial": TensorProto.INT32, "StringSplit": TensorProto.STRING}.get(op, F)
         y = _vi("y", elem, None)
         if op == "SplitToSequence":
             y = helper.make_tensor_sequence_value_info("y", F, None)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -17,6 +18,8 @@ class StringSplit(Op):
         parts = [s.split(self.sep, self.maxsplit) for s in x.reshape(-1)]
         counts = np.array([len(p) for p in parts], dtype=np.int64).reshape(x.shape)
         width = max((len(p) for p in parts), default=0)
+        # padded to the longest: one string of n words among n empty ones asks for n * n
+        check_output(self, (len(parts), width), np.dtype(object).itemsize)
         out = np.full((len(parts), width), "", dtype=object)
         for i, p in enumerate(parts):
             out[i, :len(p)] = p
