@@ -194,6 +194,12 @@ def expanding_bombs(n=1 << 12):
                           "r": np.ones((1, 1024, 256), np.float32)}, {"hidden_size": 256}, 17),
         # a Python object a piece (~150 bytes) from an empty [n * n / 64, 0]: zero bytes of data
         "split_to_sequence": ("SplitToSequence", {"x": np.zeros((n * n // 64, 0), np.float32)}, {}, 17),
+        # one column, placed by strides of n into an n x n image (the image's size is an input)
+        "col2im": ("Col2Im", {"x": np.ones((1, 1, 1), np.float32), "i": i64(n, n), "b": i64(1, 1)},
+                   {"strides": [n, n]}, 18),
+        # n channels sampled at the n positions of the offsets: the columns are n x n
+        "deform_conv": ("DeformConv", {"x": np.ones((1, n, 1, 1), np.float32), "w": np.ones((1, n, 1, 1), np.float32),
+                                       "o": np.zeros((1, 2, 1, n), np.float32)}, {}, 19),
         # every string's pieces padded to the longest's count: one of n words among n - 1 empty ones
         "string_split": ("StringSplit", {"x": np.array(["a " * n] + [""] * (n - 1), dtype=object)}, {}, 20),
         # a dict a row and a float object a score, ~160 bytes a score

@@ -245,6 +245,38 @@ def test_ops_whose_result_outgrows_their_inputs_check_its_size_before_allocating
     assert peak < 16 << 20, f"{peak / (1 << 20):.0f} MiB allocated before the ResourceError"
 
 
+def test_an_image_decoder_checks_the_size_its_header_declares_before_decoding(monkeypatch):
+    """A 49 kB PNG of 4096 x 4096 black pixels decodes to 48 MiB: refused under a 16 MiB budget
+    before Pillow decodes it. Pillow's own limit (89 million pixels) is far above a page's budget."""
+    import io
+
+    from PIL import Image
+    png = io.BytesIO()
+    Image.new("RGB", (4096, 4096)).save(png, "PNG", optimize=True)
+    data = np.frombuffer(png.getvalue(), np.uint8)
+    node = helper.make_node("ImageDecoder", ["png"], ["y"], name="bomb")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("png", TensorProto.UINT8, [None])],
+                              [helper.make_tensor_value_info("y", TensorProto.UINT8, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+    model.ir_version = 9
+    sess = wasm_infer.InferenceSession(model.SerializeToString())
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "16M")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResourceError, match=r"node 'bomb' \(ImageDecoder\) would make a tensor of shape "
+                                                r"\[4096, 4096, 3\] \(48\.0 MiB\)"):
+            sess.run(None, {"png": data})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+    monkeypatch.delenv("WASM_INFER_MAX_MEMORY")
+    small = io.BytesIO()
+    Image.new("RGB", (3, 2), (10, 20, 30)).save(small, "PNG")
+    (y,) = sess.run(None, {"png": np.frombuffer(small.getvalue(), np.uint8)})
+    assert y.shape == (2, 3, 3) and (y == [10, 20, 30]).all()
+
+
 def test_a_broadcast_of_feeds_is_checked_before_numpy_allocates_it():
     sess = wasm_infer.InferenceSession(hm.huge_broadcast())
     a, b = np.ones((1 << 16, 1), np.float32), np.ones((1, 1 << 16), np.float32)

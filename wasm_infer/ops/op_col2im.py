@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -26,7 +27,10 @@ class Col2Im(Op):
             raise InputError(f"node {self.node.name!r} (Col2Im): input {list(x.shape)} does not fit image {image}, "
                              f"block {block}")
         cols = x.reshape((n, ck // k, k, *grid))
-        y = np.zeros((n, ck // k) + tuple(i + pads[a] + pads[a + r] for a, i in enumerate(image)), x.dtype)
+        # the image's size is an input's value: with strides as large, one column makes any image
+        padded = (n, ck // k) + tuple(i + pads[a] + pads[a + r] for a, i in enumerate(image))
+        check_output(self, padded, x.dtype.itemsize)
+        y = np.zeros(padded, x.dtype)
         for t, pos in enumerate(itertools.product(*(range(b) for b in block))):
             dst = tuple(slice(p * d, p * d + s * (g - 1) + 1, s) for p, d, s, g in zip(pos, dilations, strides, grid))
             y[(slice(None), slice(None)) + dst] += cols[:, :, t]

@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 
 from ..errors import InputError
+from ..limits import check_output
 from .base import Op, register
 from ._precision import acc_dtype
 from ._sample import linear_zero_padded
@@ -29,6 +30,8 @@ class DeformConv(Op):
             raise InputError(f"node {self.node.name!r} (DeformConv): shapes x {list(x.shape)}, w {list(w.shape)}, "
                              f"offset {list(offset.shape)} do not fit group {group}, offset_group {og}")
         acc = acc_dtype(x.dtype)
+        # the sampled columns: x's channels times the offsets' taps and positions, two inputs' sizes multiplied
+        check_output(self, (n * og, c // og, taps) + tuple(out), np.dtype(acc).itemsize)
         xo = x.astype(acc, copy=False).reshape((n * og, c // og) + x.shape[2:])
         off = offset.astype(acc, copy=False).reshape((n * og, taps, rank) + tuple(out))
         m = None if mask is None else mask.astype(acc, copy=False).reshape((n * og, taps) + tuple(out))

@@ -3,6 +3,7 @@ import io
 import numpy as np
 
 from ..errors import InputError, UnsupportedError
+from ..limits import check_output
 from .base import Op, register
 
 
@@ -27,8 +28,14 @@ class ImageDecoder(Op):
                                    "await pyodide.loadPackage('pillow'))") from None
         try:
             img = Image.open(io.BytesIO(np.ascontiguousarray(encoded, np.uint8).tobytes()))
-            img.load()
         except Exception as e:  # noqa: BLE001 (Pillow raises several types for bad data)
+            raise InputError(f"node {self.node.name!r} (ImageDecoder): cannot decode the image: {e}") from None
+        # the header says the size: a few kB of PNG can decode to GiBs (checked before decoding)
+        width, height = img.size
+        check_output(self, (height, width, 1 if self.pixel_format == "Grayscale" else 3), 1)
+        try:
+            img.load()
+        except Exception as e:  # noqa: BLE001
             raise InputError(f"node {self.node.name!r} (ImageDecoder): cannot decode the image: {e}") from None
         if self.pixel_format == "Grayscale":
             return (np.asarray(img.convert("L"), np.uint8)[:, :, None],)
