@@ -555,3 +555,35 @@ def test_clip_with_nan_inputs_and_bounds_matches_onnxruntime(lo, hi):
     sess = wasm_infer.InferenceSession(data)
     for _ in range(3):          # recorded, then planned (the NumPy lowering)
         np.testing.assert_array_equal(sess.run(None, {"x": x})[0], want)
+
+
+def _einsum_model(equation, arrays):
+    node = helper.make_node("Einsum", list(arrays), ["y"], equation=equation, name="einsum")
+    graph = helper.make_graph([node], "g", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(v, k) for k, v in arrays.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def test_an_einsum_whose_loop_would_take_days_runs_in_the_best_order():
+    """Five 4 kB vectors, every index summed out: np.einsum's own loop visits 10**15 points (days,
+    folded at load, uninterruptible); pairwise in np.einsum_path's order it is 4 * 10**6."""
+    v = {c: np.full(1000, 0.5, np.float32) for c in "abcde"}
+    (y,) = wasm_infer.InferenceSession(_einsum_model("i,j,k,l,m->", v)).run(None, {})
+    np.testing.assert_allclose(y, 500.0 ** 5, rtol=1e-5)
+
+
+def test_an_einsum_too_long_even_in_the_best_order_is_refused(monkeypatch):
+    from wasm_infer.ops import op_einsum
+    monkeypatch.setattr(op_einsum, "NAIVE_WORK", 1 << 10)
+    monkeypatch.setattr(op_einsum, "MAX_WORK", 1 << 20)
+    m = {c: np.ones((200, 200), np.float32) for c in "abc"}
+    with pytest.raises(ResourceError, match=r"node 'einsum' \(Einsum\): 'ij,jk,kl->' on inputs of shapes "
+                                            r"\[\[200, 200\], \[200, 200\], \[200, 200\]\] takes 4\.8e\+09 operations "
+                                            r"as written and 1\.6e\+07 in the best order"):
+        wasm_infer.InferenceSession(_einsum_model("ij,jk,kl->", m))
+    small = {c: np.ones((20, 20), np.float32) for c in "abc"}     # in the best order, within the bound
+    monkeypatch.setattr(op_einsum, "MAX_WORK", 1 << 30)
+    (y,) = wasm_infer.InferenceSession(_einsum_model("ij,jk,kl->", small)).run(None, {})
+    assert y == 20.0 ** 4
