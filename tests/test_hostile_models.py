@@ -577,13 +577,48 @@ def test_an_einsum_whose_loop_would_take_days_runs_in_the_best_order():
 def test_an_einsum_too_long_even_in_the_best_order_is_refused(monkeypatch):
     from wasm_infer.ops import op_einsum
     monkeypatch.setattr(op_einsum, "NAIVE_WORK", 1 << 10)
-    monkeypatch.setattr(op_einsum, "MAX_WORK", 1 << 20)
+    monkeypatch.setattr(limits, "MAX_WORK", 1 << 20)
     m = {c: np.ones((200, 200), np.float32) for c in "abc"}
     with pytest.raises(ResourceError, match=r"node 'einsum' \(Einsum\): 'ij,jk,kl->' on inputs of shapes "
                                             r"\[\[200, 200\], \[200, 200\], \[200, 200\]\] takes 4\.8e\+09 operations "
                                             r"as written and 1\.6e\+07 in the best order"):
         wasm_infer.InferenceSession(_einsum_model("ij,jk,kl->", m))
     small = {c: np.ones((20, 20), np.float32) for c in "abc"}     # in the best order, within the bound
-    monkeypatch.setattr(op_einsum, "MAX_WORK", 1 << 30)
+    monkeypatch.setattr(limits, "MAX_WORK", 1 << 30)
     (y,) = wasm_infer.InferenceSession(_einsum_model("ij,jk,kl->", small)).run(None, {})
     assert y == 20.0 ** 4
+
+
+def _window_model(op, x_shape, attrs, w=None):
+    inputs = ["x"] + (["w"] if w is not None else [])
+    node = helper.make_node(op, inputs, ["y"], name="window", **attrs)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              [numpy_helper.from_array(w, "w")] if w is not None else [])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+def test_a_window_as_large_as_the_input_is_refused_for_its_work():
+    """MaxPool over a 600 x 600 input (1.4 MB) with a 600 x 600 window, padded to keep the size:
+    1.3 * 10**11 comparisons in calls nothing interrupts (the code before this check was still
+    running after a minute). Refused before any is made."""
+    model = _window_model("MaxPool", [1, 1, None, None], {"kernel_shape": [600, 600], "pads": [300, 300, 299, 299]})
+    sess = wasm_infer.InferenceSession(model)
+    with pytest.raises(ResourceError, match=r"node 'window' \(MaxPool\) would take 1\.3e\+11 operations "
+                                            r"\(360,000 outputs of 360,000 each\), more than the 6\.9e\+10"):
+        sess.run(None, {"x": np.zeros((1, 1, 600, 600), np.float32)})
+    (y,) = sess.run(None, {"x": np.ones((1, 1, 8, 8), np.float32)})        # within the bound: as before
+    assert y.shape == (1, 1, 8, 8) and (y == 1).all()
+
+
+@pytest.mark.parametrize("op", ["Conv", "ConvTranspose"])
+def test_conv_work_is_bounded_too(monkeypatch, op):
+    monkeypatch.setattr(limits, "MAX_WORK", 1 << 20)
+    w = np.ones((4, 4, 5, 5), np.float32)
+    sess = wasm_infer.InferenceSession(_window_model(op, [1, 4, None, None], {"pads": [2, 2, 2, 2]}, w))
+    with pytest.raises(ResourceError, match=rf"node 'window' \({op}\) would take .* more than the 1\.0e\+06"):
+        sess.run(None, {"x": np.ones((1, 4, 64, 64), np.float32)})       # 4 * 4096 * 100 = 1.6e6
+    (y,) = sess.run(None, {"x": np.ones((1, 4, 8, 8), np.float32)})
+    assert y.shape == (1, 4, 8, 8)

@@ -33,6 +33,10 @@ MAX_TENSOR_BYTES = 2 << 30       # one array: kernels index with int32, and nump
 MODEL_BUDGET = 3 << 30           # model bytes + constant tensors: leave ~1 GiB for Python, numpy and the arena
 MAX_NODES = 500_000              # nodes after inlining functions: a Node costs ~1 KiB of Python objects
 MAX_LOOP_TRIPS = 250_000         # Loop/Scan iterations per run: ~2 s of a trivial body natively, ~10 s in Pyodide
+# Multiply-adds (or comparisons) one node may take in one NumPy or kernel call, which nothing
+# interrupts: about a minute natively, several in Pyodide. A MaxPool whose window is as large as
+# its 4 MB input, or an Einsum of five 4 kB vectors, asks for 10**12 to 10**15.
+MAX_WORK = 1 << 36
 
 _SUFFIX = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
@@ -155,6 +159,16 @@ def check_objects(op, count, each, what):
     if nbytes > _SMALL:
         _check_bytes(op, nbytes, lambda: f"{count:,} {what}")
     return nbytes
+
+
+def check_work(op, count, what):
+    """Refuse a node that would take more than MAX_WORK operations in calls
+    nothing can interrupt; `what` says what they are ("multiply-adds: 10 outputs
+    of a 9-value window each")."""
+    if count > MAX_WORK:
+        who = op if isinstance(op, str) else f"node {op.node.name!r} ({op.op_type})"
+        raise ResourceError(f"{who} would take {count:.1e} {what}, more than the {MAX_WORK:.1e} operations one "
+                            "node may take (no deadline can interrupt a single NumPy or kernel call)")
 
 
 def _check_bytes(op, nbytes, made):

@@ -4,9 +4,11 @@ enough channels, else the packed GEMM (1x1), the indirect GEMM or the
 depthwise kernels, all through kernels.bind_conv2d_nhwc with weights packed
 once per node. NCHW 2-D and 1-D Conv/FusedConv (outside NHWC regions, and
 with weights computed at run time): the direct NCHW kernels."""
+import math
+
 import numpy as np
 
-from ..ops._conv_shapes import conv_geometry
+from ..ops._conv_shapes import check_window_work, conv_geometry
 from ..ops.internal import DOMAIN
 from . import F32, Lowered, NotApplicable, cached, given, is_f32, lowering
 
@@ -21,6 +23,7 @@ def _nhwc_geometry(op, x, w, group):
     if c != w.shape[1] * group or w.shape[0] % group:
         return NotApplicable(f"input {list(x[0])} (NHWC) does not fit weights {list(w.shape)}, group {group}")
     strides, dilations, begin, end, out = conv_geometry(op, (h, wd), list(w.shape[2:]))
+    check_window_work(op, (n, w.shape[0]), out, w[0].size)
     return tuple(strides), tuple(dilations), tuple(begin + end), (n, out[0], out[1], w.shape[0])
 
 
@@ -72,6 +75,7 @@ def _nchw(op, specs, k, lo, hi):
     if x[0][1] != w[0][1] * group or w[0][0] % group:
         return NotApplicable(f"input {list(x[0])} does not fit weights {list(w[0])}, group {group}")
     strides, dilations, begin, end, out = conv_geometry(op, x[0][2:], list(w[0][2:]))
+    check_window_work(op, (x[0][0], w[0][0]), out, math.prod(w[0][1:]))
     shape = (x[0][0], w[0][0], *out)
     if rank == 3:      # [N, C, L] as [N, C, 1, L]: no padding, stride or dilation along the added axis
         strides, dilations, begin, end = (1, *strides), (1, *dilations), [0, *begin], [0, *end]

@@ -1,6 +1,8 @@
 """Padding and output-size arithmetic shared by Conv and the pooling ops."""
+import math
+
 from ..errors import InputError
-from ..limits import check_output
+from ..limits import check_output, check_work
 
 
 def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
@@ -38,10 +40,21 @@ def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
     return strides, dilations, begin, end, out
 
 
-def check_padded(op, lead_in, in_spatial, begin, end, lead_out, out, itemsize):
+def check_padded(op, lead_in, in_spatial, begin, end, lead_out, out, itemsize, window):
     """The NumPy paths pad the input, then accumulate the output: pads and
     strides are attributes, so a 1x1 input can ask for both to be any size.
     lead_in / lead_out: the (batch, channels) of each; itemsize: of the
-    accumulator. Checked with limits.check_output before either is made."""
+    accumulator. Checked with limits.check_output before either is made, and
+    the work with check_window_work (window: operations per output value)."""
     check_output(op, (*lead_in, *(i + b + e for i, b, e in zip(in_spatial, begin, end))), itemsize)
     check_output(op, (*lead_out, *out), itemsize)
+    check_window_work(op, lead_out, out, window)
+
+
+def check_window_work(op, lead_out, out, window):
+    """A conv or pool does `window` operations per output value (the kernel's
+    taps, times the input channels of a group for a conv): a window as large
+    as the input makes the work its size squared, in one call nothing
+    interrupts. Refused past limits.MAX_WORK (the NumPy and the kernel paths)."""
+    outputs = math.prod(lead_out) * math.prod(out)
+    check_work(op, outputs * window, f"operations ({outputs:,} outputs of {window:,} each)")

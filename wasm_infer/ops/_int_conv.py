@@ -16,7 +16,7 @@ def int_conv(op, x, w, group):
                          f"weights {list(w.shape)} with group {group}")
     strides, dilations, begin, end, out = conv_geometry(op, x.shape[2:], list(w.shape[2:]))
     n, m, cg = x.shape[0], w.shape[0], w.shape[1]
-    check_padded(op, x.shape[:2], x.shape[2:], begin, end, (n, m), out, 8)     # int64
+    check_padded(op, x.shape[:2], x.shape[2:], begin, end, (n, m), out, 8, w[0].size)     # int64
     xp = np.pad(x.astype(np.int64), [(0, 0), (0, 0)] + list(zip(begin, end)))
     xg = xp.reshape((n, group, cg) + xp.shape[2:])
     wg = w.astype(np.int64).reshape((group, m // group, cg) + w.shape[2:])

@@ -1,6 +1,7 @@
 """Sliding windows shared by the pooling ops (and anything else that reads
 an N-d input through a strided, dilated kernel)."""
 import itertools
+import math
 
 import numpy as np
 
@@ -12,7 +13,7 @@ def pool_geometry(op, x):
     kernel = list(op.required_attr("kernel_shape"))
     strides, dilations, begin, end, out = conv_geometry(op, x.shape[2:], kernel, bool(op.attr("ceil_mode", 0)))
     # the padded input in x's dtype; the output (and AveragePool's tap counts) at most in float64
-    check_padded(op, x.shape[:2], x.shape[2:], begin, end, x.shape[:2], out, 8)
+    check_padded(op, x.shape[:2], x.shape[2:], begin, end, x.shape[:2], out, 8, math.prod(kernel))
     return kernel, strides, dilations, begin, end, out
 
 

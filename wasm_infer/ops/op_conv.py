@@ -1,4 +1,5 @@
 import itertools
+import math
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class Conv(Op):
         kernel_shape = list(w.shape[2:])
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[2:], kernel_shape)
         check_padded(self, x.shape[:2], x.shape[2:], begin, end, (x.shape[0], w.shape[0]), out,
-                     np.dtype(acc_dtype(x.dtype)).itemsize)
+                     np.dtype(acc_dtype(x.dtype)).itemsize, math.prod(w.shape[1:]))
         y = conv_numpy(x, w, b, strides, dilations, begin, end, out, self.group)
         if self.lo != -np.inf or self.hi != np.inf:
             y = np.clip(y, self.lo, self.hi).astype(y.dtype)

@@ -1,9 +1,10 @@
 import itertools
+import math
 
 import numpy as np
 
 from ..errors import InputError
-from ..limits import check_output
+from ..limits import check_output, check_work
 from .base import Op, register
 from ._precision import acc_dtype
 
@@ -63,6 +64,9 @@ class ConvTranspose(Op):
                 for s, i, k, d, b, o in zip(strides, in_sp, kernel, dilations, begin, out)]
         # strides or an output_shape attribute make this large from a small input: checked first
         check_output(self, (n, g, mg) + tuple(size), np.dtype(acc).itemsize)
+        inputs = n * c * math.prod(in_sp)
+        check_work(self, inputs * math.prod(kernel) * mg,
+                   f"multiply-adds ({inputs:,} input values into {math.prod(kernel) * mg:,} outputs each)")
         y = np.zeros((n, g, mg) + tuple(size), acc)
         xg = x.astype(acc, copy=False).reshape((n, g, c // g) + in_sp)
         wg = w.astype(acc, copy=False).reshape((g, c // g, mg) + tuple(kernel))

@@ -4,6 +4,7 @@ import re
 import numpy as np
 
 from ..errors import ResourceError
+from .. import limits
 from ..limits import broadcast_dims, check_output
 from .base import Op, register
 from ._elementwise import same_dtype
@@ -11,9 +12,8 @@ from ._elementwise import same_dtype
 # np.einsum's own loop visits every point of the space of all the indices: "i,j,k,l,m->" of five
 # 4 kB vectors is 10**15 multiply-adds (days), uninterruptible. Up to NAIVE_WORK points it runs as
 # written (about a second natively); past that in the order np.einsum_path finds (pairwise, on
-# BLAS: that one is 4 * 10**6), which must take at most MAX_WORK operations by NumPy's count.
+# BLAS: that one is 4 * 10**6), which must take at most limits.MAX_WORK operations by NumPy's count.
 NAIVE_WORK = 1 << 30
-MAX_WORK = 1 << 36
 
 
 @register("Einsum", since=12)
@@ -42,11 +42,11 @@ class Einsum(Op):
             path, info = np.einsum_path(self.equation, *xs, optimize="greedy")
             naive, work, largest = (_figure(info, f) for f in ("Naive FLOP count", "Optimized FLOP count",
                                                                "Largest intermediate"))
-            if work is None or work > MAX_WORK:
+            if work is None or work > limits.MAX_WORK:
                 raise ResourceError(f"node {self.node.name!r} (Einsum): {self.equation!r} on inputs of shapes "
                                     f"{[list(s) for s in shapes]} takes {naive or 0:.1e} operations as written and "
-                                    f"{work or 0:.1e} in the best order NumPy finds, more than the {MAX_WORK:.1e} "
-                                    "one node may take")
+                                    f"{work or 0:.1e} in the best order NumPy finds, more than the "
+                                    f"{limits.MAX_WORK:.1e} one node may take")
             check_output(self, (int(largest or 0),), itemsize)      # the order's largest intermediate
             if len(self._paths) >= 8:
                 self._paths.clear()

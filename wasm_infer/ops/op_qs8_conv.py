@@ -58,7 +58,8 @@ class QS8ConvBase(Op):
             return self._int(x_nchw, w, bias, scale)
         xc = x_nchw.astype(np.float64) - self.zx
         strides, dilations, begin, end, out = conv_geometry(self, x_nchw.shape[2:], list(w.shape[2:]))
-        check_padded(self, x_nchw.shape[:2], x_nchw.shape[2:], begin, end, (x_nchw.shape[0], w.shape[0]), out, 8)
+        check_padded(self, x_nchw.shape[:2], x_nchw.shape[2:], begin, end, (x_nchw.shape[0], w.shape[0]), out, 8,
+                     w[0].size)
         if x_nchw.shape[1] != w.shape[1] * self.group or w.shape[0] % self.group:
             return self._int(x_nchw, w, bias, scale)      # int_conv says what does not fit
         acc = conv_numpy(xc, w.astype(np.float64), None if bias is None else bias.astype(np.float64),
