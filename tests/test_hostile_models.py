@@ -622,3 +622,24 @@ def test_conv_work_is_bounded_too(monkeypatch, op):
         sess.run(None, {"x": np.ones((1, 4, 64, 64), np.float32)})       # 4 * 4096 * 100 = 1.6e6
     (y,) = sess.run(None, {"x": np.ones((1, 4, 8, 8), np.float32)})
     assert y.shape == (1, 4, 8, 8)
+
+
+def test_an_lrn_window_larger_than_the_channels_costs_only_the_channels():
+    """size = 2**20 on 3 channels: the window reaches past both ends, where the channels are zero;
+    before, the op padded by 2**20 channels (64 MiB here) and summed 2**20 slices (5 s)."""
+    node = helper.make_node("LRN", ["x"], ["y"], size=1 << 20, alpha=0.5, name="lrn")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    x = np.random.default_rng(3).standard_normal((1, 3, 4, 4)).astype(np.float32)
+    sess = wasm_infer.InferenceSession(model.SerializeToString())
+    tracemalloc.start()
+    try:
+        (y,) = sess.run(None, {"x": x})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    want = x / (1.0 + 0.5 / (1 << 20) * (x.astype(np.float64) ** 2).sum(axis=1, keepdims=True)) ** 0.75
+    np.testing.assert_allclose(y, want, rtol=1e-6)
+    assert peak < 8 << 20, peak          # before: 64 MiB, the pad
