@@ -173,6 +173,9 @@ def expanding_bombs(n=1 << 12):
         "affine_grid": ("AffineGrid", {"t": np.ones((1, 2, 3), np.float32), "s": i64(1, 1, n, n)}, {}, 20),
         "roi_align": ("RoiAlign", {"x": img, "r": np.zeros((1, 4), np.float32), "b": np.zeros(1, np.int64)},
                       {"output_height": n, "output_width": n}, 17),
+        # one output bin sampled adaptively: an n x n RoI makes an n x n grid of samples
+        "roi_align_samples": ("RoiAlign", {"x": img, "r": np.array([[0, 0, n, n]], np.float32),
+                                           "b": np.zeros(1, np.int64)}, {}, 17),
         "max_roi_pool": ("MaxRoiPool", {"x": img, "r": np.zeros((1, 5), np.float32)}, {"pooled_shape": [n, n]}, 17),
         "linear_classifier": ("LinearClassifier", {"x": col}, {"coefficients": [1.0] * n, "classlabels_ints": list(range(n))},
                               "ml"),

@@ -48,6 +48,9 @@ class _RoiAlign(Op):
                 rw, rh = max(rw, f32(1)), max(rh, f32(1))
             gh = ratio if ratio > 0 else int(np.ceil(rh / f32(ph)))
             gw = ratio if ratio > 0 else int(np.ceil(rw / f32(pw)))
+            # the samples of every bin: an adaptive grid grows with the RoI (an input's values), a
+            # fixed one is an attribute; either can ask for any size
+            check_output(self, (x.shape[1], ph, gh, pw, gw), 8)
             x1, y1, rw, rh = float(x1), float(y1), float(rw), float(rh)
             ylo, yhi, wyl, wyh = _axis_samples(y1, rh / ph, ph, gh, h)
             xlo, xhi, wxl, wxh = _axis_samples(x1, rw / pw, pw, gw, w)
