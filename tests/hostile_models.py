@@ -278,8 +278,8 @@ def slow_ops():
     """name -> a function making (model, feeds): one node, 'slow', that loops in
     Python over its data for seconds natively: an LSTM over 300,000 steps,
     MaxRoiPool's 2,000,000 bins, NonMaxSuppression over 20,000 disjoint boxes,
-    TfIdfVectorizer over 3,000,000 positions. Everything is fed, so nothing
-    runs at load."""
+    TfIdfVectorizer over 3,000,000 positions, a MaxPool window of 16,000,000
+    taps (43 s). Everything is fed, so nothing runs at load."""
     def lstm():
         return long_lstm(name="slow"), {
             "x": np.random.default_rng(0).standard_normal((300_000, 1, 1)).astype(np.float32)}
@@ -303,8 +303,13 @@ def slow_ops():
                                 ngram_indexes=[0, 1], name="slow")
         return (_model([node], [_vi("x", I64, [1, "n"])], [_vi("y", F, None)]),
                 {"x": np.ones((1, 3_000_000), np.int64)})
+    def max_pool_window(n=2000):
+        # one output whose window is the whole padded input: (2n + 1)**2 taps, a Python step each
+        node = helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2 * n + 1] * 2, pads=[n] * 4, name="slow")
+        return (_model([node], [_vi("x", F, [1, 1, 1, 1])], [_vi("y", F, None)]),
+                {"x": np.ones((1, 1, 1, 1), np.float32)})
     return {"lstm": lstm, "max_roi_pool": max_roi_pool, "non_max_suppression": non_max_suppression,
-            "tfidf_vectorizer": tfidf_vectorizer}
+            "tfidf_vectorizer": tfidf_vectorizer, "max_pool_window": max_pool_window}
 
 
 def models():

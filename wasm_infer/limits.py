@@ -276,10 +276,11 @@ def _no_check():
 
 def deadline_check(op):
     """For ops that loop in Python over their data (an LSTM's time steps,
-    NonMaxSuppression's boxes, MaxRoiPool's bins...): a function to call once
-    per iteration, which raises DeadlineError naming the node once the run's
-    deadline has passed, so that one node cannot outlast `run(timeout=...)`
-    by minutes. Without a deadline it does nothing (one call, no clock)."""
+    NonMaxSuppression's boxes, MaxRoiPool's bins, a pool's window taps...): a
+    function to call once per iteration, which raises DeadlineError naming
+    the node once the run's deadline has passed, so that one node cannot
+    outlast `run(timeout=...)` by minutes. Without a deadline it does nothing
+    (one call, no clock)."""
     state, deadline = run_deadline()
     if deadline is None:
         return _no_check

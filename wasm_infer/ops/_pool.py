@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ..limits import deadline_check
 from ._conv_shapes import check_padded, conv_geometry
 
 
@@ -17,7 +18,7 @@ def pool_geometry(op, x):
     return kernel, strides, dilations, begin, end, out
 
 
-def taps(x, kernel, strides, dilations, begin, out, fill):
+def taps(x, kernel, strides, dilations, begin, out, fill, op=None):
     """Yield (kernel position, array of shape x.shape[:2] + out) holding the
     input value each output position sees at that kernel tap. Positions
     outside the input read `fill`. The end padding is whatever the last
@@ -27,12 +28,17 @@ def taps(x, kernel, strides, dilations, begin, out, fill):
     end = [max((o - 1) * s + (k - 1) * d + 1 - i - b, 0)
            for o, s, k, d, i, b in zip(out, strides, kernel, dilations, spatial, begin)]
     xp = np.pad(x, [(0, 0)] * lead + list(zip(begin, end)), constant_values=fill)
+    # a step per tap: a kernel_shape attribute as large as the padded input (pads are attributes
+    # too) is millions of them, so `op`'s run deadline is checked at each
+    tick = deadline_check(op) if op is not None else None
     for pos in itertools.product(*(range(k) for k in kernel)):
+        if tick is not None:
+            tick()
         window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s) for p, d, s, o in zip(pos, dilations, strides, out))
         yield pos, xp[(slice(None),) * lead + window]
 
 
-def tap_counts(spatial, kernel, strides, dilations, begin, end, out, include_pad):
+def tap_counts(spatial, kernel, strides, dilations, begin, end, out, include_pad, op=None):
     """How many taps of each window fall on the input (or, with
     `include_pad`, on the input or its explicit pads) — AveragePool's divisor."""
     mask = np.ones(spatial, np.float64)
@@ -40,7 +46,7 @@ def tap_counts(spatial, kernel, strides, dilations, begin, end, out, include_pad
         mask = np.pad(mask, list(zip(begin, end)), constant_values=1.0)
         begin = [0] * len(begin)
     total = np.zeros(out, np.float64)
-    for _, t in taps(mask, kernel, strides, dilations, begin, out, 0.0):
+    for _, t in taps(mask, kernel, strides, dilations, begin, out, 0.0, op):
         total += t
     return total
 

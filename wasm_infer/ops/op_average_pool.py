@@ -13,8 +13,8 @@ class AveragePool(Op):
         kernel, strides, dilations, begin, end, out = pool_geometry(self, x)
         acc = acc_dtype(x.dtype)
         total = np.zeros(x.shape[:2] + tuple(out), acc)
-        for _, t in taps(x.astype(acc, copy=False), kernel, strides, dilations, begin, out, 0):
+        for _, t in taps(x.astype(acc, copy=False), kernel, strides, dilations, begin, out, 0, self):
             total += t
         count = tap_counts(x.shape[2:], kernel, strides, dilations, begin, end, out,
-                           bool(self.attr("count_include_pad", 0)))
+                           bool(self.attr("count_include_pad", 0)), self)
         return ((total / count).astype(x.dtype),)

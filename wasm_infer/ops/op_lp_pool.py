@@ -14,6 +14,6 @@ class LpPool(Op):
         acc = acc_dtype(x.dtype)
         powered = np.abs(x.astype(acc, copy=False)) ** p
         total = np.zeros(x.shape[:2] + tuple(out), acc)
-        for _, t in taps(powered, kernel, strides, dilations, begin, out, 0):
+        for _, t in taps(powered, kernel, strides, dilations, begin, out, 0, self):
             total += t
         return ((total ** (1.0 / p)).astype(x.dtype),)

@@ -30,7 +30,7 @@ class MaxPool(Op):
         want_index = len(self.node.outputs) > 1 and bool(self.node.outputs[1])
         column_major = bool(self.attr("storage_order", 0))
         best = index = None
-        for pos, t in taps(x, kernel, strides, dilations, begin, out, lowest(x.dtype)):
+        for pos, t in taps(x, kernel, strides, dilations, begin, out, lowest(x.dtype), self):
             if best is None:
                 best = t.copy()
                 if want_index:
