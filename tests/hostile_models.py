@@ -279,7 +279,8 @@ def slow_ops():
     Python over its data for seconds natively: an LSTM over 300,000 steps,
     MaxRoiPool's 2,000,000 bins, NonMaxSuppression over 20,000 disjoint boxes,
     TfIdfVectorizer over 3,000,000 positions, a MaxPool window of 16,000,000
-    taps (43 s). Everything is fed, so nothing runs at load."""
+    taps (43 s), a Conv of 4,004,001 kernel positions (13 s). Everything is
+    fed, so nothing runs at load."""
     def lstm():
         return long_lstm(name="slow"), {
             "x": np.random.default_rng(0).standard_normal((300_000, 1, 1)).astype(np.float32)}
@@ -308,8 +309,14 @@ def slow_ops():
         node = helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2 * n + 1] * 2, pads=[n] * 4, name="slow")
         return (_model([node], [_vi("x", F, [1, 1, 1, 1])], [_vi("y", F, None)]),
                 {"x": np.ones((1, 1, 1, 1), np.float32)})
+    def conv_window(n=1000):
+        # the same with fed weights: a Conv's step per kernel position, 4,004,001 of them
+        node = helper.make_node("Conv", ["x", "w"], ["y"], pads=[n] * 4, name="slow")
+        return (_model([node], [_vi("x", F, [1, 1, 1, 1]), _vi("w", F, [1, 1, 2 * n + 1, 2 * n + 1])],
+                       [_vi("y", F, None)]),
+                {"x": np.ones((1, 1, 1, 1), np.float32), "w": np.ones((1, 1, 2 * n + 1, 2 * n + 1), np.float32)})
     return {"lstm": lstm, "max_roi_pool": max_roi_pool, "non_max_suppression": non_max_suppression,
-            "tfidf_vectorizer": tfidf_vectorizer, "max_pool_window": max_pool_window}
+            "tfidf_vectorizer": tfidf_vectorizer, "max_pool_window": max_pool_window, "conv_window": conv_window}
 
 
 def models():

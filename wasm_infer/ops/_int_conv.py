@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 
 from ..errors import InputError
+from ..limits import deadline_check
 from ._conv_shapes import check_padded, conv_geometry
 
 
@@ -21,7 +22,9 @@ def int_conv(op, x, w, group):
     xg = xp.reshape((n, group, cg) + xp.shape[2:])
     wg = w.astype(np.int64).reshape((group, m // group, cg) + w.shape[2:])
     y = np.zeros((n, group, m // group) + tuple(out), np.int64)
+    tick = deadline_check(op)       # a step per kernel position
     for pos in itertools.product(*(range(k) for k in w.shape[2:])):
+        tick()
         window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s)
                        for p, d, s, o in zip(pos, dilations, strides, out))
         patch = xg[(slice(None),) * 3 + window]          # n, g, cg, *out

@@ -4,13 +4,15 @@ import math
 import numpy as np
 
 from ..errors import InputError
+from ..limits import deadline_check
 from .base import Op, register
 from ._conv_shapes import check_padded, conv_geometry
 from ._precision import acc_dtype
 
 
-def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group):
-    """N-d grouped convolution: one matmul per kernel position."""
+def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group, op=None):
+    """N-d grouped convolution: one matmul per kernel position (between
+    which `op`'s run deadline is checked, when given)."""
     n, c = x.shape[:2]
     m, cg = w.shape[:2]
     # Products as well as sums in the accumulator type: float16 products
@@ -20,7 +22,10 @@ def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group):
     xg = xp.reshape((n, group, cg) + xp.shape[2:])
     wg = w.astype(acc, copy=False).reshape((group, m // group, cg) + w.shape[2:])
     y = np.zeros((n, group, m // group) + tuple(out_spatial), dtype=acc)
+    tick = deadline_check(op) if op is not None else None
     for pos in itertools.product(*(range(k) for k in w.shape[2:])):
+        if tick is not None:
+            tick()
         window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s)
                        for p, d, s, o in zip(pos, dilations, strides, out_spatial))
         patch = xg[(slice(None),) * 3 + window]            # n, g, cg, *out
@@ -51,7 +56,7 @@ class Conv(Op):
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[2:], kernel_shape)
         check_padded(self, x.shape[:2], x.shape[2:], begin, end, (x.shape[0], w.shape[0]), out,
                      np.dtype(acc_dtype(x.dtype)).itemsize, math.prod(w.shape[1:]))
-        y = conv_numpy(x, w, b, strides, dilations, begin, end, out, self.group)
+        y = conv_numpy(x, w, b, strides, dilations, begin, end, out, self.group, self)
         if self.lo != -np.inf or self.hi != np.inf:
             y = np.clip(y, self.lo, self.hi).astype(y.dtype)
         return (y,)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..errors import InputError
-from ..limits import check_output, check_work
+from ..limits import check_output, check_work, deadline_check
 from .base import Op, register
 from ._precision import acc_dtype
 
@@ -70,7 +70,9 @@ class ConvTranspose(Op):
         y = np.zeros((n, g, mg) + tuple(size), acc)
         xg = x.astype(acc, copy=False).reshape((n, g, c // g) + in_sp)
         wg = w.astype(acc, copy=False).reshape((g, c // g, mg) + tuple(kernel))
+        tick = deadline_check(self)     # a step per kernel position
         for pos in itertools.product(*(range(k) for k in kernel)):
+            tick()
             dst = tuple(slice(p * d - lo, p * d - lo + s * (i - 1) + 1, s)
                         for p, d, s, i in zip(pos, dilations, strides, in_sp))
             wk = wg[(slice(None),) * 3 + pos]                           # g, cg, mg

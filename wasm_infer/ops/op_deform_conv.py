@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 
 from ..errors import InputError
-from ..limits import check_output
+from ..limits import check_output, deadline_check
 from .base import Op, register
 from ._precision import acc_dtype
 from ._sample import linear_zero_padded
@@ -36,7 +36,9 @@ class DeformConv(Op):
         off = offset.astype(acc, copy=False).reshape((n * og, taps, rank) + tuple(out))
         m = None if mask is None else mask.astype(acc, copy=False).reshape((n * og, taps) + tuple(out))
         cols = np.empty((n * og, c // og, taps) + tuple(out), acc)
+        tick = deadline_check(self)     # a step per kernel position
         for t, pos in enumerate(itertools.product(*(range(k) for k in kernel))):
+            tick()
             coords = []
             for a in range(rank):
                 grid = (np.arange(out[a]) * strides[a] - begin[a] + pos[a] * dilations[a]).astype(acc)

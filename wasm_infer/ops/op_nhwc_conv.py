@@ -26,7 +26,7 @@ class NhwcConv(Op):
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[1:3], list(w.shape[2:]))
         check_padded(self, (x.shape[0], x.shape[3]), x.shape[1:3], begin, end, (x.shape[0], w.shape[0]), out,
                      max(x.dtype.itemsize, 4), w[0].size)
-        y = conv_numpy(x.transpose(0, 3, 1, 2), w, b, strides, dilations, begin, end, out, self.group)
+        y = conv_numpy(x.transpose(0, 3, 1, 2), w, b, strides, dilations, begin, end, out, self.group, self)
         if self.lo != -np.inf or self.hi != np.inf:
             y = np.clip(y, self.lo, self.hi).astype(y.dtype)
         return (np.ascontiguousarray(y.transpose(0, 2, 3, 1)),)

@@ -63,7 +63,7 @@ class QS8ConvBase(Op):
         if x_nchw.shape[1] != w.shape[1] * self.group or w.shape[0] % self.group:
             return self._int(x_nchw, w, bias, scale)      # int_conv says what does not fit
         acc = conv_numpy(xc, w.astype(np.float64), None if bias is None else bias.astype(np.float64),
-                         strides, dilations, begin, end, out, self.group)
+                         strides, dilations, begin, end, out, self.group, self)
         return requantize(acc, scale, self.zy, self.lo, self.hi, self.signed, 1)
 
     def _int(self, x_nchw, w, bias, scale):
