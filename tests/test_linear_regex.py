@@ -71,3 +71,22 @@ def test_a_model_folding_a_catastrophic_match_at_load_loads_at_once():
     model.ir_version = 9
     (y,) = wasm_infer.InferenceSession(model.SerializeToString()).run(None, {})
     assert y.tolist() == [False, True]
+
+
+def test_a_pattern_whose_dfa_is_exponential_keeps_its_caches_bounded():
+    """(a|b)*a(a|b){18} has 2**19 DFA states: over a long random string nearly every character
+    makes a new state set. The caches start over past MAX_CACHED transitions, state sets included
+    (they were kept: 100,000 characters held ~75 MiB of sets, growing with the string)."""
+    import tracemalloc
+    pattern = r"(a|b)*a(a|b){18}"
+    rng = random.Random(1)
+    s = "".join(rng.choice("ab") for _ in range(100_000))
+    regex = LinearRegex(pattern)
+    tracemalloc.start()
+    try:
+        got = regex.fullmatch(s)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert got == (re.fullmatch(pattern, s) is not None)
+    assert peak < 32 << 20, f"{peak / (1 << 20):.0f} MiB"

@@ -17,7 +17,7 @@ from ..errors import UnsupportedError
 
 MAX_REPEAT_COUNT = 1000       # as RE2
 MAX_STATES = 20_000           # NFA states: repetitions of repetitions multiply
-MAX_CACHED = 20_000           # transitions kept; the cache starts over past this
+MAX_CACHED = 20_000           # transitions kept (and so state sets); the caches start over past this
 
 _WORD = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _DIGIT = frozenset("0123456789")
@@ -165,12 +165,22 @@ class LinearRegex:
                 stack.append(out)
             elif kind == _ASSERT and self._holds(arg, ctx):
                 stack.append(out)
-        alive = frozenset(s for s in seen if nodes[s][0] in (_CHAR, _MATCH))
+        return self._intern(frozenset(s for s in seen if nodes[s][0] in (_CHAR, _MATCH)))
+
+    def _intern(self, alive):
         sid = self._set_ids.get(alive)
         if sid is None:
             sid = self._set_ids[alive] = len(self._sets)
             self._sets.append(alive)
         return sid
+
+    def _restart(self, alive):
+        """Forget every cached transition and state set (a pattern whose DFA is
+        exponential makes a new set at almost every character of a long
+        string), keeping `alive`, the set in use: returns its new id."""
+        for cache in (self._steps, self._first, self._sets, self._set_ids):
+            cache.clear()
+        return self._intern(alive)
 
     def _context(self, s, i):
         if not self.contextual:
@@ -178,9 +188,6 @@ class LinearRegex:
         return (i == 0, i == len(s), s[i - 1] if i > 0 else "", s[i] if i < len(s) else "")
 
     def fullmatch(self, s):
-        if len(self._steps) > MAX_CACHED:
-            self._steps.clear()
-            self._first.clear()
         ctx = self._context(s, 0)
         cur = self._first.get(ctx)
         if cur is None:
@@ -192,6 +199,9 @@ class LinearRegex:
             key = (cur, c, ctx)
             nxt = steps.get(key)
             if nxt is None:
+                if len(steps) >= MAX_CACHED:
+                    cur = self._restart(sets[cur])
+                    key = (cur, c, ctx)
                 moved = [nodes[st][2] for st in sets[cur] if nodes[st][0] == _CHAR and nodes[st][1](c)]
                 nxt = steps[key] = self._closure(moved, ctx)
             if not sets[nxt]:
