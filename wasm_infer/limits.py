@@ -166,9 +166,13 @@ def check_work(op, count, what):
     nothing can interrupt; `what` says what they are ("multiply-adds: 10 outputs
     of a 9-value window each")."""
     if count > MAX_WORK:
-        who = op if isinstance(op, str) else f"node {op.node.name!r} ({op.op_type})"
-        raise ResourceError(f"{who} would take {count:.1e} {what}, more than the {MAX_WORK:.1e} operations one "
+        raise ResourceError(f"{_who(op)} would take {count:.1e} {what}, more than the {MAX_WORK:.1e} operations one "
                             "node may take (no deadline can interrupt a single NumPy or kernel call)")
+
+
+def _who(op):
+    """How the errors here name `op`: the Op's node, or the label given instead."""
+    return op if isinstance(op, str) else f"node {op.node.name!r} ({op.op_type})"
 
 
 def _check_bytes(op, nbytes, made):
@@ -179,8 +183,7 @@ def _check_bytes(op, nbytes, made):
     else:
         what = "one tensor may use (WASM_INFER_MAX_MEMORY)"
     if nbytes > limit:
-        who = op if isinstance(op, str) else f"node {op.node.name!r} ({op.op_type})"
-        raise ResourceError(f"{who} would make {made()} ({_fmt(nbytes)}), more than the {_fmt(limit)} {what}")
+        raise ResourceError(f"{_who(op)} would make {made()} ({_fmt(nbytes)}), more than the {_fmt(limit)} {what}")
 
 
 def check_broadcast(op, arrays, itemsize=None):
@@ -288,7 +291,7 @@ def deadline_check(op):
 
     def check():
         if clock() > deadline:
-            state.expired(f"node {op.node.name!r} ({op.op_type})")
+            state.expired(_who(op))
     return check
 
 

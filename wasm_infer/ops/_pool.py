@@ -18,7 +18,7 @@ def pool_geometry(op, x):
     return kernel, strides, dilations, begin, end, out
 
 
-def taps(x, kernel, strides, dilations, begin, out, fill, op=None):
+def taps(x, kernel, strides, dilations, begin, out, fill, op):
     """Yield (kernel position, array of shape x.shape[:2] + out) holding the
     input value each output position sees at that kernel tap. Positions
     outside the input read `fill`. The end padding is whatever the last
@@ -30,15 +30,14 @@ def taps(x, kernel, strides, dilations, begin, out, fill, op=None):
     xp = np.pad(x, [(0, 0)] * lead + list(zip(begin, end)), constant_values=fill)
     # a step per tap: a kernel_shape attribute as large as the padded input (pads are attributes
     # too) is millions of them, so `op`'s run deadline is checked at each
-    tick = deadline_check(op) if op is not None else None
+    tick = deadline_check(op)
     for pos in itertools.product(*(range(k) for k in kernel)):
-        if tick is not None:
-            tick()
+        tick()
         window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s) for p, d, s, o in zip(pos, dilations, strides, out))
         yield pos, xp[(slice(None),) * lead + window]
 
 
-def tap_counts(spatial, kernel, strides, dilations, begin, end, out, include_pad, op=None):
+def tap_counts(spatial, kernel, strides, dilations, begin, end, out, include_pad, op):
     """How many taps of each window fall on the input (or, with
     `include_pad`, on the input or its explicit pads) — AveragePool's divisor."""
     mask = np.ones(spatial, np.float64)

@@ -10,9 +10,9 @@ from ._conv_shapes import check_padded, conv_geometry
 from ._precision import acc_dtype
 
 
-def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group, op=None):
+def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group, op):
     """N-d grouped convolution: one matmul per kernel position (between
-    which `op`'s run deadline is checked, when given)."""
+    which `op`'s run deadline is checked)."""
     n, c = x.shape[:2]
     m, cg = w.shape[:2]
     # Products as well as sums in the accumulator type: float16 products
@@ -22,10 +22,9 @@ def conv_numpy(x, w, b, strides, dilations, begin, end, out_spatial, group, op=N
     xg = xp.reshape((n, group, cg) + xp.shape[2:])
     wg = w.astype(acc, copy=False).reshape((group, m // group, cg) + w.shape[2:])
     y = np.zeros((n, group, m // group) + tuple(out_spatial), dtype=acc)
-    tick = deadline_check(op) if op is not None else None
+    tick = deadline_check(op)
     for pos in itertools.product(*(range(k) for k in w.shape[2:])):
-        if tick is not None:
-            tick()
+        tick()
         window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s)
                        for p, d, s, o in zip(pos, dilations, strides, out_spatial))
         patch = xg[(slice(None),) * 3 + window]            # n, g, cg, *out

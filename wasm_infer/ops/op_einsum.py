@@ -31,7 +31,7 @@ class Einsum(Op):
             return (same_dtype(np.einsum(self.equation, *xs), xs[0]),)
         sizes, ell, _ = parsed
         itemsize = max(x.dtype.itemsize for x in xs)
-        dims = output_dims(self.equation, shapes)
+        dims = _output_dims(*parsed)
         if dims is not None:        # "i,j->ij" of two small vectors is their outer product
             check_output(self, dims, itemsize)
         if math.prod(sizes.values()) * math.prod(ell) <= NAIVE_WORK:
@@ -64,9 +64,10 @@ def output_dims(equation, shapes):
     """The shape np.einsum makes of operands of `shapes`, or None for an
     equation it would refuse (it then says why)."""
     parsed = _parse(equation, shapes)
-    if parsed is None:
-        return None
-    sizes, ell, out = parsed
+    return None if parsed is None else _output_dims(*parsed)
+
+
+def _output_dims(sizes, ell, out):
     dims = []
     for c in out:
         if c == "*":
