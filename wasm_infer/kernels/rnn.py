@@ -48,8 +48,8 @@ def bind_lstm_steps(xw, packed_r, h0, c, y, reverse=False):
     place; y overlaps none of the others, c none but h0. The buffers are
     checked once, whole, and the runner walks them by fixed strides: nothing
     is made per step (a binder per step cost ~1 KiB of Python objects and
-    ~0.2 ms a step in Pyodide, which a long sequence turns into GiBs and
-    minutes). The runner takes an optional `check`, called every 1,024 steps
+    ~0.45 ms a step at the first run in Pyodide, which a long sequence turns
+    into GiBs and minutes). The runner takes an optional `check`, called every 1,024 steps
     (the run's deadline)."""
     gemm, cell = _func("f32_gemm_4x8_minmax__wasmsimd"), _func("f32_lstm_cell__wasmsimd")
     for arr, name, ndim in ((xw, "xw", 3), (y, "y", 3), (h0, "h0", 2), (c, "c", 2)):
