@@ -13,14 +13,17 @@
 // names in flat arrays, as an IR of arrays instead of objects would start; its ratio shows what
 // such a redesign could expect from the same interpreter.
 //
-//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--wheel PATH]
+//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--memory] [--wheel PATH]
 //
 // --first-run: also time the first run (recording and planning) after each load.
 // --phases: also time the phases of a load (decoding the protobuf, building the IR, ordering,
 //   the graph passes, the rest), each by a timer around its function, best of --reps.
+// --memory: also the memory a loaded session holds (tracemalloc, one more load per size, untimed),
+//   next to this machine's CPU caches (from /sys): a load slows a little a node once that memory
+//   outgrows them.
 // --wheel: measure this wasm_infer wheel instead of the built one (build/dist).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, bootPyodide, hostPython } from './pyodide_node.mjs';
@@ -31,9 +34,22 @@ const sizes = opt('--sizes', '10000,100000').split(',').map(Number);
 const reps = Number(opt('--reps', '3'));
 const firstRun = args.includes('--first-run');
 const phases = args.includes('--phases');
+const memory = args.includes('--memory');
 const wheel = opt('--wheel', true);
 if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1) || !wheel) {
-  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--phases] [--wheel PATH]');
+  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--phases] [--memory] [--wheel PATH]');
+}
+
+// "L1d 48K, L2 2048K, ..." from Linux's sysfs; "unknown" elsewhere
+function cpuCaches() {
+  const base = '/sys/devices/system/cpu/cpu0/cache';
+  if (!existsSync(base)) return 'unknown';
+  return readdirSync(base).filter((d) => d.startsWith('index')).sort().map((d) => {
+    const read = (f) => readFileSync(path.join(base, d, f), 'utf8').trim();
+    const type = read('type');
+    return `L${read('level')}${type === 'Data' ? 'd' : type === 'Instruction' ? 'i' : ''} ${read('size')}` +
+           ` (CPUs ${read('shared_cpu_list')})`;
+  }).join(', ');
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wasm_infer_chains_'));
@@ -145,9 +161,21 @@ for _ in range(${reps}):
         b = best[n]
         best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1), min(b[3], t5 - t4),
                    min(b[4], t7 - t6)]
-json.dumps([best, best_phase])
+held = {}
+if ${memory ? 'True' : 'False'}:
+    import tracemalloc
+    for n in sizes:
+        data = open(f"/chains/chain_{n}.onnx", "rb").read()
+        tracemalloc.start()
+        try:
+            sess = wasm_infer.InferenceSession(data)
+            held[n] = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        del sess
+json.dumps([best, best_phase, held])
 `);
-  const [best, bestPhase] = JSON.parse(out);
+  const [best, bestPhase, held] = JSON.parse(out);
   const n0 = sizes[0];
   const row = (label, i, unit) => {
     console.log(label);
@@ -177,6 +205,14 @@ json.dumps([best, best_phase])
     }
   }
   if (firstRun) row('first run (record and plan):', 1, 1e6);
+  if (memory) {
+    console.log('memory a loaded session holds (tracemalloc, Python objects and NumPy arrays):');
+    for (const n of sizes) {
+      console.log(`  ${String(n).padStart(8)} nodes ${(held[n] / 2 ** 20).toFixed(2).padStart(9)} MiB ` +
+                  `${(held[n] / n).toFixed(0).padStart(7)} B/node`);
+    }
+    console.log(`this machine's CPU caches (cpu0): ${cpuCaches()}`);
+  }
   row('reference, no loader code: one loop over the loaded nodes reading node.inputs:', 2, 1e9);
   row('floor, the least a loader of one object a node does: a list comprehension building the bare IR (ir.Node, lists, names):', 3, 1e9);
   row('no object a node: a decoder keeping each node\'s op type and name spans in flat arrays:', 4, 1e9);
