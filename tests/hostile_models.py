@@ -1,5 +1,6 @@
 """Small models that try to make a session big or slow (issue 17): long and
-wide graphs, a function-inlining bomb, constant-folding bombs, an endless
+wide graphs, a function-inlining bomb, constant-folding bombs, files of tiny
+protobuf fields that decode into many objects, an endless
 Loop, outputs that are constants, an LSTM over a long sequence. Built with onnx.helper on the host;
 tests/test_hostile_models.py uses them natively and
 tests/node/robustness.test.mjs inside Pyodide:
@@ -226,6 +227,59 @@ def expanding_bombs(n=1 << 12):
     return out
 
 
+def _varint(v):
+    out = bytearray()
+    while True:
+        out.append(v & 0x7F | (0x80 if v > 0x7F else 0))
+        v >>= 7
+        if not v:
+            return bytes(out)
+
+
+def _field(number, payload):
+    """A length-delimited protobuf field."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def decoding_bombs(n=1 << 20):
+    """name -> a model of 2-9 MiB (at n = 2**20) whose protobuf is n or so tiny fields (2-9 bytes
+    each), each a Python object once decoded: a string tensor or attribute of empty strings, ints
+    unpacked and packed, a shape of n dims, value_infos, metadata, opset imports, a node of n
+    distinct input names. Decoded without a bound they made 20-100x their size."""
+    def model(nodes=(), inputs=(), outputs=(), inits=(), value_info=(), opsets=(), ir_version=8):
+        graph = helper.make_graph(list(nodes) or [helper.make_node("Relu", ["x"], ["y"])], "g",
+                                  list(inputs) or [_vi("x", F, [4])], list(outputs) or [_vi("y", F, [4])],
+                                  list(inits), value_info=list(value_info))
+        m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), *opsets])
+        m.ir_version = ir_version
+        return m
+
+    relu = lambda **attrs: helper.make_node("Relu", ["x"], ["y"], **attrs)     # noqa: E731
+    metadata = model()
+    helper.set_model_props(metadata, {f"k{i}": "" for i in range(n // 2)})
+    bombs = {
+        "string_tensor": model(inits=[helper.make_tensor("s", TensorProto.STRING, [n], [b""] * n)]),
+        "strings_attribute": model([relu(junk=[b""] * n)]),
+        "ints_attribute": model([relu(junk=list(range(n)))]),
+        "shape_dims": model(value_info=[_vi("z", F, [1] * n)]),
+        "value_infos": model(value_info=[_vi(f"z{i}", F, [4]) for i in range(n // 4)]),
+        "metadata": metadata,
+        "opset_imports": model(opsets=[helper.make_opsetid(f"d{i}", 1) for i in range(n // 2)]),
+        "input_names": model([helper.make_node("Sum", [f"i{k}" for k in range(n)], ["y"])]),
+    }
+    out = {k: m.SerializeToString() for k, m in bombs.items()}
+    # AttributeProto.ints packed (onnx writes it unpacked): 4 n one-byte varints in 4 n bytes.
+    # ModelProto.graph (7) > GraphProto.node (1) > NodeProto.attribute (5) > AttributeProto:
+    # name (1), type (20) = INTS (7), ints (8).
+    attribute = _field(1, b"junk") + _varint(20 << 3) + _varint(7) + _field(8, b"\x01" * (4 * n))
+    node = _field(1, b"x") + _field(2, b"y") + _field(4, b"Relu") + _field(5, attribute)
+    graph = (_field(1, node) + _field(2, b"g") + _field(11, _vi("x", F, [4]).SerializeToString()) +
+             _field(12, _vi("y", F, [4]).SerializeToString()))
+    out["packed_ints_attribute"] = (_varint(1 << 3) + _varint(8) + _field(7, graph) +
+                                    _field(8, helper.make_opsetid("", 17).SerializeToString()))
+    return out
+
+
 def endless_loop():
     """A Loop with no trip count whose condition stays true: y = x + 1 per iteration, forever."""
     body = helper.make_graph(
@@ -324,7 +378,8 @@ def models():
             "inlining_bomb": inlining_bomb(), "range_bomb": range_bomb(), "expand_bomb": expand_bomb(),
             "runtime_expand": runtime_expand(), "huge_broadcast": huge_broadcast(),
             "endless_loop": endless_loop(), "constant_outputs": constant_outputs(), "long_lstm": long_lstm(),
-            **{f"expanding_{k}": v for k, v in expanding_bombs(1 << 14).items()}}
+            **{f"expanding_{k}": v for k, v in expanding_bombs(1 << 14).items()},
+            **{f"decoding_{k}": v for k, v in decoding_bombs().items()}}
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 linear loading and planning, budgets on everything a model can expand, a
 run-time deadline and loop budget, results that never alias the session,
 graphs onnxruntime refuses, the plan cache's eviction."""
+import functools
 import gc
 import time
 import tracemalloc
@@ -243,6 +244,43 @@ def test_ops_whose_result_outgrows_their_inputs_check_its_size_before_allocating
     finally:
         tracemalloc.stop()
     assert peak < 16 << 20, f"{peak / (1 << 20):.0f} MiB allocated before the ResourceError"
+
+
+_decoding_bombs = functools.cache(hm.decoding_bombs)
+
+
+@pytest.mark.parametrize("name", sorted(hm.decoding_bombs(2)))
+def test_files_of_tiny_fields_are_refused_while_decoding_before_their_objects_outgrow_the_budget(monkeypatch, name):
+    """2-9 MiB files of 2-9 byte fields (empty strings, ints, dims, value_infos, metadata, opset
+    imports, input names), each a Python object once decoded: 20-100x their size when decoding
+    had no bound. Now the decoder charges what it makes (at wasm32 sizes; 64-bit objects are
+    about twice as large) and stops at the 16 MiB budget, naming the message it was decoding."""
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", "16M")
+    data = _decoding_bombs()[name]
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResourceError, match=r"the model needs more than 16\.0 MiB of memory \(at decoding "
+                                                r"message \w+, with about \d+\.\d MiB of Python objects made"):
+            wasm_infer.InferenceSession(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * (16 << 20), f"{peak / (1 << 20):.0f} MiB allocated before the ResourceError"
+
+
+def test_what_decoding_makes_is_charged_to_the_budget_the_rest_of_the_model_shares(monkeypatch):
+    """The charge stays in the model's budget: a model whose file fits but whose decoded objects
+    and constants together do not is refused; with room for both, it loads."""
+    data = hm.chain(2_000)
+    budget = limits.Budget()
+    wasm_infer.onnx_proto.load_model(data, make_node=wasm_infer.ir.Node, budget=budget)
+    charged = budget.used
+    assert 2_000 * 128 < charged < 2_000 * 1024, charged     # a node, its lists and its names
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", str(charged + len(data) + 4096))
+    wasm_infer.InferenceSession(data)
+    monkeypatch.setenv("WASM_INFER_MAX_MEMORY", str(charged + len(data) - 4096))
+    with pytest.raises(ResourceError, match=r"at decoding message (NodeProto|GraphProto), with about"):
+        wasm_infer.InferenceSession(data)
 
 
 def test_an_image_decoder_checks_the_size_its_header_declares_before_decoding(monkeypatch):

@@ -333,8 +333,9 @@ def load(data, model_dir=None):
     """bytes → Model (model_dir: where its external data may be read from)."""
     budget = limits.Budget()
     budget.add(len(memoryview(data)) if not isinstance(data, str) else 0, "the model's bytes")
-    # Each NodeProto decodes straight into a Node: no message per node in between.
-    return from_proto(onnx_proto.load_model(data, make_node=Node), model_dir, budget)
+    # Each NodeProto decodes straight into a Node: no message per node in between. What
+    # decoding makes is charged to the budget as it goes (onnx_proto.MESSAGE_BYTES).
+    return from_proto(onnx_proto.load_model(data, make_node=Node, budget=budget), model_dir, budget)
 
 
 def read_source(path_or_bytes):

@@ -16,7 +16,8 @@ Besides memory, what a small file can make large is bounded too: the nodes
 that inlining model-local functions creates (`WASM_INFER_MAX_NODES`), the
 outputs of ops that can outgrow their inputs (`check_output`: Range,
 ConstantOfShape, Expand, Tile, Resize, broadcasts, products, ...), the
-constants folded at load (charged to the model's Budget), and at run time
+Python objects decoding the file makes and the constants folded at load
+(both charged to the model's Budget), and at run time
 the Loop/Scan iterations of one run (`WASM_INFER_MAX_LOOP_TRIPS`) and an
 optional deadline (`RunState`), which the ops that loop in Python over their
 data also check as they go (`deadline_check`).
@@ -91,7 +92,8 @@ def check_tensor(nbytes, what):
 
 
 class Budget:
-    """Running total of what a model loads (file bytes + tensors)."""
+    """Running total of what a model loads (file bytes, the objects decoding
+    makes, tensors, folded constants)."""
 
     def __init__(self, what="the model"):
         self.what, self.used, self.limit = what, 0, budget()

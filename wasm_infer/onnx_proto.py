@@ -17,6 +17,22 @@ from .wire_numbers import bulk_varints, packed_varints, signed, varint
 
 MAX_DEPTH = 64
 
+# What decoding makes, charged against the model's memory budget (see load_model) as it goes:
+# each message (a Message and its __dict__, or a node with its lists) and each item of a
+# repeated field (a list slot, and for numbers an int; for bytes a memoryview slice, about a
+# message's size), at about their sizes in Pyodide's wasm32 heap, where the budget matters:
+# charged / held (tracemalloc, in Pyodide) 0.9-1.4 for the zoo's models, a chain of nodes and
+# most of tests/hostile_models.decoding_bombs; more (up to 6) where the interpreter shares
+# objects, as small ints. 64-bit CPython's objects are about twice as large. A field takes
+# 2 bytes at least, so
+# without this a file of empty messages or numbers decoded into 20-100 times its size
+# (natively, a 5 MiB file of 250,000 value_infos made 430 MiB).
+MESSAGE_BYTES, ITEM_BYTES = 128, 24
+# A distinct string (a name: copies share one object, see _string): the str, its key in the
+# table of strings and the table's entry, plus twice its length (the str and the key).
+STRING_BYTES = 48
+_FLUSH = 1 << 16        # a message's own charge is added up to the total at least this often
+
 # Field kinds. Scalars: decoded value; "packed" kinds accept both packed and
 # unpacked encodings, as protobuf parsers must.
 INT, FLOAT, DOUBLE, STRING, BYTES = "int", "float", "double", "string", "bytes"
@@ -161,23 +177,42 @@ def _short_fields(schema):
     return table
 
 
-def decode(buf, schema, pos=0, end=None, depth=0, strings=None, raw=None, make_node=None):
-    """Decode the message with `schema` from buf[pos:end]. strings: a dict
-    that makes equal strings one object (see load_model), or None. raw: the
-    same bytes as a `bytes` object, or None (see _string). make_node: see
-    load_model; it makes the object of each NodeProto, here and nested."""
+class _Decoding:
+    """What one decode shares: `strings`, the table that makes equal strings
+    one object (see _string); `raw`, the same bytes as a `bytes` object, or
+    None; `make_node`, what each NodeProto becomes, or None (see load_model);
+    and the bytes charged so far for the objects made (see MESSAGE_BYTES)
+    against `budget` (a limits.Budget, or None: no limit)."""
+    __slots__ = ("strings", "raw", "make_node", "budget", "charged", "left")
+
+    def __init__(self, raw=None, make_node=None, budget=None):
+        self.strings, self.raw, self.make_node, self.budget, self.charged = {}, raw, make_node, budget, 0
+        self.left = budget.limit - budget.used if budget is not None else float("inf")
+
+    def overrun(self, schema):
+        """Raises the budget's ResourceError, naming the kind of message that overran it."""
+        self.budget.add(self.charged, f"decoding message {schema[0]}, with about {self.charged / 2**20:.1f} MiB "
+                                      "of Python objects made")
+        raise AssertionError("unreachable: the budget was overrun")
+
+
+def decode(buf, schema, pos=0, end=None, depth=0, st=None):
+    """Decode the message with `schema` from buf[pos:end]. st: the
+    _Decoding this message is part of (None: a new one, with no budget)."""
     end = len(buf) if end is None else end
-    if strings is None:
-        strings = {}
-    if schema is Node and make_node is not None:
-        return _node(buf, pos, end, depth, strings, raw, make_node)
-    return _message(buf, schema, pos, end, depth, strings, raw, make_node)
+    if st is None:
+        st = _Decoding()
+    if schema is Node and st.make_node is not None:
+        return _node(buf, pos, end, depth, st)
+    return _message(buf, schema, pos, end, depth, st)
 
 
-def _message(buf, schema, pos, end, depth, strings, raw, make_node):
+def _message(buf, schema, pos, end, depth, st):
     """decode() into a Message."""
     if depth > MAX_DEPTH:
         raise ModelError(f"corrupt model: messages nested deeper than {MAX_DEPTH} levels")
+    strings, raw = st.strings, st.raw
+    made = MESSAGE_BYTES    # this message's charge (see MESSAGE_BYTES), added to st.charged at its end
     msg = _new(Message)     # Message(schema) without a Python-level __init__ call per message
     msg._schema = schema
     fields = schema[1]
@@ -200,13 +235,13 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
                             key = raw[pos + 1:stop]
                             value = strings.get(key)
                             if value is None:
-                                value = _new_string(key, strings, schema, name)
+                                value = _new_string(key, st, schema, name)
                         else:
-                            value = _string(buf, raw, pos + 1, stop, strings, schema, name)
+                            value = _string(buf, st, pos + 1, stop, schema, name)
                     elif kind is LABEL:
                         value = _label(buf, raw, pos + 1, stop, schema, name)
                     else:
-                        value = decode(buf, kind, pos + 1, stop, depth + 1, strings, raw, make_node)
+                        value = decode(buf, kind, pos + 1, stop, depth + 1, st)
                     pos = stop
                     if repeated:
                         values = d.get(name)
@@ -214,6 +249,9 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
                             d[name] = [value]
                         else:
                             values.append(value)
+                        made += ITEM_BYTES
+                        if made > _FLUSH:
+                            made = _charge(st, made, schema)
                     else:
                         d[name] = value
                     continue
@@ -238,26 +276,34 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
                 raise ModelError(f"truncated model: field {schema[0]}.{name} claims {n} bytes, "
                                  f"only {end - pos} remain")
             if kind == STRING:
-                value = _string(buf, raw, pos, stop, strings, schema, name)
+                value = _string(buf, st, pos, stop, schema, name)
             elif kind == LABEL:
                 value = _label(buf, raw, pos, stop, schema, name)
             elif isinstance(kind, tuple):
-                value = decode(buf, kind, pos, stop, depth + 1, strings, raw, make_node)
+                value = decode(buf, kind, pos, stop, depth + 1, st)
             elif kind == BYTES:
                 value = buf[pos:stop]
+                made += MESSAGE_BYTES - ITEM_BYTES     # a memoryview costs about a message (see MESSAGE_BYTES)
             elif kind in _PACKED_FIXED:
                 fmt, size = _PACKED_FIXED[kind]
                 if n % size:
                     raise ModelError(f"corrupt model: packed {schema[0]}.{name} has {n} bytes, "
                                      f"not a multiple of {size}")
                 d.setdefault(name, []).append(buf[pos:stop])  # memoryview chunk; joined by users
+                made += MESSAGE_BYTES
+                if made > _FLUSH:
+                    made = _charge(st, made, schema)
                 pos = stop
                 continue
             elif kind in (PACKED_INT, PACKED_UINT):
+                # a Python int per number, at most one a byte: charged before they are made
+                made = _charge(st, made + ITEM_BYTES * n, schema)
                 d.setdefault(name, []).extend(packed_varints(buf, pos, stop, kind == PACKED_INT))
                 pos = stop
                 continue
             elif kind in (BULK_INT, BULK_UINT):
+                # an int64 per number, at most one a byte: charged before they are made
+                made = _charge(st, made + MESSAGE_BYTES + 8 * n, schema)
                 d.setdefault(name, []).append(bulk_varints(buf, pos, stop, kind == BULK_INT))
                 pos = stop
                 continue
@@ -269,6 +315,9 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
             value = v & 0xFFFFFFFFFFFFFFFF if kind in (PACKED_UINT, BULK_UINT) else signed(v)
             if kind != INT:
                 d.setdefault(name, []).append(value)
+                made += ITEM_BYTES
+                if made > _FLUSH:
+                    made = _charge(st, made, schema)
                 continue
         elif wire == 5 and kind in (FLOAT, PACKED_FLOAT):
             if pos + 4 > end:
@@ -277,6 +326,9 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
             pos += 4
             if kind == PACKED_FLOAT:
                 d.setdefault(name, []).append(struct.pack("<f", value))
+                made += ITEM_BYTES
+                if made > _FLUSH:
+                    made = _charge(st, made, schema)
                 continue
         elif wire == 1 and kind in (DOUBLE, PACKED_DOUBLE):
             if pos + 8 > end:
@@ -285,6 +337,9 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
             pos += 8
             if kind == PACKED_DOUBLE:
                 d.setdefault(name, []).append(struct.pack("<d", value))
+                made += ITEM_BYTES
+                if made > _FLUSH:
+                    made = _charge(st, made, schema)
                 continue
         else:
             raise ModelError(f"corrupt model: {schema[0]}.{name} has wire type {wire}, expected {kind}")
@@ -294,12 +349,27 @@ def _message(buf, schema, pos, end, depth, strings, raw, make_node):
                 d[name] = [value]
             else:
                 values.append(value)
+            made += ITEM_BYTES
+            if made > _FLUSH:
+                made = _charge(st, made, schema)
         else:
             d[name] = value
+    st.charged += made      # _charge, inline: once per message
+    if st.charged > st.left:
+        st.overrun(schema)
     return msg
 
 
-def _node(buf, pos, end, depth, strings, raw, make_node):
+def _charge(st, made, schema):
+    """Add `made` bytes to what the decoding `st` has charged; ResourceError
+    past its budget. Returns 0: what the caller has left to charge."""
+    st.charged += made
+    if st.charged > st.left:
+        st.overrun(schema)
+    return 0
+
+
+def _node(buf, pos, end, depth, st):
     """A NodeProto as make_node(op_type, inputs, outputs, attributes, domain,
     name), with no Message in between: a large graph is mostly nodes, and
     most nodes are a few short strings (one-byte keys and lengths), read
@@ -308,8 +378,11 @@ def _node(buf, pos, end, depth, strings, raw, make_node):
     a varint key, another wire type, an unknown field) to the end, the
     general decoder reads the rest, which merges as protobuf merges two
     parts of one message: repeated fields append, a scalar read later wins."""
-    if depth > MAX_DEPTH or raw is None:
-        pos_fast = pos      # no fast path: the general decoder reads it all
+    strings, raw = st.strings, st.raw
+    if depth > MAX_DEPTH or raw is None or end - pos > _FLUSH:
+        # no fast path: the general decoder reads it all (and charges a node of many
+        # names for them as it goes, where this loop would charge them at the end)
+        pos_fast = pos
     else:
         pos_fast = end
     inputs, outputs, attrs = [], [], NO_ATTRS
@@ -325,7 +398,7 @@ def _node(buf, pos, end, depth, strings, raw, make_node):
         if key <= 0x12:     # 1 input, 2 output: shared strings (see _string), the most common fields
             value = strings.get(raw[pos:stop])
             if value is None:
-                value = _new_string(raw[pos:stop], strings, Node, "input" if key == 0x0A else "output")
+                value = _new_string(raw[pos:stop], st, Node, "input" if key == 0x0A else "output")
             (inputs if key == 0x0A else outputs).append(value)
         elif key == 0x1A:   # 3: name (a LABEL), decoded inline: one per node
             try:
@@ -333,7 +406,7 @@ def _node(buf, pos, end, depth, strings, raw, make_node):
             except UnicodeDecodeError:
                 _label(buf, raw, pos, stop, Node, "name")   # raises the ModelError
         elif key == 0x2A:   # 5: attribute
-            a = decode(buf, Attribute, pos, stop, depth + 1, strings, raw, make_node)
+            a = decode(buf, Attribute, pos, stop, depth + 1, st)
             if attrs is NO_ATTRS:
                 attrs = [a]
             else:
@@ -343,35 +416,47 @@ def _node(buf, pos, end, depth, strings, raw, make_node):
         else:               # 4 op_type, 7 domain, 8 overload: shared strings
             value = strings.get(raw[pos:stop])
             if value is None:
-                value = _new_string(raw[pos:stop], strings, Node, Node[1][key >> 3][0])
+                value = _new_string(raw[pos:stop], st, Node, Node[1][key >> 3][0])
             if key == 0x22:
                 op_type = value
             elif key == 0x3A:
                 domain = value
         pos = stop
+    # the node and its two lists, an item a name (the names are shared: see _string); the
+    # general decoder charges what it reads below
+    st.charged += MESSAGE_BYTES + ITEM_BYTES * (len(inputs) + len(outputs))
+    if st.charged > st.left:
+        st.overrun(Node)
     if pos < end:
-        d = _message(buf, Node, pos, end, depth, strings, raw, make_node).__dict__
+        d = _message(buf, Node, pos, end, depth, st).__dict__
         inputs += d.get("input", ())
         outputs += d.get("output", ())
         if "attribute" in d:
             attrs = d["attribute"] if attrs is NO_ATTRS else attrs + d["attribute"]
         op_type, domain, name = d.get("op_type", op_type), d.get("domain", domain), d.get("name", name)
-    return make_node(op_type, inputs, outputs, attrs, domain, name)
+    return st.make_node(op_type, inputs, outputs, attrs, domain, name)
 
 
-def _string(buf, raw, pos, stop, strings, schema, name):
+def _string(buf, st, pos, stop, schema, name):
     """The string in buf[pos:stop], one object for all its copies: a value's
     name is written by its producer and each reader, so sharing one str
     saves memory, and dict lookups by name then match by identity without
-    comparing text. With `raw` (bytes), `strings` maps the encoded bytes to
-    the str: a bytes slice and one lookup are about 4x cheaper than decoding
-    a memoryview slice, and most names are copies. Without it, str -> str."""
+    comparing text. With `st.raw` (bytes), `st.strings` maps the encoded
+    bytes to the str: a bytes slice and one lookup are about 4x cheaper than
+    decoding a memoryview slice, and most names are copies. Without it,
+    str -> str."""
+    strings, raw = st.strings, st.raw
     if raw is not None:
         key = raw[pos:stop]
         value = strings.get(key)
-        return value if value is not None else _new_string(key, strings, schema, name)
+        return value if value is not None else _new_string(key, st, schema, name)
     value = _utf8(buf[pos:stop], schema, name)
-    return strings.setdefault(value, value)
+    first = strings.get(value)
+    if first is not None:
+        return first
+    _charge(st, STRING_BYTES + 2 * (stop - pos), schema)
+    strings[value] = value
+    return value
 
 
 def _label(buf, raw, pos, stop, schema, name):
@@ -380,9 +465,13 @@ def _label(buf, raw, pos, stop, schema, name):
     return _utf8((buf if raw is None else raw)[pos:stop], schema, name)
 
 
-def _new_string(key, strings, schema, name):
-    """The str of the bytes `key`, seen for the first time: decoded and remembered (see _string)."""
-    value = strings[key] = _utf8(key, schema, name)
+def _new_string(key, st, schema, name):
+    """The str of the bytes `key`, seen for the first time: decoded, charged
+    (see STRING_BYTES) and remembered (see _string)."""
+    st.charged += STRING_BYTES + 2 * len(key)      # _charge, inline: once per distinct name
+    if st.charged > st.left:
+        st.overrun(schema)
+    value = st.strings[key] = _utf8(key, schema, name)
     return value
 
 
@@ -394,9 +483,11 @@ def _utf8(data, schema, name):
         raise ModelError(f"corrupt model: {schema[0]}.{name} is not valid UTF-8") from None
 
 
-def load_model(data, make_node=None):
+def load_model(data, make_node=None, budget=None):
     """Decode a ModelProto from bytes (or a memoryview of them). make_node:
-    None, or what each NodeProto becomes instead of a Message (see _node)."""
+    None, or what each NodeProto becomes instead of a Message (see _node).
+    budget: a limits.Budget the objects decoding makes are charged to as they
+    are made (ResourceError past it; see MESSAGE_BYTES), or None."""
     try:
         buf = memoryview(data)
     except TypeError:
@@ -407,4 +498,8 @@ def load_model(data, make_node=None):
         raise ModelError("empty input: not an ONNX model")
     # Names are sliced from the bytes themselves when the model is a bytes object (as read
     # from a file or handed over by the JS bridge); other buffers are not copied for this.
-    return decode(buf, Model, strings={}, raw=data if type(data) is bytes else None, make_node=make_node)
+    st = _Decoding(data if type(data) is bytes else None, make_node, budget)
+    model = decode(buf, Model, st=st)
+    if budget is not None:
+        budget.add(st.charged, "the Python objects its protobuf decodes into")
+    return model

@@ -318,6 +318,53 @@ json.dumps(out)
   assert.ok(heapAfter - heapBefore <= 64 * MiB, `the heap grew by ${((heapAfter - heapBefore) / MiB).toFixed(0)} MiB`);
 });
 
+test('files of tiny protobuf fields are refused while decoding, before their objects outgrow the budget', { timeout: 180_000 }, async (t) => {
+  // Twice over the files: first for the outcomes and the heap, then for tracemalloc's peaks
+  // (tracemalloc's own tables, a few dozen bytes an object, would grow the heap themselves).
+  const attempt = (trace) => py.runJSON(`
+import json, os, time, tracemalloc, wasm_infer
+out = {}
+os.environ["WASM_INFER_MAX_MEMORY"] = "16M"
+try:
+    for f in sorted(os.listdir("/hostile")):
+        if not f.startswith("decoding_"):
+            continue
+        data = open(f"/hostile/{f}", "rb").read()
+        if ${trace ? 'True' : 'False'}:
+            tracemalloc.start()
+        t0 = time.perf_counter()
+        try:
+            wasm_infer.InferenceSession(data)
+            outcome = "loaded"
+        except Exception as e:
+            outcome = f"{type(e).__name__}: {e}"
+        out[f[:-5]] = [outcome, tracemalloc.get_traced_memory()[1], len(data), time.perf_counter() - t0]
+        tracemalloc.stop()
+        del data
+finally:
+    del os.environ["WASM_INFER_MAX_MEMORY"]
+json.dumps(out)
+`, t);
+  const heapBefore = (await py.memory(t)).heapBytes;
+  const r = await attempt(false);
+  const heapAfter = (await py.memory(t)).heapBytes;
+  const traced = await attempt(true);
+  console.log(`# decoding bombs in Pyodide (file MiB, traced peak MiB, s): ${Object.entries(traced).map(([k, [, peak, size, s]]) =>
+    `${k} ${(size / MiB).toFixed(1)}/${(peak / MiB).toFixed(1)}/${s.toFixed(1)}`).join(', ')}; heap ${(heapBefore / MiB).toFixed(0)} -> ${(heapAfter / MiB).toFixed(0)} MiB`);
+  assert.ok(Object.keys(r).length >= 9, `only ${Object.keys(r).length} decoding bombs`);
+  for (const [name, [outcome]] of Object.entries(r)) {
+    assert.match(outcome, /^ResourceError: the model needs more than 16\.0 MiB of memory \(at decoding message \w+, with about [\d.]+ MiB of Python objects made/, `${name}: ${outcome}`);
+    // the charges are wasm32 sizes give or take 40% (onnx_proto.MESSAGE_BYTES); unbounded, these made 20-100x their file
+    const peak = traced[name][1];
+    assert.ok(peak < 24 * MiB, `${name}: ${(peak / MiB).toFixed(1)} MiB traced before the ResourceError`);
+  }
+  // Unbounded, each of these files alone grew a fresh runtime's heap by 37-274 MiB, and all but
+  // one (a Sum of undefined inputs) loaded, under this budget (2026-12-06). Bounded, each stops
+  // at about 16 MiB of objects (the charges are estimates: give or take 40%), and the heap grows
+  // in steps of a fifth of its size or more: 36 MiB for all nine, from a fresh runtime (2026-12-06).
+  assert.ok(heapAfter - heapBefore <= 3 * 16 * MiB, `the heap grew by ${((heapAfter - heapBefore) / MiB).toFixed(0)} MiB`);
+});
+
 test('an LSTM over 100,000 steps binds its kernels once: its first run makes nothing per step, matches the NumPy LSTM, and stops at a deadline', { timeout: 120_000 }, async (t) => {
   const r = await py.runJSON(`
 import json, tracemalloc, numpy as np, wasm_infer
