@@ -61,6 +61,11 @@ def encode_varint(n):
             return bytes(out)
 
 
+def encode_field(number, payload):
+    """A length-delimited protobuf field: key (wire type 2), length, payload."""
+    return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
+
+
 def walk(buf, schema=onnx_proto.Model, pos=0, end=None, depth=0, out=None):
     """Every field of a valid model: dicts with key (offset of the key), val
     (offset of the value or length varint), payload (offset of a

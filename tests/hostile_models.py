@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
+from fuzzing import encode_field as _field, encode_varint as _varint
+
 F, I64 = TensorProto.FLOAT, TensorProto.INT64
 
 
@@ -225,20 +227,6 @@ def expanding_bombs(n=1 << 12):
         out[name] = _model([node], [], [y], {k: v for k, v in inputs.items() if v is not None},
                            opset=17 if ml else opset, ml=ml)
     return out
-
-
-def _varint(v):
-    out = bytearray()
-    while True:
-        out.append(v & 0x7F | (0x80 if v > 0x7F else 0))
-        v >>= 7
-        if not v:
-            return bytes(out)
-
-
-def _field(number, payload):
-    """A length-delimited protobuf field."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 def decoding_bombs(n=1 << 20):

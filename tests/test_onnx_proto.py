@@ -6,7 +6,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from wasm_infer import ModelError, ir, onnx_proto
 
-from fuzzing import encode_varint as _varint
+from fuzzing import encode_field as _field, encode_varint as _varint
 
 
 def _model():
@@ -181,11 +181,6 @@ def test_node_names_and_doc_strings_are_read_on_their_own(kind):
     bad = data.replace("é".encode(), b"\xc3\x28", 1)
     with pytest.raises(ModelError, match=r"NodeProto\.doc_string is not valid UTF-8"):
         onnx_proto.load_model(kind(bad))
-
-
-def _field(number, payload):
-    """A length-delimited protobuf field."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
 def _as_nodes(data):

@@ -313,37 +313,23 @@ def _message(buf, schema, pos, end, depth, st):
         elif wire == 0 and kind in (INT, PACKED_INT, PACKED_UINT, BULK_INT, BULK_UINT):
             v, pos = varint(buf, pos, end)
             value = v & 0xFFFFFFFFFFFFFFFF if kind in (PACKED_UINT, BULK_UINT) else signed(v)
-            if kind != INT:
-                d.setdefault(name, []).append(value)
-                made += ITEM_BYTES
-                if made > _FLUSH:
-                    made = _charge(st, made, schema)
-                continue
         elif wire == 5 and kind in (FLOAT, PACKED_FLOAT):
             if pos + 4 > end:
                 raise ModelError(f"truncated model: {schema[0]}.{name} runs past the end")
             value = struct.unpack_from("<f", buf, pos)[0]
             pos += 4
             if kind == PACKED_FLOAT:
-                d.setdefault(name, []).append(struct.pack("<f", value))
-                made += ITEM_BYTES
-                if made > _FLUSH:
-                    made = _charge(st, made, schema)
-                continue
+                value = struct.pack("<f", value)
         elif wire == 1 and kind in (DOUBLE, PACKED_DOUBLE):
             if pos + 8 > end:
                 raise ModelError(f"truncated model: {schema[0]}.{name} runs past the end")
             value = struct.unpack_from("<d", buf, pos)[0]
             pos += 8
             if kind == PACKED_DOUBLE:
-                d.setdefault(name, []).append(struct.pack("<d", value))
-                made += ITEM_BYTES
-                if made > _FLUSH:
-                    made = _charge(st, made, schema)
-                continue
+                value = struct.pack("<d", value)
         else:
             raise ModelError(f"corrupt model: {schema[0]}.{name} has wire type {wire}, expected {kind}")
-        if repeated:
+        if repeated or (wire != 2 and kind not in (INT, FLOAT, DOUBLE)):    # a packed kind's numbers one a field
             values = d.get(name)
             if values is None:
                 d[name] = [value]
