@@ -5,7 +5,7 @@ No dependency but numpy and wasm_infer, so the same loop runs natively
 limit, like wasm32, and a per-case alarm) and inside Pyodide
 (tests/node/robustness.test.mjs copies this file into Pyodide's file system).
 
-Mutations know the protobuf structure (walked with wasm_infer.onnx_proto's
+Mutations know the protobuf structure (walked with wasm_infer.onnx_schema's
 schemas) so they hit the fields that matter instead of weight bytes:
 bit flips and random bytes inside structural fields, truncation, length-field
 corruption, varint corruption (dims, data types, attribute ints), shuffled,
@@ -36,7 +36,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import wasm_infer  # noqa: E402
-from wasm_infer import onnx_proto  # noqa: E402
+from wasm_infer import onnx_schema  # noqa: E402
 from wasm_infer.warmup import representative_feeds  # noqa: E402
 from wasm_infer.wire_numbers import varint  # noqa: E402
 
@@ -66,7 +66,7 @@ def encode_field(number, payload):
     return encode_varint(number << 3 | 2) + encode_varint(len(payload)) + payload
 
 
-def walk(buf, schema=onnx_proto.Model, pos=0, end=None, depth=0, out=None):
+def walk(buf, schema=onnx_schema.Model, pos=0, end=None, depth=0, out=None):
     """Every field of a valid model: dicts with key (offset of the key), val
     (offset of the value or length varint), payload (offset of a
     length-delimited payload or None), end, wire, name, message (the schema

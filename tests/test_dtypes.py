@@ -7,7 +7,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import wasm_infer
-from wasm_infer import dtypes, onnx_proto, tensor
+from wasm_infer import dtypes, onnx_proto, onnx_schema, tensor
 
 FLOATS8 = {dtypes.FLOAT8E4M3FN: ml_dtypes.float8_e4m3fn, dtypes.FLOAT8E4M3FNUZ: ml_dtypes.float8_e4m3fnuz,
            dtypes.FLOAT8E5M2: ml_dtypes.float8_e5m2, dtypes.FLOAT8E5M2FNUZ: ml_dtypes.float8_e5m2fnuz}
@@ -52,7 +52,7 @@ def test_subbyte_ints_decode_from_tensor_proto_and_ml_dtypes(elem, ml):
     values = np.array([0, 1, -1, 3, -2, 7, -8, 5, 2], dtype=np.int64)
     values = values.astype(ml)  # wraps like ONNX Cast
     proto = numpy_helper.from_array(values, "t")
-    ours = tensor.to_array(onnx_proto.decode(memoryview(proto.SerializeToString()), onnx_proto.Tensor))
+    ours = tensor.to_array(onnx_proto.decode(memoryview(proto.SerializeToString()), onnx_schema.Tensor))
     assert ours.dtype == dtypes.EXOTIC[elem]
     np.testing.assert_array_equal(dtypes.to_float32(ours), values.astype(np.float32))
     np.testing.assert_array_equal(dtypes.to_float32(dtypes.from_ml_dtypes(values)), values.astype(np.float32))
@@ -63,7 +63,7 @@ def test_float8_in_int32_data_decodes():
     proto.ClearField("float_data")
     del proto.int32_data[:]
     proto.int32_data.extend([0x38, 0x7E, 0xB8])
-    ours = tensor.to_array(onnx_proto.decode(memoryview(proto.SerializeToString()), onnx_proto.Tensor))
+    ours = tensor.to_array(onnx_proto.decode(memoryview(proto.SerializeToString()), onnx_schema.Tensor))
     np.testing.assert_array_equal(dtypes.to_float32(ours), [1.0, 448.0, -1.0])
 
 

@@ -10,7 +10,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import wasm_infer
-from wasm_infer import InputError, ModelError, ResourceError, ir, onnx_proto, tensor
+from wasm_infer import InputError, ModelError, ResourceError, ir, onnx_proto, onnx_schema, tensor
 
 from fuzzing import encode_varint as _varint
 from helpers import FLOAT, make_model
@@ -25,7 +25,7 @@ def _tensor_model(t, op="Identity"):
 
 
 def _decode_tensor(t):
-    return tensor.to_array(onnx_proto.decode(memoryview(t.SerializeToString()), onnx_proto.Tensor))
+    return tensor.to_array(onnx_proto.decode(memoryview(t.SerializeToString()), onnx_schema.Tensor))
 
 
 # ---- sizes before allocation -------------------------------------------------------
@@ -67,7 +67,7 @@ def test_bulk_integer_fields_match_onnx():
         np.testing.assert_array_equal(_decode_tensor(t), numpy_helper.to_array(t))
     # unpacked (one key per value) and mixed encodings of int64_data (field 7)
     body = b"".join(b"\x38" + _varint(v) for v in (5, 2**64 - 3)) + b"\x3a" + bytes([2]) + _varint(7) + _varint(1)
-    t = onnx_proto.decode(memoryview(b"\x08\x04\x10\x07" + body), onnx_proto.Tensor)
+    t = onnx_proto.decode(memoryview(b"\x08\x04\x10\x07" + body), onnx_schema.Tensor)
     assert tensor.to_array(t).tolist() == [5, -3, 7, 1]
 
 
@@ -75,7 +75,7 @@ def test_truncated_packed_varints():
     # dims [2], int64_data packed with a dangling continuation byte
     data = b"\x08\x02\x10\x07\x3a\x02\x05\x85"
     with pytest.raises(ModelError, match="packed varint runs past"):
-        onnx_proto.decode(memoryview(data), onnx_proto.Tensor)
+        onnx_proto.decode(memoryview(data), onnx_schema.Tensor)
 
 
 def test_length_fields_are_checked_against_remaining_bytes():
@@ -90,7 +90,7 @@ def test_sparse_indices_are_bounds_checked():
     values = helper.make_tensor("v", FLOAT, [2], [1.0, 2.0])
     for idx, dims in (([1, 6], [2, 3]), ([-1, 0], [2, 3])):
         sp = helper.make_sparse_tensor(values, helper.make_tensor("i", TensorProto.INT64, [2], idx), dims)
-        msg = onnx_proto.decode(memoryview(sp.SerializeToString()), onnx_proto.SparseTensor)
+        msg = onnx_proto.decode(memoryview(sp.SerializeToString()), onnx_schema.SparseTensor)
         with pytest.raises(ModelError, match="outside the dims"):
             tensor.sparse_to_array(msg)
 

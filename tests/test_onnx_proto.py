@@ -4,7 +4,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from wasm_infer import ModelError, ir, onnx_proto
+from wasm_infer import ModelError, ir, onnx_proto, onnx_schema
 
 from fuzzing import encode_field as _field, encode_varint as _varint
 
@@ -100,7 +100,7 @@ def test_nesting_depth_is_bounded():
         key = 0x22 if level % 2 else 0x0A
         data = bytes([key]) + _varint(len(data)) + data
     with pytest.raises(ModelError, match="nested deeper"):
-        onnx_proto.decode(memoryview(data), onnx_proto.TypeProto)
+        onnx_proto.decode(memoryview(data), onnx_schema.TypeProto)
 
 
 def test_real_model_parses_like_onnx(effnet_path):
@@ -136,14 +136,14 @@ def test_multi_byte_keys_and_lengths_and_message_ends():
     node = helper.make_node("Relu", ["x"], ["y"], name=name)
     attr = helper.make_attribute("alpha", 0.5)     # AttributeProto.type is field 20: a 2-byte key
     node.attribute.append(attr)
-    msg = onnx_proto.decode(memoryview(node.SerializeToString()), onnx_proto.Node)
+    msg = onnx_proto.decode(memoryview(node.SerializeToString()), onnx_schema.Node)
     assert msg.name == name and msg.attribute[0].type == attr.type and msg.attribute[0].f == 0.5
     data = memoryview(b"\x42\x01a")                # TensorProto.name = "a", cut after its key
-    assert onnx_proto.decode(data, onnx_proto.Tensor).name == "a"
+    assert onnx_proto.decode(data, onnx_schema.Tensor).name == "a"
     with pytest.raises(ModelError, match="truncated"):
-        onnx_proto.decode(data, onnx_proto.Tensor, 0, 1)
+        onnx_proto.decode(data, onnx_schema.Tensor, 0, 1)
     with pytest.raises(ModelError, match="truncated"):
-        onnx_proto.decode(data, onnx_proto.Tensor, 0, 2)
+        onnx_proto.decode(data, onnx_schema.Tensor, 0, 2)
 
 
 @pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])

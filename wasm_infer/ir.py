@@ -160,13 +160,13 @@ def _type_name(t, depth=0):
     "optional(seq(tensor(float)))", "map(int64,tensor(float))"; "" when unknown."""
     if t is None or depth > 16:
         return ""
-    for field, name in (("tensor_type", "tensor"), ("sparse_tensor_type", "sparse_tensor")):
-        if t.has(field):
-            inner = dtypes.type_string(getattr(t, field).elem_type)
+    for kind, name in (("tensor_type", "tensor"), ("sparse_tensor_type", "sparse_tensor")):
+        if t.has(kind):
+            inner = dtypes.type_string(getattr(t, kind).elem_type)
             return inner if name == "tensor" else f"sparse_{inner}"
-    for field, name in (("sequence_type", "seq"), ("optional_type", "optional")):
-        if t.has(field):
-            inner = _type_name(getattr(t, field).elem_type, depth + 1)
+    for kind, name in (("sequence_type", "seq"), ("optional_type", "optional")):
+        if t.has(kind):
+            inner = _type_name(getattr(t, kind).elem_type, depth + 1)
             return f"{name}({inner})" if inner else ""
     if t.has("map_type"):
         key = dtypes.type_string(t.map_type.key_type)[len("tensor("):-1]

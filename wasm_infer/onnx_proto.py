@@ -1,8 +1,8 @@
 """A small reader for the protobuf wire format of ONNX models.
 
 No dependency on `onnx` or `protobuf`: Pyodide has neither for every version we
-target. Messages decode into `Message` objects (attribute access, defaults for
-absent fields); NodeProtos, when the caller asks, straight into its own node
+target. Messages (their schemas: onnx_schema) decode into `Message` objects
+(attribute access, defaults for absent fields); NodeProtos, when the caller asks, straight into its own node
 objects (see load_model), as a large graph is mostly nodes. Bulk data
 (raw_data, packed numbers) stays as memoryview slices of the input so that a
 large model is not copied. Every length is checked
@@ -13,6 +13,8 @@ import struct
 import types
 
 from .errors import ModelError
+from .onnx_schema import (BULK_INT, BULK_UINT, BYTES, DOUBLE, FLOAT, INT, LABEL, PACKED_DOUBLE, PACKED_FLOAT,
+                          PACKED_INT, PACKED_UINT, STRING, Attribute, Message, Model, Node)
 from .wire_numbers import bulk_varints, packed_varints, signed, varint
 
 MAX_DEPTH = 64
@@ -24,130 +26,18 @@ MAX_DEPTH = 64
 # charged / held (tracemalloc, in Pyodide) 0.9-1.4 for the zoo's models, a chain of nodes and
 # most of tests/hostile_models.decoding_bombs; more (up to 6) where the interpreter shares
 # objects, as small ints. 64-bit CPython's objects are about twice as large. A field takes
-# 2 bytes at least, so
-# without this a file of empty messages or numbers decoded into 20-100 times its size
-# (natively, a 5 MiB file of 250,000 value_infos made 430 MiB).
+# 2 bytes at least, so without this a file of empty messages or numbers decoded into 20-100
+# times its size (natively, a 5 MiB file of 250,000 value_infos made 430 MiB).
 MESSAGE_BYTES, ITEM_BYTES = 128, 24
 # A distinct string (a name: copies share one object, see _string): the str, its key in the
 # table of strings and the table's entry, plus twice its length (the str and the key).
 STRING_BYTES = 48
 _FLUSH = 1 << 16        # a message's own charge is added up to the total at least this often
 
-# Field kinds. Scalars: decoded value; "packed" kinds accept both packed and
-# unpacked encodings, as protobuf parsers must.
-INT, FLOAT, DOUBLE, STRING, BYTES = "int", "float", "double", "string", "bytes"
-# A string that is seldom written twice (a node's name, a doc string): decoded
-# on its own, not through the table that makes equal names one object (see
-# _string), which would only grow by one entry per node.
-LABEL = "label"
-PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT = "pint", "pfloat", "pdouble", "puint"
-# Bulk integer data of tensors (int32_data, int64_data, uint64_data): decoded
-# with numpy into int64 / uint64 chunks, 8 bytes per value instead of a Python
-# int each (36 bytes) and no Python loop per value. The field is a list of
-# chunks: numpy arrays (packed runs) and ints (unpacked values); see
-# `wire_numbers.int_values`.
-BULK_INT, BULK_UINT = "bint", "buint"
 # A node's attributes when it has none (most nodes): one shared, read-only
 # mapping instead of an empty container per node (see _node).
 NO_ATTRS = types.MappingProxyType({})
 _PACKED_FIXED = {PACKED_FLOAT: ("<f", 4), PACKED_DOUBLE: ("<d", 8)}
-
-
-class Message:
-    """A decoded message: fields as attributes, repeated fields as lists."""
-    __slots__ = ("_schema", "__dict__")
-
-    def __init__(self, schema):
-        self._schema = schema
-
-    def __getattr__(self, name):     # only called for a field the message does not have
-        try:
-            default = _defaults(self._schema)[name]
-        except KeyError:
-            raise AttributeError(f"{self._schema[0]} has no field {name!r}") from None
-        return [] if default is _LIST else default
-
-    def has(self, name):
-        return name in self.__dict__
-
-    def __repr__(self):
-        return f"{self._schema[0]}({', '.join(sorted(self.__dict__))})"
-
-
-_PACKED_KINDS = {PACKED_INT, PACKED_FLOAT, PACKED_DOUBLE, PACKED_UINT, BULK_INT, BULK_UINT}
-_DEFAULTS = {INT: 0, FLOAT: 0.0, DOUBLE: 0.0, STRING: "", LABEL: "", BYTES: b""}
-_LIST = object()        # the default is a new empty list
-_FIELD_DEFAULTS = {}    # schema name -> {field name: default}: absent fields are read once per node or more
-
-
-def _defaults(schema):
-    table = _FIELD_DEFAULTS.get(schema[0])
-    if table is None:
-        table = _FIELD_DEFAULTS[schema[0]] = {}
-        for fname, kind, repeated in schema[1].values():
-            if isinstance(kind, tuple):
-                table[fname] = _LIST if repeated else None     # absent message
-            elif repeated or kind in _PACKED_KINDS:
-                table[fname] = _LIST
-            else:
-                table[fname] = _DEFAULTS.get(kind)
-    return table
-
-
-def _schema(name, fields):
-    """fields: {number: (attribute name, kind or nested schema, repeated)}"""
-    return (name, fields)
-
-
-StringStringEntry = _schema("StringStringEntryProto", {1: ("key", STRING, False), 2: ("value", STRING, False)})
-OperatorSetId = _schema("OperatorSetIdProto", {1: ("domain", STRING, False), 2: ("version", INT, False)})
-Dimension = _schema("Dimension", {1: ("dim_value", INT, False), 2: ("dim_param", STRING, False),
-                                  3: ("denotation", STRING, False)})
-TensorShape = _schema("TensorShapeProto", {1: ("dim", Dimension, True)})
-TypeProto = _schema("TypeProto", {})
-TensorType = _schema("TypeProto.Tensor", {1: ("elem_type", INT, False), 2: ("shape", TensorShape, False)})
-SequenceType = _schema("TypeProto.Sequence", {1: ("elem_type", TypeProto, False)})
-OptionalType = _schema("TypeProto.Optional", {1: ("elem_type", TypeProto, False)})
-MapType = _schema("TypeProto.Map", {1: ("key_type", INT, False), 2: ("value_type", TypeProto, False)})
-TypeProto[1].update({1: ("tensor_type", TensorType, False), 4: ("sequence_type", SequenceType, False),
-                     5: ("map_type", MapType, False), 9: ("optional_type", OptionalType, False),
-                     8: ("sparse_tensor_type", TensorType, False), 6: ("denotation", STRING, False)})
-ValueInfo = _schema("ValueInfoProto", {1: ("name", STRING, False), 2: ("type", TypeProto, False),
-                                       3: ("doc_string", LABEL, False)})
-Tensor = _schema("TensorProto", {
-    1: ("dims", PACKED_INT, False), 2: ("data_type", INT, False), 4: ("float_data", PACKED_FLOAT, False),
-    5: ("int32_data", BULK_INT, False), 6: ("string_data", BYTES, True), 7: ("int64_data", BULK_INT, False),
-    8: ("name", STRING, False), 12: ("doc_string", LABEL, False), 9: ("raw_data", BYTES, False),
-    13: ("external_data", StringStringEntry, True), 14: ("data_location", INT, False),
-    10: ("double_data", PACKED_DOUBLE, False), 11: ("uint64_data", BULK_UINT, False)})
-SparseTensor = _schema("SparseTensorProto", {1: ("values", Tensor, False), 2: ("indices", Tensor, False),
-                                             3: ("dims", PACKED_INT, False)})
-Graph = _schema("GraphProto", {})
-Attribute = _schema("AttributeProto", {
-    1: ("name", STRING, False), 21: ("ref_attr_name", STRING, False), 13: ("doc_string", LABEL, False),
-    20: ("type", INT, False), 2: ("f", FLOAT, False), 3: ("i", INT, False), 4: ("s", BYTES, False),
-    5: ("t", Tensor, False), 6: ("g", Graph, False), 22: ("sparse_tensor", SparseTensor, False),
-    14: ("tp", TypeProto, False), 7: ("floats", PACKED_FLOAT, False), 8: ("ints", PACKED_INT, False),
-    9: ("strings", BYTES, True), 10: ("tensors", Tensor, True), 11: ("graphs", Graph, True),
-    23: ("sparse_tensors", SparseTensor, True), 15: ("type_protos", TypeProto, True)})
-Node = _schema("NodeProto", {1: ("input", STRING, True), 2: ("output", STRING, True), 3: ("name", LABEL, False),
-                             4: ("op_type", STRING, False), 7: ("domain", STRING, False),
-                             5: ("attribute", Attribute, True), 6: ("doc_string", LABEL, False),
-                             8: ("overload", STRING, False)})
-Graph[1].update({1: ("node", Node, True), 2: ("name", STRING, False), 5: ("initializer", Tensor, True),
-                 15: ("sparse_initializer", SparseTensor, True), 10: ("doc_string", LABEL, False),
-                 11: ("input", ValueInfo, True), 12: ("output", ValueInfo, True),
-                 13: ("value_info", ValueInfo, True)})
-Function = _schema("FunctionProto", {
-    1: ("name", STRING, False), 4: ("input", STRING, True), 5: ("output", STRING, True),
-    6: ("attribute", STRING, True), 11: ("attribute_proto", Attribute, True), 7: ("node", Node, True),
-    8: ("doc_string", LABEL, False), 9: ("opset_import", OperatorSetId, True), 10: ("domain", STRING, False),
-    13: ("overload", STRING, False), 12: ("value_info", ValueInfo, True)})
-Model = _schema("ModelProto", {
-    1: ("ir_version", INT, False), 8: ("opset_import", OperatorSetId, True), 2: ("producer_name", STRING, False),
-    3: ("producer_version", STRING, False), 4: ("domain", STRING, False), 5: ("model_version", INT, False),
-    6: ("doc_string", LABEL, False), 7: ("graph", Graph, False), 14: ("metadata_props", StringStringEntry, True),
-    25: ("functions", Function, True)})
 
 
 def _skip(buf, pos, end, wire):

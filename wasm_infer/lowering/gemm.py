@@ -76,7 +76,7 @@ def _gemm_bias(op, c, n):
 
 @lowering("Gemm")
 def gemm(op, specs, k):
-    a, b = specs[0], specs[1]
+    a = specs[0]
     w = op.constant(1)
     if op.attr("transA", 0) or w is None or w.dtype != F32 or w.ndim != 2 or not is_f32(a, 2):
         return NotApplicable("needs float32 A [M, K] (transA = 0) and a constant float32 B")

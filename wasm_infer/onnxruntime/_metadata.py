@@ -5,16 +5,18 @@ graph inputs have initializers) is decoded here with a schema of those fields
 only: wasm_infer's reader skips every other field by its length, so this
 costs a scan of the top-level fields, not a second parse of the tensors."""
 from .. import onnx_proto as pb
+from .. import onnx_schema as sch
+from ..errors import ModelError
 
-_Header = pb._schema("ModelProto(header)", {
-    1: ("ir_version", pb.INT, False),
-    2: ("producer_name", pb.STRING, False), 3: ("producer_version", pb.STRING, False),
-    4: ("domain", pb.STRING, False), 5: ("model_version", pb.INT, False), 6: ("doc_string", pb.STRING, False),
-    14: ("metadata_props", pb.StringStringEntry, True),
-    7: ("graph", pb._schema("GraphProto(header)", {
-        2: ("name", pb.STRING, False), 10: ("doc_string", pb.STRING, False),
-        5: ("initializer", pb._schema("TensorProto(name)", {8: ("name", pb.STRING, False)}), True),
-        11: ("input", pb.ValueInfo, True)}), False)})
+_Header = sch.schema("ModelProto(header)", {
+    1: ("ir_version", sch.INT, False),
+    2: ("producer_name", sch.STRING, False), 3: ("producer_version", sch.STRING, False),
+    4: ("domain", sch.STRING, False), 5: ("model_version", sch.INT, False), 6: ("doc_string", sch.STRING, False),
+    14: ("metadata_props", sch.StringStringEntry, True),
+    7: ("graph", sch.schema("GraphProto(header)", {
+        2: ("name", sch.STRING, False), 10: ("doc_string", sch.STRING, False),
+        5: ("initializer", sch.schema("TensorProto(name)", {8: ("name", sch.STRING, False)}), True),
+        11: ("input", sch.ValueInfo, True)}), False)})
 
 INT64_MAX = (1 << 63) - 1      # onnxruntime's model version when the model sets none
 
@@ -25,7 +27,7 @@ def read_header(data):
     if buf.format != "B" or buf.ndim != 1 or not buf.contiguous:
         buf = memoryview(buf.tobytes())
     if len(buf) == 0:
-        raise pb.ModelError("empty input: not an ONNX model")
+        raise ModelError("empty input: not an ONNX model")
     return pb.decode(buf, _Header)
 
 

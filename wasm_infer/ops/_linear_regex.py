@@ -29,6 +29,9 @@ _REFUSED = {C.GROUPREF: "a backreference", C.GROUPREF_EXISTS: "a conditional gro
             C.ASSERT_NOT: "a lookaround", C.ATOMIC_GROUP: "an atomic group",
             C.POSSESSIVE_REPEAT: "a possessive repeat"}
 _CHAR, _SPLIT, _ASSERT, _MATCH = range(4)
+# what _holds tests: ^ $ \A \Z \b \B (the parser makes no other)
+_ASSERTIONS = frozenset({C.AT_BEGINNING, C.AT_BEGINNING_STRING, C.AT_END, C.AT_END_STRING,
+                         C.AT_BOUNDARY, C.AT_NON_BOUNDARY})
 
 
 def _class_test(items, ignore_case):
@@ -130,6 +133,8 @@ class LinearRegex:
                 k = self._seq(body, k, flags)
             return k
         if op is C.AT:
+            if arg not in _ASSERTIONS:
+                raise UnsupportedError(f"pattern {self.pattern!r} uses the assertion {arg}")
             self.contextual = True
             multiline = bool(flags & C.SRE_FLAG_MULTILINE)
             return self._add(_ASSERT, (arg, multiline), k)
@@ -147,9 +152,7 @@ class LinearRegex:
         boundary = (prev in _WORD) != (nxt in _WORD)
         if at is C.AT_BOUNDARY:
             return boundary
-        if at is C.AT_NON_BOUNDARY:
-            return not boundary
-        raise UnsupportedError(f"pattern {self.pattern!r} uses the assertion {at}")
+        return not boundary     # C.AT_NON_BOUNDARY: the compiler admits only _ASSERTIONS
 
     def _closure(self, states, ctx):
         """The set id of `states` and every state reachable from them without a character."""

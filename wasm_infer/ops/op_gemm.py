@@ -1,5 +1,3 @@
-import numpy as np
-
 from ..limits import check_matmul
 from .base import Op, register
 

@@ -6,7 +6,6 @@ normalisation folded into its weights and bias:
 """
 import numpy as np
 
-from ..ir import Node
 from ._util import consumers, graph_output_names, fresh_initializer_name
 
 TARGETS = frozenset({("", "BatchNormalization")})
