@@ -8,7 +8,12 @@
 // softmax model in a session (planned, bound to the kernel, equal to the
 // NumPy backend and to onnxruntime). Then the bare-memory bounds test: the
 // kernel in a bare WebAssembly memory with each buffer in turn at its very
-// start and its very end (an over-read or over-write traps).
+// start and its very end (an over-read or over-write traps). And the IEEE
+// special values a model makes (tests/test_ieee_results.py's ops: exp overflowing,
+// log(0), 0/0 ...) in a session inside Pyodide, kernels and NumPy: onnxruntime's
+// values, no RuntimeWarning, whatever the caller's np.seterr. (WebAssembly has no
+// floating-point flags, so NumPy in Pyodide never warns or raises on them; natively
+// it did until sessions silenced it: tests/test_ieee_results.py.)
 //
 // Run: WASM_INFER_PLAN=strict node --test --test-concurrency=1 tests/node/replace_nan.test.mjs
 import { test, before, after } from 'node:test';
@@ -39,6 +44,11 @@ model, feeds = _attention_model(0.0), _feeds()
 (out / "guard.onnx").write_bytes(model)
 np.savez(out / "guard.feeds.npz", **feeds)
 np.save(out / "guard.output.npy", ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)[0])
+from test_ieee_results import BINARY, UNARY, X, _model, _reference
+np.save(out / "ieee.x.npy", X)
+for op in UNARY + BINARY:
+    (out / f"ieee.{op}.onnx").write_bytes(_model(op))
+    np.save(out / f"ieee.{op}.output.npy", _reference(_model(op)))
 `;
 
 const HELPERS = String.raw`
@@ -158,6 +168,34 @@ json.dumps({"same": same, "backend": sess.backend,
   assert.notEqual(r.backend, 'numpy');
   assert.deepEqual(r.steps.filter((s) => s[0] === 'ReplaceNaN'), [['ReplaceNaN', 'bound', 'f32_vreplace_nan__wasmsimd']]);
   assert.ok(!r.steps.some((s) => s[0] === 'IsNaN' || s[0] === 'Where'), JSON.stringify(r.steps));
+});
+
+test('inf and NaN results as onnxruntime gives them, with no RuntimeWarning, whatever the caller\'s np.seterr', { timeout: TEST_MS }, async (t) => {
+  const r = await py.runJSON(`
+import glob, json, warnings, wasm_infer
+x = np.load("/rn/ieee.x.npy")
+out = {}
+old = np.seterr(all="raise")         # the caller's setting: it must change nothing in the model
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")      # a RuntimeWarning is an error
+        for path in sorted(glob.glob("/rn/ieee.*.onnx")):
+            op = path.split(".")[1]
+            ref = np.load(f"/rn/ieee.{op}.output.npy")
+            try:
+                sess = wasm_infer.InferenceSession(path)
+                got = [sess.run(None, {"x": x})[0] for _ in range(3)]     # recording run, then the plan
+                out[op] = all(np.allclose(g, ref, rtol=1e-5, equal_nan=True) and
+                              (np.isinf(g) == np.isinf(ref)).all() for g in got)
+            except Exception as e:
+                out[op] = f"{type(e).__name__}: {e}"
+    kept = np.geterr()["divide"] == "raise"
+finally:
+    np.seterr(**old)
+json.dumps({"ops": out, "kept": kept})`, t);
+  assert.ok(Object.keys(r.ops).length >= 16, JSON.stringify(r.ops));
+  for (const [op, ok] of Object.entries(r.ops)) assert.equal(ok, true, `${op}: ${ok}`);
+  assert.ok(r.kept, "the caller's np.seterr was not restored");
 });
 
 // ---- bounds: each buffer at the very start and the very end of a bare memory ----
