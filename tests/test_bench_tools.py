@@ -132,7 +132,7 @@ def test_zoo_summary_and_report(monkeypatch):
     assert lines[0].startswith("node ") and lines[1].startswith("chromium ")
     assert any(line.startswith("Zoo models:") for line in lines)
     row = next(line for line in lines if line.startswith("tiny "))
-    assert row.split()[1:] == ["node", "40.0", "60.0", "0.50", "-", "2.0e-05", "1e-04", "yes", "1.0e-05", "33", "-"]
+    assert row.split()[1:] == ["node", "40.0", "60.0", "0.50", "-", "2.0e-05", "1.0e-04", "yes", "1.0e-05", "33", "-"]
     assert any(line.split()[:1] == ["chromium"] and " NO " in line for line in lines)
     assert "geometric mean of the ratios: node 0.50, chromium 2.00" in lines
     assert any(line.startswith("tiny by op type") for line in lines)

@@ -162,7 +162,7 @@ def format_zoo(result, rts, runs):
             bd = result.get("zoo_breakdown", {}).get(rt, {}).get(key, {})
             lines.append(f"{key if i == 0 else '':<19} {rt:<9} {m['ours_p50_ms']:9.1f} {m['ort_web_p50_ms']:9.1f} "
                          f"{m['ratio']:6.2f} {_f(m.get('ratio_min'), '{:.2f}'):>9} "
-                         f"{_f(m.get('native_max_relative'), '{:.1e}'):>9} {m['rtol']:7.0e} "
+                         f"{_f(m.get('native_max_relative'), '{:.1e}'):>9} {m['rtol']:7.1e} "
                          f"{'yes' if m['matches_native'] else 'NO':>3} {m['max_abs_diff']:9.1e} "
                          f"{_f(bd.get('numpy_pct'), '{:.0f}'):>7} {_f(m.get('runs'), '{}'):>5}")
     lines.append("geometric mean of the ratios: " + ", ".join(
