@@ -261,3 +261,28 @@ def test_a_dict_feeds_a_map_input_as_in_onnxruntime():
         assert sess.get_inputs()[0].type == "map(string,tensor(float))"
         (y,) = sess.run(None, {"x": {"b": 2.0, "c": 1.0}})
         assert y.dtype == np.float32 and y.tolist() == [[0.0, 2.0]]
+
+
+def test_array_subclasses_feed_as_their_plain_arrays_as_in_onnxruntime():
+    """np.matrix, a masked array and a memmap: their data, as onnxruntime reads them (a mask is
+    ignored); the results are plain arrays; a matrix's own * or @ never reaches an op."""
+    import tempfile
+    data = _bytes([helper.make_node("Mul", ["x", "x"], ["m"]), helper.make_node("MatMul", ["m", "x"], ["y"]),
+                   helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0)],
+                  [helper.make_tensor_value_info("x", F, [2, 2])],
+                  [helper.make_tensor_value_info("y", F, [2, 2]), helper.make_tensor_value_info("s", F, [])])
+    plain = np.array([[1, 2], [3, 4]], np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        mm = np.memmap(f"{tmp}/x.bin", np.float32, "w+", shape=(2, 2))
+        mm[:] = plain
+        feeds = {"matrix": np.matrix(plain), "masked": np.ma.masked_array(plain, mask=[[1, 0], [0, 1]]),
+                 "memmap": mm}
+        ref, ours = _both(data)
+        want = ref.run(None, {"x": plain})
+        for kind, x in feeds.items():
+            assert [r.tolist() for r in ref.run(None, {"x": x})] == [w.tolist() for w in want], kind
+            for _ in range(3):      # the recording run, then the plan
+                got = ours.run(None, {"x": x})
+                assert [type(g) for g in got] == [np.ndarray, np.ndarray], kind
+                assert [g.tolist() for g in got] == [w.tolist() for w in want], kind
+        del mm

@@ -30,6 +30,11 @@ def check_feeds(feeds, expected, defaults, inputs):
             continue
         if not isinstance(value, np.ndarray):
             raise InputError(f"input {name!r} must be a numpy array, got {type(value).__name__}")
+        if type(value) is not np.ndarray:
+            # a subclass (np.matrix, a masked array, a memmap) as its plain array, as onnxruntime
+            # reads it: its data, no mask; its own operators (a matrix's * multiplies matrices)
+            # must not reach the ops, nor its type the results
+            value = feeds[name] = value.view(np.ndarray)
         if info.kind != "tensor" or not info.elem_type:
             continue
         want = dtypes.NUMPY_OF.get(info.elem_type)
