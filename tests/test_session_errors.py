@@ -113,3 +113,18 @@ def test_get_inputs_and_outputs(effnet_path):
     (i,), (o,) = sess.get_inputs(), sess.get_outputs()
     assert (i.name, i.shape, i.type) == ("input", ["batch", 3, 224, 224], "tensor(float)")
     assert (o.name, o.shape, o.type) == ("logits", ["batch", 1000], "tensor(float)")
+
+
+def test_reshape_to_a_zero_past_the_inputs_rank_is_an_input_error():
+    """A 0 in Reshape's shape copies the input's dim at that index; past the input's rank there
+    is none (onnxruntime refuses it too). It was an IndexError inside the op: all-MiniLM-L6-v2 fed
+    a sequence of length 0 reached one."""
+    from onnx import TensorProto
+    model = make_model([helper.make_node("Reshape", ["x", "s"], ["y"])], [("x", FLOAT, ["N"]),
+                                                                           ("s", TensorProto.INT64, [3])],
+                       [("y", FLOAT, None)])
+    sess = wasm_infer.InferenceSession(model)
+    with pytest.raises(InputError, match=r"a 0 at index 1 copies a dim the rank-1 input lacks"):
+        sess.run(None, {"x": np.zeros(4, np.float32), "s": np.array([2, 0, -1], np.int64)})
+    (y,) = sess.run(None, {"x": np.zeros(4, np.float32), "s": np.array([0, 1, 1], np.int64)})
+    assert y.shape == (4, 1, 1)
