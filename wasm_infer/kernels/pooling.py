@@ -34,8 +34,9 @@ def bind_pool2d_nhwc(kind, x, out, kernel_shape, strides=(1, 1), pads=(0, 0, 0, 
                      count_include_pad=False, lo=-np.inf, hi=np.inf):
     """Validate a windowed max ("max") or average ("avg") pool in NHWC and return a
     runner. x [N, H, W, C], out [N, OH, OW, C] with OH/OW from kernel_shape,
-    strides, pads (top, left, bottom, right) and dilations (floor; for ceil_mode
-    pass the extra end padding in pads). Average divides by the window taps
+    strides, pads (top, left, bottom, right) and dilations (floor; for windows
+    past the explicit pads, ceil_mode's or a last window longer than the input
+    that is left, pass the extra end padding in pads). Average divides by the window taps
     inside the input, or inside the padded input with count_include_pad."""
     if kind not in ("max", "avg"):
         raise ValueError(f"pool2d_nhwc: kind must be 'max' or 'avg', got {kind!r}")

@@ -5,14 +5,19 @@ from ..errors import InputError
 from ..limits import check_output, check_work
 
 
-def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
+def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False, pool=False):
     """(strides, dilations, pads_begin, pads_end, out_spatial) for a node with
     the standard ONNX Conv/Pool attributes (auto_pad, pads, strides, dilations).
 
     With `ceil_mode` (pooling only) the output size rounds up, but a last
     window that would start inside the end padding is dropped, as in PyTorch
     and onnxruntime; such windows may reach past pads_end, so callers pad by
-    `(out - 1) * stride + extent - in - begin` at the end, not by pads_end."""
+    `(out - 1) * stride + extent - in - begin` at the end, not by pads_end.
+
+    With `pool`, sizes as onnxruntime's pooling ops make them: the division
+    truncates toward zero, so an input less than a stride short of one window
+    still makes one (it reads what input there is: PP-OCR's recogniser on a
+    crop under 8 pixels wide), and no window at all is an empty output."""
     n = len(in_spatial)
     strides = list(op.attr("strides", None) or [1] * n)
     dilations = list(op.attr("dilations", None) or [1] * n)
@@ -32,12 +37,19 @@ def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False):
     if ceil_mode and auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
         out = [-(-(i + b + e - k) // s) + 1 for i, b, e, k, s in zip(in_spatial, begin, end, eff, strides)]
         out = [o - 1 if (o - 1) * s >= i + b else o for o, s, i, b in zip(out, strides, in_spatial, begin)]
+    elif pool:
+        out = [_truncating(i + b + e - k, s) + 1 for i, b, e, k, s in zip(in_spatial, begin, end, eff, strides)]
     else:
         out = [(i + b + e - k) // s + 1 for i, b, e, k, s in zip(in_spatial, begin, end, eff, strides)]
-    if any(o <= 0 for o in out):
+    if any(o < 0 or (o == 0 and not pool) for o in out):
         raise InputError(f"node {op.node.name!r} ({op.op_type}): input spatial size {list(in_spatial)} "
                          f"is too small for kernel {list(kernel_shape)}")
     return strides, dilations, begin, end, out
+
+
+def _truncating(a, b):
+    """a / b rounded toward zero (b > 0), as C's integer division."""
+    return a // b if a >= 0 else -(-a // b)
 
 
 def check_padded(op, lead_in, in_spatial, begin, end, lead_out, out, itemsize, window):

@@ -12,7 +12,8 @@ from ._conv_shapes import check_padded, conv_geometry
 def pool_geometry(op, x):
     """(kernel, strides, dilations, begin, explicit_end, out) for a pooling node."""
     kernel = list(op.required_attr("kernel_shape"))
-    strides, dilations, begin, end, out = conv_geometry(op, x.shape[2:], kernel, bool(op.attr("ceil_mode", 0)))
+    strides, dilations, begin, end, out = conv_geometry(op, x.shape[2:], kernel, bool(op.attr("ceil_mode", 0)),
+                                                        pool=True)
     # the padded input in x's dtype; the output (and AveragePool's tap counts) at most in float64
     check_padded(op, x.shape[:2], x.shape[2:], begin, end, x.shape[:2], out, 8, math.prod(kernel))
     return kernel, strides, dilations, begin, end, out
@@ -33,7 +34,9 @@ def taps(x, kernel, strides, dilations, begin, out, fill, op):
     tick = deadline_check(op)
     for pos in itertools.product(*(range(k) for k in kernel)):
         tick()
-        window = tuple(slice(p * d, p * d + s * (o - 1) + 1, s) for p, d, s, o in zip(pos, dilations, strides, out))
+        # out 0 (no window: an empty output) must not make a negative stop, which counts from the end
+        window = tuple(slice(p * d, max(p * d + s * (o - 1) + 1, 0), s)
+                       for p, d, s, o in zip(pos, dilations, strides, out))
         yield pos, xp[(slice(None),) * lead + window]
 
 

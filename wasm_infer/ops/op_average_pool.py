@@ -17,4 +17,6 @@ class AveragePool(Op):
             total += t
         count = tap_counts(x.shape[2:], kernel, strides, dilations, begin, end, out,
                            bool(self.attr("count_include_pad", 0)), self)
-        return ((total / count).astype(x.dtype),)
+        # a window with no tap on the input (dilated taps all in the padding) is 0, as in
+        # onnxruntime and the kernel (f32_pool2d_nhwc), not 0 / 0
+        return (np.divide(total, count, out=np.zeros_like(total), where=count > 0).astype(x.dtype),)
