@@ -80,6 +80,34 @@ def test_recurrent(op, gates, extra):
     _compare(op, inputs, dict(hidden_size=h, direction="bidirectional", clip=1.5, **extra), 14, outs)
 
 
+@pytest.mark.parametrize("bad", ["X rank 5", "W", "R", "B", "sequence_lens", "initial_h", "initial_c"])
+def test_recurrent_inputs_of_the_wrong_shape_are_input_errors_naming_them(bad):
+    """Silero VAD fed a chunk its LSTM does not take reached a NumPy matmul error (a ModelError);
+    onnxruntime refuses each of these as an invalid argument."""
+    t, b, i, h = 4, 3, 2, 3
+    shapes = {"X rank 5": (1, 1, t, b, i), "W": (1, 4 * h, i + 1), "R": (1, 4 * h, h + 1), "B": (1, 7 * h),
+              "sequence_lens": (b + 1,), "initial_h": (1, b + 1, h), "initial_c": (1, b, h + 1)}
+    good = {"X rank 5": (t, b, i), "W": (1, 4 * h, i), "R": (1, 4 * h, h), "B": (1, 8 * h), "sequence_lens": (b,),
+            "initial_h": (1, b, h), "initial_c": (1, b, h)}
+    names = list(good)
+    types = {n: TensorProto.INT32 if n == "sequence_lens" else TensorProto.FLOAT for n in names}
+    graph = helper.make_graph([helper.make_node("LSTM", names, ["y"], hidden_size=h)], "t",
+                              [helper.make_tensor_value_info(n, types[n], None) for n in names],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)], ir_version=8).SerializeToString()
+
+    def feeds(which):
+        return {n: (np.full(shapes[n] if n == which else good[n], t, np.int32) if n == "sequence_lens" else
+                    RNG.standard_normal(shapes[n] if n == which else good[n]).astype(np.float32)) for n in names}
+    sess = wasm_infer.InferenceSession(data, backend="numpy")
+    assert sess.run(None, feeds(None))[0].shape == (t, 1, b, h)
+    with pytest.raises(Exception):      # noqa: B017 (onnxruntime's class does not matter: that it refuses)
+        onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, feeds(bad))
+    name = "X and R" if bad == "X rank 5" else bad
+    with pytest.raises(wasm_infer.InputError, match=rf"\(LSTM\): {name} "):
+        sess.run(None, feeds(bad))
+
+
 @pytest.mark.parametrize("mode", ["avg", "max"])
 def test_roi_align(mode):
     rois = np.array([[0.5, 1, 5, 6], [2, 0.2, 7.5, 3], [0, 0, 1, 1]], np.float32)

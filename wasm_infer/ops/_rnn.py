@@ -76,11 +76,34 @@ class Recurrent(Op):
         returns the new states tuple (hidden first)."""
         raise NotImplementedError
 
+    def _check_shapes(self, x, w, r, b, seq_lens, initial):
+        """Each input's shape against X's and R's, as onnxruntime checks them: InputError naming
+        the input, not a NumPy error from inside the loop. x: [T, B, I] (layout already undone)."""
+        where = f"node {self.node.name!r} ({self.op_type})"
+        if x.ndim != 3 or r.ndim != 3:
+            raise InputError(f"{where}: X and R must have rank 3, got shapes {list(x.shape)} and {list(r.shape)}")
+        _, batch, inputs = x.shape
+        hidden = r.shape[-1]
+        declared = self.attr("hidden_size", None)
+        if declared is not None and declared != hidden:
+            raise InputError(f"{where}: R has shape {list(r.shape)}, its last axis must be hidden_size = {declared}")
+        gh = self.gates * hidden
+        want = {"W": (w, (self.dirs, gh, inputs)), "R": (r, (self.dirs, gh, hidden)),
+                "B": (b, (self.dirs, 2 * gh)), "sequence_lens": (seq_lens, (batch,))}
+        for i, state in enumerate(initial):
+            want[("initial_h", "initial_c")[i]] = (state, (batch, self.dirs, hidden) if self.layout
+                                                   else (self.dirs, batch, hidden))
+        for name, (value, shape) in want.items():
+            if value is not None and tuple(np.shape(value)) != shape:
+                raise InputError(f"{where}: {name} has shape {list(np.shape(value))}, expected {list(shape)} "
+                                 f"(from X {list(x.shape)}, R {list(r.shape)} and {self.dirs} direction(s))")
+
     def run(self, x, w, r, b=None, seq_lens=None, *initial_and_extra):
         dtype = x.dtype
         acc = acc_dtype(dtype)
         if self.layout:
             x = np.swapaxes(x, 0, 1)          # -> (T, B, I)
+        self._check_shapes(x, w, r, b, seq_lens, initial_and_extra[:self.n_states])
         steps, batch = x.shape[:2]
         hidden = r.shape[-1]
         g = self.gates
