@@ -203,9 +203,9 @@ def expanding_bombs(n=1 << 12):
         # one column, placed by strides of n into an n x n image (the image's size is an input)
         "col2im": ("Col2Im", {"x": np.ones((1, 1, 1), np.float32), "i": i64(n, n), "b": i64(1, 1)},
                    {"strides": [n, n]}, 18),
-        # n channels sampled at the n positions of the offsets: the columns are n x n
+        # n channels sampled at n output positions (a 1 x 1 input padded to 1 x n): the columns are n x n
         "deform_conv": ("DeformConv", {"x": np.ones((1, n, 1, 1), np.float32), "w": np.ones((1, n, 1, 1), np.float32),
-                                       "o": np.zeros((1, 2, 1, n), np.float32)}, {}, 19),
+                                       "o": np.zeros((1, 2, 1, n), np.float32)}, {"pads": [0, 0, 0, n - 1]}, 19),
         # every string's pieces padded to the longest's count: one of n words among n - 1 empty ones
         "string_split": ("StringSplit", {"x": np.array(["a " * n] + [""] * (n - 1), dtype=object)}, {}, 20),
         # a dict a row and a float object a score, ~160 bytes a score

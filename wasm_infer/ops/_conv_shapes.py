@@ -19,6 +19,10 @@ def conv_geometry(op, in_spatial, kernel_shape, ceil_mode=False, pool=False):
     still makes one (it reads what input there is: PP-OCR's recogniser on a
     crop under 8 pixels wide), and no window at all is an empty output."""
     n = len(in_spatial)
+    declared = op.attr("kernel_shape", None)
+    if declared is not None and list(declared) != list(kernel_shape):
+        raise InputError(f"node {op.node.name!r} ({op.op_type}): kernel_shape {list(declared)} does not fit "
+                         f"the weights' {list(kernel_shape)}")
     strides = list(op.attr("strides", None) or [1] * n)
     dilations = list(op.attr("dilations", None) or [1] * n)
     auto_pad = op.attr("auto_pad", "NOTSET")

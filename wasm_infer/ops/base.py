@@ -1,7 +1,9 @@
 """The shared base of all ops."""
 import bisect
 
-from ..errors import ModelError
+import numpy as np
+
+from ..errors import InputError, ModelError
 
 REGISTRY = {}  # (domain, op_type) -> sorted [(since_version, cls)]
 
@@ -75,6 +77,17 @@ class Op:
         if index < len(names) and names[index]:
             return self.ctx.constant(names[index])
         return None
+
+    def check_shape(self, what, value, expected):
+        """InputError unless `value` (an array or a list of numbers) has the shape `expected`
+        (a tuple; None in it matches any size), naming `what`. Where inputs must fit each
+        other, as onnxruntime checks them, rather than let NumPy broadcast one, zip it to
+        the shorter or run with the part it has."""
+        shape = tuple(np.shape(value))
+        if len(shape) != len(expected) or any(e is not None and s != e for s, e in zip(shape, expected)):
+            want = "[" + ", ".join("?" if e is None else str(e) for e in expected) + "]"
+            raise InputError(f"node {self.node.name!r} ({self.op_type}): {what} has shape {list(shape)}, "
+                             f"expected {want}")
 
     def run(self, *inputs):
         raise NotImplementedError

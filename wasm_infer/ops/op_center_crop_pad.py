@@ -11,6 +11,7 @@ class CenterCropPad(Op):
     def run(self, x, shape):
         rank = x.ndim
         axes = [int(a) % rank for a in (self.attr("axes", None) or range(rank))]
+        self.check_shape("shape", shape, (len(axes),))
         out_shape = list(x.shape)
         src = [slice(None)] * rank
         dst = [slice(None)] * rank

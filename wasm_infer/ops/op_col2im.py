@@ -13,6 +13,7 @@ class Col2Im(Op):
     block positions of the padded image in row-major order; overlapping
     blocks add up, pads are cropped at the end."""
     def run(self, x, image_shape, block_shape):
+        self.check_shape("block_shape", block_shape, (len(image_shape),))
         image = [int(v) for v in image_shape]
         block = [int(v) for v in block_shape]
         r = len(image)

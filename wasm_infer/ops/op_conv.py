@@ -51,6 +51,8 @@ class Conv(Op):
         if x.ndim < 3 or x.ndim != w.ndim or x.shape[1] != w.shape[1] * self.group or w.shape[0] % self.group:
             raise InputError(f"node {self.node.name!r} ({self.op_type}): input {list(x.shape)} does not fit "
                              f"weights {list(w.shape)} with group {self.group}")
+        if b is not None:
+            self.check_shape("B", b, (w.shape[0],))
         kernel_shape = list(w.shape[2:])
         strides, dilations, begin, end, out = conv_geometry(self, x.shape[2:], kernel_shape)
         check_padded(self, x.shape[:2], x.shape[2:], begin, end, (x.shape[0], w.shape[0]), out,

@@ -28,6 +28,11 @@ def transpose_geometry(op, in_spatial, kernel_shape):
     if wanted is not None:
         out = list(wanted)[-n:]
         total = [f - o for f, o in zip(full, out)]
+        # wanted past the full output is output padding, which is less than a stride: more is
+        # the output of a larger input (onnxruntime refuses it too)
+        if any(-t >= s for t, s in zip(total, strides)):
+            raise InputError(f"node {op.node.name!r} (ConvTranspose): output_shape {out} does not fit an input "
+                             f"of {list(in_spatial)} (it makes {full} with strides {strides})")
         begin = [t // 2 if auto_pad == "SAME_UPPER" else t - t // 2 for t in total]
     else:
         pads = list(op.attr("pads", None) or [0] * (2 * n))

@@ -4,6 +4,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..limits import check_output, deadline_check
+from ._conv_shapes import conv_geometry
 from .base import Op, register
 from ._precision import acc_dtype
 from ._sample import linear_zero_padded
@@ -29,6 +30,13 @@ class DeformConv(Op):
         if c != w.shape[1] * group or c % og or offset.shape[1] != og * taps * rank:
             raise InputError(f"node {self.node.name!r} (DeformConv): shapes x {list(x.shape)}, w {list(w.shape)}, "
                              f"offset {list(offset.shape)} do not fit group {group}, offset_group {og}")
+        # the offsets (and mask) are given per output position: of the size the conv makes
+        expected = conv_geometry(self, x.shape[2:], kernel)[4]
+        self.check_shape("offset", offset, (n, og * taps * rank, *expected))
+        if mask is not None:
+            self.check_shape("mask", mask, (n, og * taps, *expected))
+        if b is not None:
+            self.check_shape("B", b, (w.shape[0],))
         acc = acc_dtype(x.dtype)
         # the sampled columns: x's channels times the offsets' taps and positions, two inputs' sizes multiplied
         check_output(self, (n * og, c // og, taps) + tuple(out), np.dtype(acc).itemsize)

@@ -9,4 +9,4 @@ class NegativeLogLikelihoodLoss(Op):
         self.ignore_index = self.attr("ignore_index")
 
     def run(self, x, target, weight=None):
-        return (nll(x, target, weight, self.reduction, self.ignore_index),)
+        return (nll(self, x, target, weight, self.reduction, self.ignore_index),)

@@ -25,6 +25,8 @@ class NonMaxSuppression(Op):
     iou_threshold. Boxes must score above score_threshold when it is given.
     Output rows [batch, class, box], int64."""
     def run(self, boxes, scores, max_out=None, iou_threshold=None, score_threshold=None):
+        self.check_shape("boxes", boxes, (None, None, 4))
+        self.check_shape("scores", scores, (boxes.shape[0], None, boxes.shape[1]))
         limit = int(_scalar(max_out, 0))
         iou_t = float(_scalar(iou_threshold, 0.0))
         center = int(self.attr("center_point_box", 0))

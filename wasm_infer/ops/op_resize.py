@@ -55,6 +55,7 @@ def _present(a):
 class Resize10(Op):
     """Opset 10: scales only, asymmetric coordinates, Upsample's nearest."""
     def run(self, x, scales):
+        self.check_shape("scales", scales, (x.ndim,))
         scales = [float(s) for s in scales]
         out = [int(np.floor(i * s)) for i, s in zip(x.shape, scales)]
         check_size(self, x, out, self.attr("mode", "nearest"))
@@ -86,6 +87,7 @@ class Resize(Op):
         full_scales = [1.0] * rank
         out = list(x.shape)
         if _present(sizes):
+            self.check_shape("sizes", sizes, (len(axes),))
             sizes = [int(s) for s in sizes]
             ratios = [s / x.shape[a] for a, s in zip(axes, sizes)]
             if self.policy in ("not_larger", "not_smaller"):
@@ -95,6 +97,7 @@ class Resize(Op):
             for a, s, r in zip(axes, sizes, ratios):
                 out[a], full_scales[a] = s, r
         elif _present(scales):
+            self.check_shape("scales", scales, (len(axes),))
             for a, s in zip(axes, scales):
                 full_scales[a] = float(s)
                 out[a] = int(np.floor(x.shape[a] * float(s)))
@@ -102,6 +105,7 @@ class Resize(Op):
             raise InputError(f"node {self.node.name!r} (Resize): neither scales nor sizes is given")
         full_roi = [(0.0, 1.0)] * rank
         if _present(roi) and self.coord_mode == "tf_crop_and_resize":
+            self.check_shape("roi", roi, (2 * len(axes),))
             r = [float(v) for v in roi]
             for i, a in enumerate(axes):
                 full_roi[a] = (r[i], r[i + len(axes)])

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..errors import InputError
 from .base import Op, register
 
 
@@ -12,6 +13,13 @@ class ReverseSequence(Op):
     def run(self, x, sequence_lens):
         batch_axis = self.attr("batch_axis", 1)
         time_axis = self.attr("time_axis", 0)
+        if x.ndim < 2 or {batch_axis, time_axis} != {0, 1}:
+            raise InputError(f"node {self.node.name!r} (ReverseSequence): batch_axis {batch_axis} and time_axis "
+                             f"{time_axis} must be 0 and 1 of an input of rank 2 or more")
+        self.check_shape("sequence_lens", sequence_lens, (x.shape[batch_axis],))
+        if ((sequence_lens < 0) | (sequence_lens > x.shape[time_axis])).any():
+            raise InputError(f"node {self.node.name!r} (ReverseSequence): sequence_lens must be in "
+                             f"[0, {x.shape[time_axis]}]")
         out = np.array(x, copy=True)
         for b, n in enumerate(sequence_lens.astype(np.int64).tolist()):
             src = [slice(None)] * x.ndim

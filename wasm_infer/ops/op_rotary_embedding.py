@@ -17,6 +17,7 @@ class RotaryEmbedding(Op):
         self.num_heads = self.attr("num_heads", 0)
 
     def run(self, x, cos_cache, sin_cache, position_ids=None):
+        self.check_shape("sin_cache", sin_cache, cos_cache.shape)
         shape = x.shape
         if x.ndim == 4:
             x = x.transpose(0, 2, 1, 3)                  # -> batch, seq, heads, head

@@ -14,5 +14,6 @@ class ScatterElements(Op):
 
     def run(self, data, indices, updates):
         what = f"node {self.node.name!r} ({self.op_type})"
+        self.check_shape("updates", updates, indices.shape)    # not broadcast: as onnxruntime
         index = element_index(indices, self.attr("axis", 0), data.shape, what)
         return (scatter(data, index, updates, self.attr("reduction"), what),)

@@ -14,5 +14,6 @@ class ScatterND(Op):
         what = f"node {self.node.name!r} (ScatterND)"
         index = nd_index(indices, data.shape, what)
         k = indices.shape[-1]
+        self.check_shape("updates", updates, indices.shape[:-1] + data.shape[k:])    # as onnxruntime
         flat = updates.reshape((-1,) + data.shape[k:])
         return (scatter(data, index, flat, self.attr("reduction"), what),)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..errors import InputError
 from ._loss import nll
 from .base import Op, register
 
@@ -14,7 +15,9 @@ class SoftmaxCrossEntropyLoss(Op):
         self.ignore_index = self.attr("ignore_index")
 
     def run(self, scores, labels, weights=None):
+        if scores.ndim < 2:
+            raise InputError(f"node {self.node.name!r} (SoftmaxCrossEntropyLoss): scores of rank {scores.ndim}")
         shifted = scores - np.max(scores, axis=1, keepdims=True)
         logp = (shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))).astype(scores.dtype)
-        loss = nll(logp, labels, weights, self.reduction, self.ignore_index)
+        loss = nll(self, logp, labels, weights, self.reduction, self.ignore_index)
         return (loss, logp) if len(self.node.outputs) > 1 else (loss,)

@@ -18,6 +18,9 @@ class TensorScatter(Op):
             raise InputError(f"node {self.node.name!r} (TensorScatter): axis 0 is the batch axis")
         circular = self.attr("mode", "linear") == "circular"
         cache_len, steps = past_cache.shape[axis], update.shape[axis]
+        self.check_shape("update", update, past_cache.shape[:axis] + (None,) + past_cache.shape[axis + 1:])
+        if write_indices is not None:
+            self.check_shape("write_indices", write_indices, (past_cache.shape[0],))
         out = np.array(past_cache, copy=True)
         starts = np.zeros(past_cache.shape[0], np.int64) if write_indices is None else write_indices.astype(np.int64)
         for b, start in enumerate(starts.tolist()):

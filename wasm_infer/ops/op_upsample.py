@@ -5,6 +5,7 @@ from .op_resize import check_size, resize
 
 
 def _upsample(op, x, scales):
+    op.check_shape("scales", scales, (x.ndim,))
     scales = [float(s) for s in scales]
     out = [int(np.floor(i * s)) for i, s in zip(x.shape, scales)]
     mode = op.attr("mode", "nearest")
