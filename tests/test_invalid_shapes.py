@@ -1,8 +1,8 @@
 """Inputs whose shapes do not fit each other get InputError naming the input, as onnxruntime
 refuses them, instead of a result: NumPy would broadcast a shorter input, zip a list to the
 shorter one, or run with the part there is. Each case is an ONNX backend node test with one
-input cut short by one element along its last axis, and the graph's declared shapes made
-symbolic so that only the op can notice."""
+input cut short by one element along its last axis (or grown by one), and the graph's declared
+shapes made symbolic so that only the op can notice."""
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -38,7 +38,15 @@ CASES = [
 ]
 
 
-def _cut_short(name, which):
+# grown by one element instead
+GROWN = [
+    ("test_convtranspose_kernel_shape", "W", "kernel_shape"),
+    ("test_onehot_without_axis", "values", "values"),
+    ("test_dft_inverse", "x", "the last axis must be 1"),
+]
+
+
+def _cut_short(name, which, grow=False):
     (case,) = [c for c in conformance.load_cases(name) if c.name == name]
     model = onnx.ModelProto.FromString(case.model.SerializeToString())
     for vi in model.graph.output:
@@ -51,13 +59,15 @@ def _cut_short(name, which):
     names = [i.name for i in model.graph.input]
     feeds = dict(zip(names, (conformance.as_array(x) for x in case.data_sets[0][0])))
     good = dict(feeds)
-    feeds[which] = feeds[which][..., :-1]
+    a = feeds[which]
+    feeds[which] = np.concatenate([a, a[..., -1:]], axis=-1) if grow else a[..., :-1]
     return model.SerializeToString(), good, feeds
 
 
-@pytest.mark.parametrize("name,which,named", CASES, ids=[c[0] for c in CASES])
-def test_an_input_cut_short_is_an_input_error_as_onnxruntime_refuses_it(name, which, named):
-    data, good, bad = _cut_short(name, which)
+@pytest.mark.parametrize("name,which,named,grow", [(*c, False) for c in CASES] + [(*c, True) for c in GROWN],
+                         ids=[c[0] for c in CASES] + [c[0] + "_grown" for c in GROWN])
+def test_an_input_cut_short_is_an_input_error_as_onnxruntime_refuses_it(name, which, named, grow):
+    data, good, bad = _cut_short(name, which, grow)
     sess = wasm_infer.InferenceSession(data)
     sess.run(None, good)        # the case itself runs
     with pytest.raises(Exception):     # noqa: B017 (that onnxruntime refuses it, whatever its class)
@@ -83,3 +93,13 @@ def test_a_loss_target_class_outside_the_classes_is_an_input_error(target):
         ref.run(None, bad)
     with pytest.raises(wasm_infer.InputError, match=r"outside \[-5, 5\)"):
         sess.run(None, bad)
+
+
+def test_an_axis_named_twice_is_reduced_once_as_in_onnxruntime():
+    """NumPy refuses a repeated axis (it was a ModelError); onnxruntime reduces it once."""
+    data, good, _ = _cut_short("test_reduce_log_sum_asc_axes", "axes")
+    feeds = dict(good, axes=np.array([0, 1, 1], np.int64))
+    want = ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    np.testing.assert_allclose(wasm_infer.InferenceSession(data).run(None, feeds)[0], want, rtol=1e-6)
+    with pytest.raises(wasm_infer.InputError, match="axes"):
+        wasm_infer.InferenceSession(data).run(None, dict(good, axes=np.array([0, 3], np.int64)))

@@ -4,6 +4,7 @@ Each op file defines `reduce(x, axes, keepdims)` on a subclass of Reduce
 (attribute axes) and registers the same subclass mixed with AxesInput."""
 import numpy as np
 
+from ..errors import InputError
 from .base import Op
 from ._elementwise import same_dtype
 
@@ -38,5 +39,8 @@ class Reduce(Op):
             # composite reductions still apply their elementwise steps
             # (ReduceSumSquare squares, ReduceLogSum takes the log).
             axes = () if self.noop else tuple(range(x.ndim))
-        axes = tuple(sorted(a + x.ndim if a < 0 else a for a in axes))
+        if any(not -x.ndim <= a < x.ndim for a in axes):
+            raise InputError(f"node {self.node.name!r} ({self.op_type}): axes {list(axes)} of a rank-{x.ndim} input")
+        # an axis named twice is reduced once, as onnxruntime does (NumPy refuses it)
+        axes = tuple(sorted({a + x.ndim if a < 0 else a for a in axes}))
         return (same_dtype(self.reduce(x, axes, self.keepdims), x),)

@@ -16,6 +16,10 @@ def transpose_geometry(op, in_spatial, kernel_shape):
     SAME auto_pad the pads are derived from the wanted size; SAME_UPPER puts
     the odd sample at the end, NOTSET/SAME_LOWER at the beginning (spec)."""
     n = len(in_spatial)
+    declared = op.attr("kernel_shape", None)
+    if declared is not None and list(declared) != list(kernel_shape):
+        raise InputError(f"node {op.node.name!r} (ConvTranspose): kernel_shape {list(declared)} does not fit the "
+                         f"weights' {list(kernel_shape)}")
     strides = list(op.attr("strides", None) or [1] * n)
     dilations = list(op.attr("dilations", None) or [1] * n)
     out_pad = list(op.attr("output_padding", None) or [0] * n)

@@ -1,5 +1,6 @@
 import numpy as np
 
+from ..errors import InputError
 from ..limits import check_output
 from .base import Op, register
 from ._spectral import from_complex, to_complex
@@ -9,6 +10,12 @@ def dft(op, x, length, axis, inverse, onesided):
     """DFT of the complex signal x[..., 1|2] along `axis` (which counts the
     trailing complex axis as part of the rank). onesided forward keeps
     length // 2 + 1 bins; onesided inverse (IRFFT) returns a real [..., 1]."""
+    if x.ndim < 2 or x.shape[-1] not in (1, 2) or (inverse and onesided and x.shape[-1] != 2):
+        raise InputError(f"node {op.node.name!r} (DFT): input {list(x.shape)}: the last axis must be 1 (real) or "
+                         f"2 (complex){'; 2 for an inverse one-sided DFT' if inverse and onesided else ''}")
+    if not -x.ndim <= axis < x.ndim or axis % x.ndim == x.ndim - 1:
+        raise InputError(f"node {op.node.name!r} (DFT): axis {axis} of an input of rank {x.ndim} (its last axis is "
+                         f"the real and imaginary parts)")
     axis = axis % x.ndim
     z = to_complex(x)
     if length is None:

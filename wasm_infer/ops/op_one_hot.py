@@ -22,5 +22,6 @@ class OneHot(Op):
         shape = [1] * rank
         shape[axis] = depth
         hot = np.expand_dims(idx, axis) == np.arange(depth).reshape(shape)
-        off, on = values.reshape(-1)[0], values.reshape(-1)[1]
+        self.check_shape("values", values, (2,))      # [off, on]
+        off, on = values[0], values[1]
         return (np.where(hot, on, off).astype(values.dtype),)
