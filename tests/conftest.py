@@ -33,6 +33,11 @@ def pytest_configure(config):
     config.stash[_DESELECTED] = 0
 
 
+def pytest_report_header(config):
+    from tools import ort_reference
+    return ort_reference.describe()     # int8 references depend on it
+
+
 def pytest_deselected(items):
     if items:
         config = items[0].config

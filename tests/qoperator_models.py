@@ -15,6 +15,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tools import ort_reference  # noqa: E402  (the repository root, when run as a script)
+
 SHAPE = (1, 3, 14, 14)
 # name -> quantize_static keywords
 MODELS = {"qop_u8": dict(activation="QUInt8", per_channel=True),
@@ -80,7 +83,7 @@ def ort_run(model, x):
     import onnxruntime as ort
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
-    return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    return ort_reference.session(model, so).run(None, {"x": x})[0]
 
 
 if __name__ == "__main__":

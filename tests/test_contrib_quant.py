@@ -13,6 +13,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import wasm_infer
+from tools import ort_reference
 from wasm_infer.errors import ModelError
 
 MS = "com.microsoft"
@@ -45,7 +46,7 @@ def both(model, feeds):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     # One thread: with more, its LSTM splits a batch between threads and quantizes each part apart.
     options.intra_op_num_threads = 1
-    ref = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"]).run(None, feeds)
+    ref = ort_reference.session(model, options).run(None, feeds)
     ours = wasm_infer.InferenceSession(model).run(None, feeds)
     return ours, ref
 

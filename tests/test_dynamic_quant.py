@@ -13,6 +13,7 @@ import pytest
 from onnx import TensorProto, helper
 
 import wasm_infer
+from tools import ort_reference
 from wasm_infer.errors import ModelError
 
 from helpers import FLOAT, make_model, op_counts, pass_session
@@ -52,7 +53,7 @@ def chain(k=19, n=13, w_dtype=np.int8, per_column=False, bias=True, bias_first=T
 def _ort(model, feeds):
     so = ort.SessionOptions()
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL   # the unfused chain itself
-    return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"]).run(None, feeds)
+    return ort_reference.session(model, so).run(None, feeds)
 
 
 def check(model, x, monkeypatch, fused=True):

@@ -10,6 +10,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import wasm_infer
+from tools import ort_reference
 from wasm_infer.errors import ModelError
 
 from helpers import FLOAT, op_counts
@@ -65,7 +66,7 @@ def qdq_conv(c=8, m=12, k=3, group=1, strides=(1, 1), pads=(1, 1, 1, 1), act=Non
 def _ort(model, feeds):
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
-    return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"]).run(None, feeds)
+    return ort_reference.session(model, so).run(None, feeds)
 
 
 def _ours(model, monkeypatch, nhwc="0"):

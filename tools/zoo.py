@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tools import zoo_quant
+from tools import ort_reference, zoo_quant
 from tools.fetch import extract_member, pip_download, sha256
 
 RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
@@ -359,6 +359,8 @@ def _stamp(entries, zoo_dir, models):
     import onnxruntime
     h = hashlib.sha256(Path(__file__).read_bytes())
     h.update(Path(__file__).with_name("zoo_quant.py").read_bytes())
+    h.update(Path(__file__).with_name("ort_reference.py").read_bytes())
+    h.update(ort_reference.describe().encode())     # the references depend on it
     h.update(onnxruntime.__version__.encode())
     for e in entries:
         h.update(sha256(models[e.key]).encode())
@@ -381,7 +383,7 @@ def prepare(zoo_dir, cache, data_dir, models_dir, entries=ENTRIES):
         feeds = [np.array(x, order="C") for x in globals()[e.feeds](data_dir, models[e.key])]
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
-        sess = ort.InferenceSession(str(models[e.key]), options, providers=["CPUExecutionProvider"])
+        sess = ort_reference.session(models[e.key], options)
         _check_declared(e, sess, feeds)
         outs = sess.run(None, {i.name: x for i, x in zip(sess.get_inputs(), feeds)})
         np.savez(zoo_dir / f"{e.key}.feeds.npz", **{f"in{k}": x for k, x in enumerate(feeds)})

@@ -32,8 +32,9 @@ import sys
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], str(Path(sys.argv[1]).parent)]
 from test_dynamic_quant import chain
+from tools import ort_reference
 out = Path(sys.argv[2])
 rng = np.random.default_rng(5)
 so = ort.SessionOptions()
@@ -75,7 +76,7 @@ for name, kw in list(cases.items()) + [("contrib", None), ("matmul_integer", Non
     x = rng.uniform(-4, 3, (2, 5, kw["k"] if kw else 45)).astype(np.float32)
     (out / f"{name}.onnx").write_bytes(model)
     np.save(out / f"{name}.input.npy", x)
-    for i, y in enumerate(ort.InferenceSession(model, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})):
+    for i, y in enumerate(ort_reference.session(model, so).run(None, {"x": x})):
         np.save(out / f"{name}.output{i}.npy", y)
 `;
 

@@ -45,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+sys.path.insert(0, ${JSON.stringify(ROOT)})
+from tools import ort_reference
 out, cases = Path(sys.argv[1]), json.loads(sys.argv[2])
 rng = np.random.default_rng(1416)
 T = {"float": TensorProto.FLOAT, "uint8": TensorProto.UINT8, "int8": TensorProto.INT8}
@@ -80,7 +82,7 @@ for name, (m, k, n, trans_b, per_column, with_c, output, alpha) in cases.items()
     (out / f"{name}.onnx").write_bytes(model.SerializeToString())
     np.save(out / f"{name}.input.npy", a)
     if output == "uint8":          # onnxruntime implements uint8 A with uint8 or float Y only
-        (y,) = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, {"a": a})
+        (y,) = ort_reference.session(model, so).run(None, {"a": a})
         np.save(out / f"{name}.ort.npy", y)
 
 # QLinearGlobalAveragePool, NCHW uint8: name -> x shape
@@ -99,7 +101,7 @@ for name, shape in json.loads(sys.argv[3]).items():
     model.ir_version = 8
     (out / f"{name}.onnx").write_bytes(model.SerializeToString())
     np.save(out / f"{name}.input.npy", x)
-    (y,) = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    (y,) = ort_reference.session(model, so).run(None, {"x": x})
     np.save(out / f"{name}.ort.npy", y)
 `;
 // name -> X shape [batch, C, spatial...]

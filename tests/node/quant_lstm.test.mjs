@@ -52,8 +52,9 @@ import json, sys
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], str(Path(sys.argv[1]).parent)]
 from test_quant_lstm import lstm_model
+from tools import ort_reference
 out, cases, numpy_only = Path(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 so = ort.SessionOptions()
 so.intra_op_num_threads = 1
@@ -66,7 +67,7 @@ for name, kw in {**cases, **numpy_only}.items():
     np.savez(out / f"{name}.feeds.npz", **feeds)
     if name in numpy_only:
         continue
-    refs = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"]).run(None, feeds)
+    refs = ort_reference.session(model, so).run(None, feeds)
     np.savez(out / f"{name}.ref.npz", *refs)
 `;
 
