@@ -5,6 +5,13 @@
 // catches over-reads whose lanes are discarded, which guard bytes cannot see.
 import assert from 'node:assert/strict';
 
+// (func (drop (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0)))), as in wasm_infer/kernels/loader.py:
+// whether this engine validates relaxed SIMD
+const RELAXED_PROBE = new Uint8Array([0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+  0x03, 0x02, 0x01, 0x00, 0x0A, 0x3E, 0x01, 0x3C, 0x00, ...[0, 1, 2].flatMap(() => [0xFD, 0x0C, ...Array(16).fill(0)]),
+  0xFD, 0x85, 0x02, 0x1A, 0x0B]);
+export const RELAXED_OK = WebAssembly.validate(RELAXED_PROBE);
+
 export const STACK_BYTES = 64 * 1024; // the kernels' C stack (their conv tile is 16 KiB)
 
 /** The module `bytes` in a fresh memory of `pages` pages, its C stack growing down from stackTop. */

@@ -200,7 +200,7 @@ json.dumps({"ops": out, "kept": kept})`, t);
 
 // ---- bounds: each buffer at the very start and the very end of a bare memory ----
 // The side module instantiated directly (no Pyodide), with its own memory (as
-// in tests/node/kernels.test.mjs): a read before a buffer at address 0 wraps
+// in tests/node/kernel_bounds.test.mjs): a read before a buffer at address 0 wraps
 // to ~4 GiB and traps, as does any read or write past one that ends the memory.
 
 const BARE_BUILDS = [SO, RELAXED].filter((f) => existsSync(f) && WebAssembly.validate(readFileSync(f)));
