@@ -32,10 +32,12 @@ def _vi(name, elem=F, shape=None):
     return helper.make_tensor_value_info(name, elem, shape)
 
 
-def chain(n):
-    """x -> Relu -> Relu -> ... (n nodes) -> y."""
-    names = ["x"] + [f"v{i}" for i in range(1, n)] + ["y"]
-    nodes = [helper.make_node("Relu", [names[i]], [names[i + 1]], name=f"r{i}") for i in range(n)]
+def chain(n, width=0):
+    """x -> Relu -> Relu -> ... (n nodes) -> y; with `width`, the numbers in
+    the names are zero-padded to that many digits (names of one length
+    whatever n, so the file grows as the node count does)."""
+    names = ["x"] + [f"v{i:0{width}}" for i in range(1, n)] + ["y"]
+    nodes = [helper.make_node("Relu", [names[i]], [names[i + 1]], name=f"r{i:0{width}}") for i in range(n)]
     return _model(nodes, [_vi("x", F, [4])], [_vi("y", F, [4])])
 
 

@@ -13,7 +13,8 @@
 // names in flat arrays, as an IR of arrays instead of objects would start; its ratio shows what
 // such a redesign could expect from the same interpreter.
 //
-//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--memory] [--wheel PATH]
+//   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--memory] [--name-width]
+//                               [--wheel PATH]
 //
 // --first-run: also time the first run (recording and planning) after each load.
 // --phases: also time the phases of a load (decoding the protobuf, building the IR, ordering,
@@ -21,6 +22,9 @@
 // --memory: also the memory a loaded session holds (tracemalloc, one more load per size, untimed),
 //   next to this machine's CPU caches (from /sys): a load slows a little a node once that memory
 //   outgrows them.
+// --name-width: the numbers in the names zero-padded to the largest size's digits, so names have
+//   one length in every file and the bytes grow as the nodes do (without it, 10x the nodes is
+//   about 11x the bytes).
 // --wheel: measure this wasm_infer wheel instead of the built one (build/dist).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -35,9 +39,10 @@ const reps = Number(opt('--reps', '3'));
 const firstRun = args.includes('--first-run');
 const phases = args.includes('--phases');
 const memory = args.includes('--memory');
+const width = args.includes('--name-width') ? String(Math.max(...sizes)).length : 0;
 const wheel = opt('--wheel', true);
 if (!sizes.every((n) => Number.isInteger(n) && n > 0) || !(reps >= 1) || !wheel) {
-  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--phases] [--memory] [--wheel PATH]');
+  throw new Error('usage: node tools/load_scaling.mjs [--sizes N,N,...] [--reps R] [--first-run] [--phases] [--memory] [--name-width] [--wheel PATH]');
 }
 
 // "L1d 48K, L2 2048K, ..." from Linux's sysfs; "unknown" elsewhere
@@ -58,7 +63,7 @@ try {
 import sys; sys.path.insert(0, ${JSON.stringify(path.join(ROOT, 'tests'))})
 import hostile_models
 for n in ${JSON.stringify(sizes)}:
-    open(f"${dir}/chain_{n}.onnx", "wb").write(hostile_models.chain(n))
+    open(f"${dir}/chain_{n}.onnx", "wb").write(hostile_models.chain(n, ${width}))
 `], { timeout: 600_000 });
   const { pyodide } = await bootPyodide({ packages: ['numpy'], wheel });
   pyodide.FS.mkdirTree('/chains');
@@ -96,7 +101,7 @@ if ${phases ? 'True' : 'False'}:
 
 def bare_ir(n):
     with session._young_collections_only():
-        return [ir.Node("Relu", [f"v{i}"], [f"v{i + 1}"], ir.NO_ATTRS, "", f"r{i}") for i in range(n)]
+        return [ir.Node("Relu", [f"v{i:0${width}}"], [f"v{i + 1:0${width}}"], ir.NO_ATTRS, "", f"r{i:0${width}}") for i in range(n)]
 
 def array_decode(data):
     # ModelProto.graph (7) -> GraphProto.node (1) -> NodeProto input (1), output (2), op_type (4);
