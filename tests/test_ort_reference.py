@@ -4,32 +4,27 @@ its onnxruntime saturates uint8 x int8 products (AVX2 without VNNI)."""
 import numpy as np
 import onnxruntime as ort
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 
 from tools import ort_reference
 
+from helpers import make_model
+
 rng = np.random.default_rng(31)
 
 
-def _model(node, inputs, output, inits):
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
-                              [helper.make_tensor_value_info(output[0], output[1], None)],
-                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
-    model.ir_version = 9
-    return model
-
-
-def _qlinear_conv():
+def _qlinear_conv(xz=np.uint8(3)):
     """uint8 activations near 255, int8 per-channel weights near -128 and
-    127: every pair of products is past int16."""
+    127: every pair of products is past int16 (`xz`: the activation's zero
+    point, whose type is the activation's)."""
     x = rng.integers(200, 256, (1, 8, 6, 6)).astype(np.uint8)
     w = rng.choice(np.array([-128, -127, 126, 127], np.int8), (4, 8, 3, 3))
-    inits = {"xs": np.float32(0.02), "xz": np.uint8(3), "w": w, "ws": np.full(4, 0.01, np.float32),
+    inits = {"xs": np.float32(0.02), "xz": xz, "w": w, "ws": np.full(4, 0.01, np.float32),
              "wz": np.zeros(4, np.int8), "ys": np.float32(40.0), "yz": np.uint8(128)}
     node = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz"], ["y"], pads=[1, 1, 1, 1])
-    return _model(node, [("x", TensorProto.UINT8, x.shape)], ("y", TensorProto.UINT8), inits), {"x": x}
+    return make_model([node], [("x", TensorProto.UINT8, x.shape)], [("y", TensorProto.UINT8, None)], inits,
+                      opset=19), {"x": x}
 
 
 def _matmul_integer(weights_as_input):
@@ -38,8 +33,8 @@ def _matmul_integer(weights_as_input):
     a = rng.integers(240, 256, (3, 64)).astype(np.uint8)
     b = rng.choice(np.array([-128, 127], np.int8), (64, 5))
     inputs = [("a", TensorProto.UINT8, a.shape)] + ([("b", TensorProto.INT8, b.shape)] if weights_as_input else [])
-    model = _model(helper.make_node("MatMulInteger", ["a", "b"], ["y"]), inputs, ("y", TensorProto.INT32),
-                   {} if weights_as_input else {"b": b})
+    model = make_model([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], inputs, [("y", TensorProto.INT32, None)],
+                       {} if weights_as_input else {"b": b}, opset=19)
     return model, ({"a": a, "b": b} if weights_as_input else {"a": a})
 
 
@@ -64,7 +59,7 @@ def test_the_probe_says_what_onnxruntime_does_here():
     says this host saturates."""
     model, feeds = _qlinear_conv()
     (want,) = ReferenceEvaluator(model).run(None, feeds)
-    (plain,) = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
+    (plain,) = ort.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, feeds)
     assert ort_reference.u8s8_saturates() == (not np.array_equal(plain, want)), ort_reference.describe()
 
 
@@ -72,14 +67,11 @@ def test_int8_activations_and_dequantize_without_zero_point():
     """int8 x int8 stays as it is (exact, and onnxruntime has no int8 x uint8
     QLinearConv); a per-axis DequantizeLinear without zero point gets one of
     128s shaped like its scale, with the same floats out."""
-    model, _ = _qlinear_conv()
-    for i in model.graph.initializer:
-        if i.name == "xz":
-            i.CopyFrom(numpy_helper.from_array(np.int8(3), "xz"))
+    model, _ = _qlinear_conv(xz=np.int8(3))
     assert ort_reference.weights_as_uint8(model).graph.node[0].input[3] == "w"
     w = rng.integers(-128, 128, (4, 5)).astype(np.int8)
-    dq = _model(helper.make_node("DequantizeLinear", ["w", "s"], ["y"], axis=0), [], ("y", TensorProto.FLOAT),
-                {"w": w, "s": rng.uniform(0.1, 1, 4).astype(np.float32)})
+    dq = make_model([helper.make_node("DequantizeLinear", ["w", "s"], ["y"], axis=0)], [], [("y", TensorProto.FLOAT, None)],
+                    {"w": w, "s": rng.uniform(0.1, 1, 4).astype(np.float32)}, opset=19)
     rewritten = ort_reference.weights_as_uint8(dq)
     zp = next(i for i in rewritten.graph.initializer if i.name == rewritten.graph.node[0].input[2])
     assert zp.data_type == TensorProto.UINT8 and list(zp.dims) == [4]

@@ -80,27 +80,32 @@ def weights_as_uint8(model):
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     inputs = {i.name: i.type.tensor_type.elem_type for i in graph.input if i.name not in inits}
-    made, top = {}, []
+    made, top = {}, []      # name in the model -> its uint8 form's name; nodes for the top
 
     def int8(name):
         if name in inits:
             return inits[name].data_type == TensorProto.INT8
         return inputs.get(name) == TensorProto.INT8
 
+    def constant(name, make):
+        """An initializer `name` of make()'s array, added once."""
+        if name not in made:
+            made[name] = name
+            graph.initializer.append(numpy_helper.from_array(make(), name))
+        return name
+
     def shifted(name):
         if name in made:
             return made[name]
-        made[name] = out = f"{name}::uint8"
+        out = f"{name}::uint8"
         if name in inits:
-            w = numpy_helper.to_array(inits[name]).astype(np.int16) + 128
-            graph.initializer.append(numpy_helper.from_array(w.astype(np.uint8), out))
+            constant(out, lambda: (numpy_helper.to_array(inits[name]).astype(np.int16) + 128).astype(np.uint8))
         else:
-            if "::128" not in made:
-                made["::128"] = "::128"
-                graph.initializer.append(numpy_helper.from_array(np.array(128, np.int32), "::128"))
             top.extend([helper.make_node("Cast", [name], [f"{out}::int32"], to=TensorProto.INT32),
-                    helper.make_node("Add", [f"{out}::int32", "::128"], [f"{out}::shifted"]),
-                    helper.make_node("Cast", [f"{out}::shifted"], [out], to=TensorProto.UINT8)])
+                        helper.make_node("Add", [f"{out}::int32", constant("::128", lambda: np.array(128, np.int32))],
+                                         [f"{out}::shifted"]),
+                        helper.make_node("Cast", [f"{out}::shifted"], [out], to=TensorProto.UINT8)])
+        made[name] = out
         return out
 
     for node in graph.node:
@@ -126,15 +131,13 @@ def weights_as_uint8(model):
             else:
                 while len(node.input) <= zp:
                     node.input.append("")
-                node.input[zp] = f"{weight}::zero_point"
-                if node.input[zp] not in made:
-                    made[node.input[zp]] = node.input[zp]
-                    graph.initializer.append(numpy_helper.from_array(np.full(shape, 128, np.uint8), node.input[zp]))
+                node.input[zp] = constant(f"{weight}::zero_point", lambda: np.full(shape, 128, np.uint8))
     nodes = top + list(graph.node)
     del graph.node[:]
     graph.node.extend(nodes)
-    used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output} | set(inputs)
-    keep = [i for i in graph.initializer if i.name in used or any(g.name == i.name for g in graph.input)]
+    # the int8 originals no node reads any more go (onnxruntime would warn of each)
+    used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output} | {g.name for g in graph.input}
+    keep = [i for i in graph.initializer if i.name in used]
     del graph.initializer[:]
     graph.initializer.extend(keep)
     return model
