@@ -11,7 +11,11 @@
 // decoder that makes no object a node: it walks the file's NodeProtos with the loader's varint
 // reader and keeps each node's op type (an index) and the byte spans of its input and output
 // names in flat arrays, as an IR of arrays instead of objects would start; its ratio shows what
-// such a redesign could expect from the same interpreter.
+// such a redesign could expect from the same interpreter. And two controls that involve no
+// loader: a dict of the chain's n distinct value names (the table of names every loader keeps
+// in some form), which shows what the memory hierarchy adds to a hash table ten times larger,
+// and a loop of pure arithmetic doing n units of work, which keeps no memory and shows how
+// closely this machine times ten times the work at all.
 //
 //   node tools/load_scaling.mjs [--sizes 10000,100000] [--reps 3] [--first-run] [--phases] [--memory] [--name-width]
 //                               [--wheel PATH]
@@ -79,7 +83,8 @@ from array import array
 from wasm_infer import graph_runner, ir, onnx_proto, passes, session
 from wasm_infer.wire_numbers import varint
 sizes, first_run = ${JSON.stringify(sizes)}, ${firstRun ? 'True' : 'False'}
-best = {n: [float("inf")] * 5 for n in sizes}      # load, first run, walk over the nodes, bare IR, array decode
+# load, first run, walk over the nodes, bare IR, array decode, table of names, arithmetic
+best = {n: [float("inf")] * 7 for n in sizes}
 spent, best_phase = {}, {n: {} for n in sizes}     # --phases: seconds per phase in this load; best per size
 
 def timed(module, name, phase):
@@ -134,6 +139,15 @@ def array_decode(data):
         pos += n
     return op, spans, first
 
+def name_table(n):
+    return {f"v{i:0${width}}": i for i in range(n)}
+
+def arithmetic(n):
+    x = 0
+    for _ in range(n * 40):
+        x = (x * 31 + 7) & 1023
+    return x
+
 for _ in range(${reps}):
     for n in sizes:
         data = open(f"/chains/chain_{n}.onnx", "rb").read()
@@ -163,9 +177,16 @@ for _ in range(${reps}):
         t7 = time.perf_counter()
         assert len(arrays[0]) == n, (len(arrays[0]), n)
         del arrays
+        t8 = time.perf_counter()
+        names = name_table(n)
+        t9 = time.perf_counter()
+        del names
+        t10 = time.perf_counter()
+        arithmetic(n)
+        t11 = time.perf_counter()
         b = best[n]
         best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1), min(b[3], t5 - t4),
-                   min(b[4], t7 - t6)]
+                   min(b[4], t7 - t6), min(b[5], t9 - t8), min(b[6], t11 - t10)]
 held = {}
 if ${memory ? 'True' : 'False'}:
     import tracemalloc
@@ -221,6 +242,8 @@ json.dumps([best, best_phase, held])
   row('reference, no loader code: one loop over the loaded nodes reading node.inputs:', 2, 1e9);
   row('floor, the least a loader of one object a node does: a list comprehension building the bare IR (ir.Node, lists, names):', 3, 1e9);
   row('no object a node: a decoder keeping each node\'s op type and name spans in flat arrays:', 4, 1e9);
+  row('control, no loader: a dict of the n value names (the table of names a loader keeps):', 5, 1e9);
+  row('control, no memory: n units of pure arithmetic (how closely ten times the work times at all):', 6, 1e9);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
