@@ -184,9 +184,8 @@ for _ in range(${reps}):
         t10 = time.perf_counter()
         arithmetic(n)
         t11 = time.perf_counter()
-        b = best[n]
-        best[n] = [min(b[0], t1 - t0), min(b[1], t3 - t2), min(b[2], t2 - t1), min(b[3], t5 - t4),
-                   min(b[4], t7 - t6), min(b[5], t9 - t8), min(b[6], t11 - t10)]
+        times = [t1 - t0, t3 - t2, t2 - t1, t5 - t4, t7 - t6, t9 - t8, t11 - t10]   # in the order of best's
+        best[n] = [min(b, t) for b, t in zip(best[n], times)]
 held = {}
 if ${memory ? 'True' : 'False'}:
     import tracemalloc
@@ -243,7 +242,7 @@ json.dumps([best, best_phase, held])
   row('floor, the least a loader of one object a node does: a list comprehension building the bare IR (ir.Node, lists, names):', 3, 1e9);
   row('no object a node: a decoder keeping each node\'s op type and name spans in flat arrays:', 4, 1e9);
   row('control, no loader: a dict of the n value names (the table of names a loader keeps):', 5, 1e9);
-  row('control, no memory: n units of pure arithmetic (how closely ten times the work times at all):', 6, 1e9);
+  row('control, no memory: n units of pure arithmetic (how closely this machine times work in a known proportion):', 6, 1e9);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
